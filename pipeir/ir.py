@@ -1,0 +1,86 @@
+"""Parsing, located diagnostics and verification shared by every pipeir tool."""
+
+from __future__ import annotations
+
+import sys
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func, scf
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from pipeir.dialects.pipe import Pipe
+
+DIALECTS = (builtin.Builtin, func.Func, arith.Arith, scf.Scf, Pipe)
+
+
+def make_context() -> Context:
+    ctx = Context()
+    for dialect in DIALECTS:
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+class PipeirError(Exception):
+    """A user-facing diagnostic: `file:line:col: error: message`."""
+
+    def __init__(self, location: str, message: str):
+        super().__init__(message)
+        self.location = location
+        self.message = " ".join(message.split())
+
+    def __str__(self) -> str:
+        return f"{self.location}: error: {self.message}"
+
+
+def location_of(op: Operation) -> str:
+    current: Operation | None = op
+    while current is not None:
+        loc = current.location
+        if isinstance(loc, FileLineColLoc):
+            return f"{loc.filename.data}:{loc.line.data}:{loc.column.data}"
+        current = current.parent_op()
+    return "<unknown>"
+
+
+class LocatingParser(Parser):
+    """Records each parsed operation's source position as its location, so that
+    verifier and pass diagnostics can point at the input text."""
+
+    def parse_operation(self) -> Operation:
+        position = self._current_token.span.get_location()
+        op = super().parse_operation()
+        if not isinstance(op.location, FileLineColLoc):
+            op.location = FileLineColLoc(
+                StringAttr(position.file), IntAttr(position.line), IntAttr(position.col)
+            )
+        return op
+
+
+def parse_module(ctx: Context, text: str, name: str = "<stdin>") -> ModuleOp:
+    try:
+        return LocatingParser(ctx, text, name).parse_module()
+    except ParseError as error:
+        raise PipeirError(str(error.span.get_location()), error.msg) from None
+
+
+def verify_located(module: ModuleOp) -> None:
+    """Verify `module`, reporting the first failing operation's location.
+
+    Operations are checked one at a time (xDSL's recursive verify would report
+    the outermost operation and dump the whole module)."""
+    for op in module.walk():
+        try:
+            op.verify(verify_nested_ops=False)
+        except VerifyException as error:
+            message = str(error).split("\n", 1)[0].removeprefix("Operation does not verify: ")
+            if not message.startswith("'"):
+                message = f"'{op.name}': {message}"
+            raise PipeirError(location_of(op), message) from None
+
+
+def remark(op: Operation, message: str) -> None:
+    """A note to the user about `op` that is not an error (e.g. a refused rewrite)."""
+    print(f"{location_of(op)}: remark: {message}", file=sys.stderr)

@@ -1,0 +1,160 @@
+"""`pipeir-opt`: parse `pipe` IR, run passes in the order given, print the result.
+
+    pipeir-opt [--<pass> ...] [-p a,b{opt=v}] [--verify-each] [-o out] [file|-]
+
+Every registered pass has a flag of its own name; flags and `-p` lists may be
+mixed and run in command-line order. Errors print `file:line:col: error: ...`
+and exit with status 1 (2 for bad command lines); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import IO, NoReturn
+
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.exceptions import ArgSpecParseError, ParseError
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from pipeir.ir import DIALECTS, PipeirError, parse_module, verify_located
+from pipeir.passes import PASSES
+
+PROG = "pipeir-opt"
+PASS_LIST_FLAGS = ("-p", "--passes")
+
+
+def summary(pass_class: type[ModulePass]) -> str:
+    doc = (pass_class.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else "(xDSL pass)"
+
+
+def fail(message: str, status: int = 2) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(status)
+
+
+def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Separate pass flags and `-p` lists (kept in order) from the other arguments.
+
+    argparse cannot keep the relative order of different options, and the
+    pipeline must run in the order the user wrote it."""
+    pipeline: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        name = token[2:]
+        if token.startswith("--") and name in PASSES:
+            pipeline.append(name)
+        elif token in PASS_LIST_FLAGS:
+            value = next(tokens, None)
+            if value is None:
+                fail(f"argument {token}: expected one argument")
+            pipeline.append(value)
+        elif token.startswith("--passes="):
+            pipeline.append(token.removeprefix("--passes="))
+        elif token.startswith("-p") and not token.startswith("--"):
+            pipeline.append(token[2:])
+        else:
+            rest.append(token)
+    return [spec for spec in pipeline if spec], rest
+
+
+class PipeirOptMain(xDSLOptMain):
+    def __init__(self, argv: Sequence[str]):
+        self.pass_spec, rest = split_pass_flags(argv)
+        super().__init__(description=__doc__.splitlines()[0], args=rest)
+
+    def register_all_dialects(self) -> None:
+        for dialect in DIALECTS:
+            self.ctx.load_dialect(dialect)
+
+    def register_all_passes(self) -> None:
+        for name, factory in PASSES.items():
+            self.register_pass(name, factory)
+
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        arg_parser.prog = PROG
+        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        arg_parser.epilog = "passes (each also usable inside -p):\n" + "\n".join(
+            f"  --{name:<22} {summary(factory())}" for name, factory in PASSES.items()
+        )
+        arg_parser.error = lambda message: fail(message)  # one line, no usage dump
+        super().register_all_arguments(arg_parser)
+        arg_parser.add_argument(
+            "--verify-each",
+            action="store_true",
+            help="verify the IR after every pass, not only the input and the result",
+        )
+        arg_parser.add_argument(
+            "--pass-statistics",
+            action="store_true",
+            help="print what each pass changed or refused to stderr",
+        )
+
+    def setup_pipeline(self) -> None:
+        def after_each(
+            previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
+        ) -> None:
+            if previous is not None and following is not None and self.args.verify_each:
+                verify_located(module)
+
+        try:
+            self.pipeline = PassPipeline.parse_spec(
+                self.available_passes, ",".join(self.pass_spec), after_each
+            )
+        except (ValueError, ArgSpecParseError) as error:
+            fail(" ".join(str(error).split()))
+
+    def get_input_stream(self) -> tuple[IO[bytes], str]:
+        if self.args.input_file in (None, "-"):
+            return sys.stdin.buffer, "mlir"
+        try:
+            return open(self.args.input_file, "rb"), "mlir"
+        except OSError as error:
+            fail(f"cannot open '{self.args.input_file}': {error.strerror}", status=1)
+
+    def get_input_name(self) -> str:
+        return self.args.input_file if self.args.input_file not in (None, "-") else "<stdin>"
+
+    def register_all_frontends(self) -> None:
+        def parse(stream: IO[bytes]) -> ModuleOp:
+            try:
+                text = stream.read().decode()
+            except UnicodeDecodeError as error:
+                raise PipeirError(self.get_input_name(), f"input is not UTF-8 text ({error.reason})")
+            module = parse_module(self.ctx, text, self.get_input_name())
+            verify_located(module)
+            return module
+
+        self.available_frontends["mlir"] = parse
+
+    def apply_passes(self, prog: ModuleOp) -> None:
+        super().apply_passes(prog)
+        verify_located(prog)
+        if self.args.pass_statistics:
+            for pass_ in self.pipeline.passes:
+                for line in getattr(pass_, "statistics", lambda: [])():
+                    print(f"{pass_.name}: {line}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        PipeirOptMain(argv).run()
+    except PipeirError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except ParseError as error:
+        print(f"{error.span.get_location()}: error: {error.msg}", file=sys.stderr)
+        return 1
+    except RecursionError:
+        print(f"{PROG}: error: input nests too deeply", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
