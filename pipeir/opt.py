@@ -26,9 +26,15 @@ PROG = "pipeir-opt"
 PASS_LIST_FLAGS = ("-p", "--passes")
 
 
+XDSL_PASS_SUMMARIES = {
+    "cse": "Eliminate common subexpressions (xDSL).",
+    "dce": "Erase operations whose results are unused and that have no effects (xDSL).",
+}
+
+
 def summary(pass_class: type[ModulePass]) -> str:
     doc = (pass_class.__doc__ or "").strip()
-    return doc.splitlines()[0] if doc else "(xDSL pass)"
+    return doc.splitlines()[0] if doc else XDSL_PASS_SUMMARIES.get(pass_class.name, "")
 
 
 def fail(message: str, status: int = 2) -> NoReturn:

@@ -99,6 +99,19 @@ def enclosing_kernel(op: Operation) -> KernelOp:
     return kernel
 
 
+def _verifies(op: Operation) -> bool:
+    """Whether `op`'s own rules hold. Checks that read another op's properties
+    (the kernel's tile, the pipeline's mcast) run only when that op verifies:
+    xDSL's recursive `verify()` checks nested ops before their parents, and an
+    invalid kernel or pipeline must be reported by its own verifier instead of
+    crashing (KeyError, IndexError) inside a child's."""
+    try:
+        op.verify_()
+    except VerifyException:
+        return False
+    return True
+
+
 def _require_role(op: Operation, allowed: tuple[str, ...], what: str) -> None:
     role = _enclosing(op, RoleOp)
     if role is None:
@@ -236,10 +249,12 @@ class KernelOp(IRDLOperation):
         if self.b_major.data == "mn" and DTYPE_BYTES[self.b_dtype.data] == 1:
             fail("8-bit B must be K-major (b_major = 'k')")
         kinds = [role.kind.data for role in self.roles]
-        if "mainloop" in kinds and len(kinds) != 1:
-            fail("a 'mainloop' role (shared producer/consumer warps) must be the only role")
-        if "mainloop" not in kinds and sorted(kinds) != ["consumer", "producer"]:
-            fail(f"needs exactly one 'producer' and one 'consumer' role, got {kinds}")
+        # A role of unknown kind is reported by the role itself, at its location.
+        if all(kind in ROLE_KINDS for kind in kinds):
+            if "mainloop" in kinds and len(kinds) != 1:
+                fail("a 'mainloop' role (shared producer/consumer warps) must be the only role")
+            if "mainloop" not in kinds and sorted(kinds) != ["consumer", "producer"]:
+                fail(f"needs exactly one 'producer' and one 'consumer' role, got {kinds}")
         if len(self.pipelines) != 1:
             fail(f"needs exactly one 'pipe.pipeline', got {len(self.pipelines)}")
 
@@ -311,7 +326,7 @@ class PipelineOp(IRDLOperation):
         if self.operand_names != OPERANDS:
             fail(f"holds must be [\"a\", \"b\"], got {list(self.operand_names)}")
         kernel = self.parent_op()
-        if not isinstance(kernel, KernelOp):
+        if not isinstance(kernel, KernelOp) or not _verifies(kernel):
             return
         expected = CONSUMER_FOR_ARCH.get(kernel.arch.data)
         if expected is not None and self.consumer.data != expected:
@@ -515,53 +530,57 @@ def _between_acquire_and_commit(op: Operation, state: SSAValue) -> bool:
 
 @irdl_op_definition
 class CopyOp(IRDLOperation):
-    """Producer: TMA-load k-tile `k_tile` of `operand` into the stage of `state`.
+    """Producer: TMA-load tile (`tile`, `k_tile`) of `operand` into the stage of `state`.
 
-    A multicast operand (pipeline `mcast` > 1) needs the CTA's rank in its
-    cluster, which selects the slice this CTA loads and the peer mask.
+    `tile` is the output-tile row for A (its m coordinate) and the output-tile
+    column for B (its n coordinate). A multicast operand (pipeline `mcast` > 1)
+    needs the CTA's rank in its cluster, which selects the slice this CTA loads
+    and the peers it multicasts to.
     """
 
     name = "pipe.copy"
 
     operand = prop_def(StringAttr)
+    tile = operand_def(IndexType)
     k_tile = operand_def(IndexType)
     pipeline = operand_def(PipelineType)
     state = operand_def(StateType)
     rank = opt_operand_def(IndexType)
 
     assembly_format = (
-        "$operand `[` $k_tile `]` `into` $pipeline `[` $state `]` (`rank` $rank^)? attr-dict"
+        "$operand `[` $tile `,` $k_tile `]` `into` $pipeline `[` $state `]` "
+        "(`rank` $rank^)? attr-dict"
     )
 
     def __init__(
         self,
         operand: str,
+        tile: SSAValue,
         k_tile: SSAValue,
         pipeline: SSAValue,
         state: SSAValue,
         rank: SSAValue | None = None,
     ):
         super().__init__(
-            operands=[k_tile, pipeline, state, [rank] if rank is not None else []],
+            operands=[tile, k_tile, pipeline, state, [rank] if rank is not None else []],
             properties={"operand": StringAttr(operand)},
         )
 
     def verify_(self) -> None:
         _require_role(self, PRODUCER_ROLES, "producer")
         pipeline = self.pipeline.owner
-        if not isinstance(pipeline, PipelineOp):
-            return
-        if self.operand.data not in pipeline.operand_names:
-            raise VerifyException(
-                f"'pipe.copy': operand '{self.operand.data}' is not held by the pipeline "
-                f"(it holds {', '.join(pipeline.operand_names)})"
-            )
-        if (pipeline.mcast_of(self.operand.data) > 1) != (self.rank is not None):
-            need = "needs" if self.rank is None else "must not have"
-            raise VerifyException(
-                f"'pipe.copy' of '{self.operand.data}': a copy multicast to "
-                f"{pipeline.mcast_of(self.operand.data)} CTA(s) {need} a `rank` operand"
-            )
+        if isinstance(pipeline, PipelineOp) and _verifies(pipeline):
+            if self.operand.data not in pipeline.operand_names:
+                raise VerifyException(
+                    f"'pipe.copy': operand '{self.operand.data}' is not held by the "
+                    f"pipeline (it holds {', '.join(pipeline.operand_names)})"
+                )
+            if (pipeline.mcast_of(self.operand.data) > 1) != (self.rank is not None):
+                need = "needs" if self.rank is None else "must not have"
+                raise VerifyException(
+                    f"'pipe.copy' of '{self.operand.data}': a copy multicast to "
+                    f"{pipeline.mcast_of(self.operand.data)} CTA(s) {need} a `rank` operand"
+                )
         if not _between_acquire_and_commit(self, self.state):
             raise VerifyException(
                 f"'pipe.copy' of '{self.operand.data}' must sit between a 'pipe.acquire' "
@@ -633,6 +652,9 @@ class TileCoordsOp(IRDLOperation):
 
     def __init__(self, tile: SSAValue):
         super().__init__(operands=[tile], result_types=[IndexType(), IndexType()])
+
+    def verify_(self) -> None:
+        enclosing_kernel(self)
 
 
 class KTilePredicateOp(IRDLOperation):

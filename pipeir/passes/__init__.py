@@ -25,7 +25,28 @@ def _dce() -> type[ModulePass]:
     return DeadCodeElimination
 
 
+def _fold_static_full() -> type[ModulePass]:
+    from pipeir.passes.fold_static_full import FoldStaticFullPass
+
+    return FoldStaticFullPass
+
+
+def _roll_producer() -> type[ModulePass]:
+    from pipeir.passes.roll_producer import RollProducerPass
+
+    return RollProducerPass
+
+
+def _hoist_rank() -> type[ModulePass]:
+    from pipeir.passes.hoist_rank import HoistRankPass
+
+    return HoistRankPass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "fold-static-full": _fold_static_full,
+    "roll-producer": _roll_producer,
+    "hoist-rank": _hoist_rank,
     "canonicalize": _canonicalize,
     "cse": _cse,
     "dce": _dce,

@@ -1,0 +1,337 @@
+"""Build GEMM kernels in the *naive* form a straightforward code generator emits.
+
+Per work tile the producer runs an unrolled prologue of `stages` guarded
+issue blocks (acquire / copy A / copy B / commit), then a steady-state loop
+that issues k-tile `k + stages` under re-computed full-tile and next-tile
+predicates; the consumer guards every K iteration with a full-tile predicate;
+every multicast copy re-derives the CTA's cluster rank right where it is used.
+The passes in pipeir.passes turn this into the rolled form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xdsl.builder import ImplicitBuilder
+from xdsl.dialects import arith, builtin, scf
+from xdsl.dialects.builtin import IndexType
+from xdsl.ir import Block, Region, SSAValue
+
+from pipeir.dialects import pipe
+
+SMEM_BYTES = {"sm_90a": 232448, "sm_100a": 232448}
+"""Shared memory one CTA may use (227 KiB on both H100 and B200)."""
+
+EPILOGUE_RESERVE_BYTES = 32 * 1024
+"""Shared memory kept back for the epilogue staging buffer and the barriers."""
+
+CONSUMER_WARPS = 8
+PRODUCER_WARPS = 1
+
+
+class ConfigError(ValueError):
+    """A GEMM configuration that pipeir cannot build, with the reason."""
+
+
+def default_tile(dtype: str) -> tuple[int, int, int]:
+    return (128, 256, 128) if pipe.DTYPE_BYTES[dtype] == 1 else (128, 256, 64)
+
+
+def default_out_dtype(dtype: str) -> str:
+    return "f16" if dtype == "f16" else "bf16"
+
+
+@dataclass(frozen=True)
+class GemmConfig:
+    """C[M, N] = A[M, K] @ B[K, N]; None for a size known only at run time."""
+
+    m: int | None
+    n: int | None
+    k: int | None
+    dtype: str = "bf16"
+    out_dtype: str | None = None
+    tile: tuple[int, int, int] | None = None
+    stages: int | None = None
+    cluster: tuple[int, int] = (1, 1)
+    arch: str = "sm_90a"
+    b_major: str = "k"
+    warp_specialize: bool = True
+    name: str = "gemm"
+
+    @property
+    def tile_shape(self) -> tuple[int, int, int]:
+        return self.tile or default_tile(self.dtype)
+
+    @property
+    def c_dtype(self) -> str:
+        return self.out_dtype or default_out_dtype(self.dtype)
+
+    @property
+    def stage_bytes(self) -> int:
+        tm, tn, tk = self.tile_shape
+        return tk * (tm + tn) * pipe.DTYPE_BYTES[self.dtype]
+
+    @property
+    def max_stages(self) -> int:
+        budget = SMEM_BYTES[self.arch] - EPILOGUE_RESERVE_BYTES
+        return min(pipe.MAX_STAGES, budget // self.stage_bytes)
+
+    @property
+    def stage_count(self) -> int:
+        return self.stages if self.stages is not None else self.max_stages
+
+    @property
+    def problem(self) -> tuple[int, int, int]:
+        return tuple(pipe.DYNAMIC if d is None else d for d in (self.m, self.n, self.k))
+
+    def validate(self) -> None:
+        if self.arch not in pipe.ARCHS:
+            raise ConfigError(f"arch must be one of {', '.join(pipe.ARCHS)}, got '{self.arch}'")
+        if self.dtype not in pipe.OPERAND_DTYPES:
+            raise ConfigError(
+                f"dtype must be one of {', '.join(pipe.OPERAND_DTYPES)}, got '{self.dtype}'"
+            )
+        if self.c_dtype not in pipe.OUTPUT_DTYPES:
+            raise ConfigError(
+                f"out dtype must be one of {', '.join(pipe.OUTPUT_DTYPES)}, got '{self.c_dtype}'"
+            )
+        for dim, size in zip("mnk", (self.m, self.n, self.k)):
+            if size is not None and size <= 0:
+                raise ConfigError(f"{dim} must be positive, got {size}")
+        tm, tn, tk = self.tile_shape
+        if tm not in (64, 128) or tn % 16 or not 16 <= tn <= 256:
+            raise ConfigError(
+                f"tile {tm}x{tn}x{tk}: tile_m must be 64 or 128 and tile_n a multiple "
+                "of 16 in 16..256 (one WGMMA per warpgroup row)"
+            )
+        k_atom = 32 if pipe.DTYPE_BYTES[self.dtype] == 1 else 16
+        if tk % k_atom or tk * pipe.DTYPE_BYTES[self.dtype] > 256:
+            raise ConfigError(
+                f"tile_k {tk}: must be a multiple of {k_atom} with at most 256 bytes per "
+                f"row for {self.dtype}"
+            )
+        if tuple(self.cluster) not in pipe.CLUSTER_SHAPES:
+            raise ConfigError(
+                f"cluster {self.cluster[0]}x{self.cluster[1]} is not one of "
+                + ", ".join(f"{m}x{n}" for m, n in pipe.CLUSTER_SHAPES)
+            )
+        if self.b_major not in ("k", "mn"):
+            raise ConfigError(f"b_major must be 'k' or 'mn', got '{self.b_major}'")
+        if self.b_major == "mn" and pipe.DTYPE_BYTES[self.dtype] == 1:
+            raise ConfigError("8-bit B must be K-major: WGMMA reads fp8 operands K-major only")
+        if not 1 <= self.stage_count <= pipe.MAX_STAGES:
+            raise ConfigError(f"stages must be in 1..{pipe.MAX_STAGES}, got {self.stage_count}")
+        if self.stage_count > self.max_stages:
+            raise ConfigError(
+                f"{self.stage_count} stages of {self.stage_bytes} bytes do not fit the "
+                f"{SMEM_BYTES[self.arch]}-byte shared memory of {self.arch} "
+                f"({EPILOGUE_RESERVE_BYTES} reserved for the epilogue): at most "
+                f"{self.max_stages}"
+            )
+
+    @property
+    def static_full_k(self) -> bool:
+        return self.k is not None and self.k % self.tile_shape[2] == 0
+
+
+def _index(value: int) -> SSAValue:
+    return arith.ConstantOp.from_int_and_width(value, IndexType()).result
+
+
+def _if(cond: SSAValue, state: SSAValue, then: Callable[[SSAValue], SSAValue]) -> SSAValue:
+    """scf.if cond -> state: run `then` on the state, else pass it through."""
+    then_block = Block()
+    with ImplicitBuilder(then_block):
+        scf.YieldOp(then(state))
+    else_block = Block()
+    with ImplicitBuilder(else_block):
+        scf.YieldOp(state)
+    return scf.IfOp(cond, [pipe.StateType()], [then_block], [else_block]).results[0]
+
+
+def _for(
+    lb: SSAValue,
+    ub: SSAValue,
+    step: SSAValue,
+    states: Sequence[SSAValue],
+    body: Callable[[SSAValue, Sequence[SSAValue]], Sequence[SSAValue]],
+) -> Sequence[SSAValue]:
+    block = Block(arg_types=[IndexType(), *[s.type for s in states]])
+    with ImplicitBuilder(block):
+        scf.YieldOp(*body(block.args[0], block.args[1:]))
+    return scf.ForOp(lb, ub, step, states, block).results
+
+
+class _GemmBuilder:
+    def __init__(self, config: GemmConfig, pipeline: SSAValue):
+        self.config = config
+        self.pipeline = pipeline
+        self.stages = config.stage_count
+        cm, cn = config.cluster
+        self.mcast = {"a": cn, "b": cm}
+
+    def issue(self, state: SSAValue, tile: dict[str, SSAValue], k_tile: SSAValue) -> SSAValue:
+        """acquire / copy A / copy B / commit of one k-tile; returns the next state."""
+        pipe.AcquireOp(self.pipeline, state)
+        for operand in pipe.OPERANDS:
+            rank = pipe.ClusterRankOp().result if self.mcast[operand] > 1 else None
+            pipe.CopyOp(operand, tile[operand], k_tile, self.pipeline, state, rank)
+        pipe.CommitOp(self.pipeline, state)
+        return pipe.AdvanceOp(state).result
+
+    def produce_tile(self, state: SSAValue, tile: dict[str, SSAValue], k_tiles: SSAValue) -> SSAValue:
+        for i in range(self.stages):
+            k_tile = _index(i)
+            fits = pipe.KTileFitsOp(k_tile).result
+            state = _if(fits, state, lambda s, k=k_tile: self.issue(s, tile, k))
+
+        def steady(k: SSAValue, states: Sequence[SSAValue]) -> Sequence[SSAValue]:
+            full = pipe.KTileFullOp(k).result
+            next_k = arith.AddiOp(k, _index(self.stages)).result
+            next_fits = pipe.KTileFitsOp(next_k).result
+            go = arith.AndIOp(full, next_fits).result
+            return [_if(go, states[0], lambda s: self.issue(s, tile, next_k))]
+
+        return _for(_index(0), k_tiles, _index(1), [state], steady)[0]
+
+    def consume_k(self, state: SSAValue) -> None:
+        pipe.WaitOp(self.pipeline, state)
+        pipe.MmaOp(self.pipeline, state)
+        pipe.ReleaseOp(self.pipeline, state)
+
+    def consume_k_tile(self, k: SSAValue, state: SSAValue) -> SSAValue:
+        full = pipe.KTileFullOp(k).result
+        then_block = Block()
+        with ImplicitBuilder(then_block):
+            self.consume_k(state)
+            scf.YieldOp()
+        else_region = None
+        if not self.config.static_full_k:
+            else_block = Block()
+            with ImplicitBuilder(else_block):
+                self.consume_k(state)
+                scf.YieldOp()
+            else_region = Region(else_block)
+        scf.IfOp(full, [], Region(then_block), else_region)
+        return pipe.AdvanceOp(state).result
+
+    def epilogue(self, m: SSAValue, n: SSAValue) -> None:
+        full = pipe.MnTileFullOp(m, n).result
+        blocks = []
+        for masked in (False, True):
+            block = Block()
+            with ImplicitBuilder(block):
+                pipe.EpilogueOp(m, n, masked)
+                scf.YieldOp()
+            blocks.append(Region(block))
+        scf.IfOp(full, [], *blocks)
+
+    def tile_loop(
+        self,
+        states: Sequence[SSAValue],
+        body: Callable[[SSAValue, SSAValue, Sequence[SSAValue]], Sequence[SSAValue]],
+    ) -> Sequence[SSAValue]:
+        first = pipe.FirstWorkTileOp().result
+        count = pipe.WorkTileCountOp().result
+        stride = pipe.WorkTileStrideOp().result
+
+        def per_tile(tile: SSAValue, carried: Sequence[SSAValue]) -> Sequence[SSAValue]:
+            coords = pipe.TileCoordsOp(tile)
+            return body(coords.m, coords.n, carried)
+
+        return _for(first, count, stride, states, per_tile)
+
+    def producer_role(self) -> None:
+        role = pipe.RoleOp("producer", PRODUCER_WARPS)
+        with ImplicitBuilder(role.body):
+            start = pipe.InitStateOp(self.pipeline, 0, 1).result
+            k_tiles = pipe.KTileCountOp().result
+            (end,) = self.tile_loop(
+                [start], lambda m, n, s: [self.produce_tile(s[0], {"a": m, "b": n}, k_tiles)]
+            )
+            pipe.ProducerTailOp(self.pipeline, end)
+
+    def consumer_role(self) -> None:
+        role = pipe.RoleOp("consumer", CONSUMER_WARPS)
+        with ImplicitBuilder(role.body):
+            start = pipe.InitStateOp(self.pipeline, 0, 0).result
+            k_tiles = pipe.KTileCountOp().result
+
+            def tile(m: SSAValue, n: SSAValue, s: Sequence[SSAValue]) -> Sequence[SSAValue]:
+                pipe.AccInitOp()
+                (state,) = _for(
+                    _index(0), k_tiles, _index(1), s,
+                    lambda k, c: [self.consume_k_tile(k, c[0])],
+                )
+                self.epilogue(m, n)
+                return [state]
+
+            self.tile_loop([start], tile)
+
+    def mainloop_role(self) -> None:
+        """Producer and consumer in the same warps (no warp specialization): the
+        consumer drains k-tile k, then the same warps refill its stage with
+        k-tile k + stages."""
+        role = pipe.RoleOp("mainloop", CONSUMER_WARPS)
+        with ImplicitBuilder(role.body):
+            produced = pipe.InitStateOp(self.pipeline, 0, 1).result
+            consumed = pipe.InitStateOp(self.pipeline, 0, 0).result
+            k_tiles = pipe.KTileCountOp().result
+
+            def tile(m: SSAValue, n: SSAValue, s: Sequence[SSAValue]) -> Sequence[SSAValue]:
+                pipe.AccInitOp()
+                p_state = s[0]
+                tile_of = {"a": m, "b": n}
+                for i in range(self.stages):
+                    k_tile = _index(i)
+                    fits = pipe.KTileFitsOp(k_tile).result
+                    p_state = _if(fits, p_state, lambda st, k=k_tile: self.issue(st, tile_of, k))
+
+                def k_step(k: SSAValue, st: Sequence[SSAValue]) -> Sequence[SSAValue]:
+                    c_next = self.consume_k_tile(k, st[1])
+                    next_k = arith.AddiOp(k, _index(self.stages)).result
+                    next_fits = pipe.KTileFitsOp(next_k).result
+                    p_next = _if(next_fits, st[0], lambda x: self.issue(x, tile_of, next_k))
+                    return [p_next, c_next]
+
+                result = _for(_index(0), k_tiles, _index(1), [p_state, s[1]], k_step)
+                self.epilogue(m, n)
+                return list(result)
+
+            (p_end, _) = self.tile_loop([produced, consumed], tile)
+            pipe.ProducerTailOp(self.pipeline, p_end)
+
+
+def gemm(config: GemmConfig) -> builtin.ModuleOp:
+    """The naive-form `pipe` kernel for `config` (raises ConfigError if invalid)."""
+    config.validate()
+    cm, cn = config.cluster
+    kernel = pipe.KernelOp(
+        config.name,
+        arch=config.arch,
+        a_dtype=config.dtype,
+        b_dtype=config.dtype,
+        c_dtype=config.c_dtype,
+        tile=config.tile_shape,
+        cluster=config.cluster,
+        problem=config.problem,
+        b_major=config.b_major,
+    )
+    with ImplicitBuilder(kernel.body):
+        pipeline = pipe.PipelineOp(
+            config.stage_count,
+            pipe.CONSUMER_FOR_ARCH[config.arch],
+            config.stage_bytes,
+            mcast=(cn, cm),
+        ).result
+        builder = _GemmBuilder(config, pipeline)
+        if config.warp_specialize:
+            builder.producer_role()
+            builder.consumer_role()
+        else:
+            builder.mainloop_role()
+    module = builtin.ModuleOp([kernel])
+    module.verify()
+    return module
+

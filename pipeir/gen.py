@@ -1,0 +1,98 @@
+"""`pipeir-gen`: emit a naive-form kernel as `pipe` IR.
+
+    pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
+        --stages 4 --cluster 2x1 --arch sm_90a [--b-major mn] [--no-warp-specialize]
+
+A size given as `dyn` (or left out) is known only at run time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pipeir.build import ConfigError, GemmConfig, gemm
+from pipeir.dialects import pipe
+
+PROG = "pipeir-gen"
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def size(text: str) -> int | None:
+    if text == "dyn":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'dyn', got '{text}'")
+
+
+def shape(count: int) -> type:
+    def parse(text: str) -> tuple[int, ...]:
+        parts = text.lower().split("x")
+        if len(parts) != count or not all(p.isdigit() for p in parts):
+            example = "128x256x64" if count == 3 else "2x1"
+            raise argparse.ArgumentTypeError(f"expected a shape like {example}, got '{text}'")
+        return tuple(int(p) for p in parts)
+
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    top.error = fail
+    kinds = top.add_subparsers(dest="kind", required=True, metavar="KIND")
+    g = kinds.add_parser("gemm", help="warp-specialized persistent GEMM, C = A @ B")
+    g.error = fail
+    g.add_argument("--m", type=size, default=None, help="rows of A and C, or 'dyn'")
+    g.add_argument("--n", type=size, default=None, help="columns of B and C, or 'dyn'")
+    g.add_argument("--k", type=size, default=None, help="reduction size, or 'dyn'")
+    g.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, default="bf16", help="A and B element type")
+    g.add_argument("--out-dtype", choices=pipe.OUTPUT_DTYPES, default=None,
+                   help="C element type (default: f16 for f16 inputs, else bf16)")
+    g.add_argument("--tile", type=shape(3), default=None,
+                   help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
+    g.add_argument("--stages", type=int, default=None,
+                   help="AB ring depth (default: the most that fit shared memory)")
+    g.add_argument("--cluster", type=shape(2), default=(1, 1), help="cluster shape MxN: 1x1, 2x1, 1x2, 2x2")
+    g.add_argument("--arch", choices=pipe.ARCHS, default="sm_90a")
+    g.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
+    g.add_argument("--no-warp-specialize", action="store_true",
+                   help="producer and consumer share the same warps (rolling is then unsafe)")
+    g.add_argument("--name", default="gemm", help="kernel symbol name")
+    g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    config = GemmConfig(
+        m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
+        tile=args.tile, stages=args.stages, cluster=args.cluster, arch=args.arch,
+        b_major=args.b_major, warp_specialize=not args.no_warp_specialize, name=args.name,
+    )
+    try:
+        text = str(gemm(config)) + "\n"
+    except ConfigError as error:
+        fail(str(error))
+    if args.output_file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(args.output_file, "w") as out:
+                out.write(text)
+        except OSError as error:
+            fail(f"cannot write '{args.output_file}': {error.strerror}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

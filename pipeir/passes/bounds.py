@@ -1,0 +1,98 @@
+"""Integer bounds of index values, proven from constants, loop bounds and the
+kernel's static problem shape. Used to fold predicates soundly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import IntegerAttr
+from xdsl.ir import BlockArgument, SSAValue
+
+from pipeir.dialects import pipe
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """lo <= value <= hi; None where no bound is known."""
+
+    lo: int | None
+    hi: int | None
+
+    def __add__(self, other: Bounds) -> Bounds:
+        return Bounds(_combine(self.lo, other.lo, int.__add__), _combine(self.hi, other.hi, int.__add__))
+
+    def __sub__(self, other: Bounds) -> Bounds:
+        return Bounds(_combine(self.lo, other.hi, int.__sub__), _combine(self.hi, other.lo, int.__sub__))
+
+    def __mul__(self, other: Bounds) -> Bounds:
+        if self.lo is None or other.lo is None or self.lo < 0 or other.lo < 0:
+            return UNKNOWN
+        return Bounds(self.lo * other.lo, _combine(self.hi, other.hi, int.__mul__))
+
+
+UNKNOWN = Bounds(None, None)
+NATURAL = Bounds(0, None)
+
+
+def _combine(a: int | None, b: int | None, op) -> int | None:
+    return None if a is None or b is None else op(a, b)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _kernel_dims(op) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    kernel = pipe.enclosing_kernel(op)
+    return kernel.problem_shape, kernel.tile_shape
+
+
+def _static(size: int) -> bool:
+    return size != pipe.DYNAMIC
+
+
+def bounds(value: SSAValue) -> Bounds:
+    if isinstance(value, BlockArgument):
+        loop = value.block.parent_op()
+        if isinstance(loop, scf.ForOp) and value.index == 0:
+            step = bounds(loop.step)
+            if step.lo is None or step.lo < 1:
+                return UNKNOWN
+            upper = bounds(loop.ub).hi
+            # The body runs only for lb <= iv < ub.
+            return Bounds(bounds(loop.lb).lo, None if upper is None else upper - 1)
+        return UNKNOWN
+    op = value.owner
+    match op:
+        case arith.ConstantOp(value=IntegerAttr() as attr):
+            return Bounds(attr.value.data, attr.value.data)
+        case arith.AddiOp():
+            return bounds(op.lhs) + bounds(op.rhs)
+        case arith.SubiOp():
+            return bounds(op.lhs) - bounds(op.rhs)
+        case arith.MuliOp():
+            return bounds(op.lhs) * bounds(op.rhs)
+        case pipe.KTileCountOp():
+            (_, _, k), (_, _, tk) = _kernel_dims(op)
+            return Bounds(_ceil_div(k, tk), _ceil_div(k, tk)) if _static(k) else Bounds(1, None)
+        case pipe.WorkTileCountOp():
+            (m, n, _), (tm, tn, _) = _kernel_dims(op)
+            if _static(m) and _static(n):
+                count = _ceil_div(m, tm) * _ceil_div(n, tn)
+                return Bounds(count, count)
+            return Bounds(1, None)
+        case pipe.FirstWorkTileOp() | pipe.ClusterRankOp():
+            return NATURAL
+        case pipe.WorkTileStrideOp():
+            return Bounds(1, None)
+        case pipe.TileCoordsOp():
+            (m, _, _), (tm, _, _) = _kernel_dims(op)
+            if not _static(m):
+                return NATURAL
+            tiles_m = _ceil_div(m, tm)
+            if value is op.m:
+                return Bounds(0, tiles_m - 1)
+            tile = bounds(op.tile).hi
+            return Bounds(0, None if tile is None else tile // tiles_m)
+    return UNKNOWN
