@@ -95,10 +95,22 @@ class PipeirOptMain(xDSLOptMain):
             help="verify the IR after every pass, not only the input and the result",
         )
         arg_parser.add_argument(
+            "--emit",
+            dest="target",
+            default=argparse.SUPPRESS,
+            metavar="{mlir,cute}",
+            help="what to print: 'mlir' (the IR, default) or 'cute' (the lowered CuTe DSL "
+            "Python module); same as -t",
+        )
+        arg_parser.add_argument(
             "--pass-statistics",
             action="store_true",
             help="print what each pass changed or refused to stderr",
         )
+
+    def register_all_targets(self) -> None:
+        super().register_all_targets()
+        self.available_targets = {"mlir": self.available_targets["mlir"], "cute": emit_cute_source}
 
     def setup_pipeline(self) -> None:
         def after_each(
@@ -144,6 +156,12 @@ class PipeirOptMain(xDSLOptMain):
             for pass_ in self.pipeline.passes:
                 for line in getattr(pass_, "statistics", lambda: [])():
                     print(f"{pass_.name}: {line}", file=sys.stderr)
+
+
+def emit_cute_source(module: ModuleOp, output: IO[str]) -> None:
+    from pipeir.lower.emit import lower_module  # imports CuTe DSL: only when asked
+
+    output.write(lower_module(module))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -68,7 +68,7 @@ class FoldPredicate(RewritePattern):
         if value is None:
             return
         self.folded[op.name] = self.folded.get(op.name, 0) + 1
-        rewriter.replace_op(op, arith.ConstantOp(IntegerAttr(int(value), i1)))
+        rewriter.replace(op, arith.ConstantOp(IntegerAttr(int(value), i1)))
 
 
 class AndWithTrue(RewritePattern):
@@ -78,7 +78,7 @@ class AndWithTrue(RewritePattern):
     def match_and_rewrite(self, op: arith.AndIOp, rewriter: PatternRewriter) -> None:
         for kept, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
             if isinstance(other.owner, arith.ConstantOp) and other.owner.value == IntegerAttr(1, i1):
-                rewriter.replace_op(op, [], [kept])
+                rewriter.replace(op, (), (kept,))
                 return
 
 
@@ -90,7 +90,7 @@ class RemovePassThroughLoop(RewritePattern):
     def match_and_rewrite(self, op: scf.ForOp, rewriter: PatternRewriter) -> None:
         body = op.body.block
         if body.first_op is body.last_op and list(body.last_op.operands) == list(body.args[1:]):
-            rewriter.replace_op(op, [], list(op.iter_args))
+            rewriter.replace(op, (), tuple(op.iter_args))
 
 
 @dataclass(frozen=True)

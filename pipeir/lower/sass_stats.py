@@ -1,0 +1,396 @@
+"""Static SASS statistics of a generated CuTe DSL kernel module (CPU only).
+
+The generated module (see ``pipeir.lower.cute_frame``) exposes
+``compile_kernel(options=..., extra_options=...)``.  We compile it for
+``sm_90a`` with ``--keep-cubin --dump-dir <tmp>`` (nvidia-cutlass-dsl 4.8.1
+compile options; the environment equivalent is ``CUTE_DSL_KEEP=cubin`` +
+``CUTE_DSL_DUMP_DIR``), disassemble the cubin with ``nvdisasm -c`` from the
+``nvidia-cuda-nvdisasm`` wheel and count, per kernel:
+
+* ``utmaldg``   static ``UTMALDG`` sites (TMA loads)
+* ``utmastg``   static ``UTMASTG`` sites (TMA stores)
+* ``gmma``      ``HGMMA`` + ``QGMMA`` (+ ``IGMMA``) sites
+* ``s2ur``      ``S2UR`` sites; ``s2ur_in_loop`` those inside any loop,
+                ``s2ur_in_k_loop`` those inside a "K loop"
+* ``syncs``     ``SYNCS.*`` sites (mbarrier ops)
+* ``instructions`` total instructions (``nop`` NOPs excluded, see ``nops``)
+* ``registers`` register count at launch (EIATTR_REGCOUNT of the cubin;
+                setmaxnreg then moves it per warpgroup); ``frame_size`` stack
+* ``spill_loads``/``spill_stores``  ``LDL``/``STL`` sites
+
+Loops are found from backward branches: a ``BRA`` to a label at a lower (or
+equal) address closes the loop ``[label, bra]``.  A *K loop* is an innermost
+loop among those whose range contains a UTMALDG or a GMMA (mbarrier spin-wait
+loops contain neither, so they are not K loops; the persistent tile loop
+contains the K loops, so it is not innermost).
+
+CLI: ``pipeir-stats KERNEL.py [--json] [--sass-out FILE]`` (or
+``python -m pipeir.lower.sass_stats KERNEL.py``) compiles the generated file
+and prints the stats of every kernel in it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import pathlib
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+from typing import Optional, Union
+
+__all__ = [
+    "SassStats",
+    "Loop",
+    "find_nvdisasm",
+    "compile_to_cubin",
+    "disassemble",
+    "parse_sass",
+    "cubin_register_counts",
+    "stats_for_module",
+    "main",
+]
+
+
+@dataclasses.dataclass
+class Loop:
+    start: int  # address of the first instruction after the target label
+    end: int    # address of the backward BRA
+    label: str
+    is_k_loop: bool = False
+
+
+@dataclasses.dataclass
+class SassStats:
+    kernel: str
+    utmaldg: int = 0
+    utmastg: int = 0
+    gmma: int = 0
+    s2ur: int = 0
+    s2ur_in_loop: int = 0
+    s2ur_in_k_loop: int = 0
+    syncs: int = 0
+    instructions: int = 0
+    nops: int = 0
+    registers: Optional[int] = None
+    frame_size: Optional[int] = None  # local-memory stack bytes per thread
+    spill_loads: int = 0
+    spill_stores: int = 0
+    loops: list[Loop] = dataclasses.field(default_factory=list)
+    # every S2UR: (address, special register, in any loop, in a K loop)
+    s2ur_sites: list[tuple[int, str, bool, bool]] = dataclasses.field(default_factory=list)
+
+    @property
+    def spills(self) -> int:
+        return self.spill_loads + self.spill_stores
+
+    @property
+    def num_loops(self) -> int:
+        return len(self.loops)
+
+    @property
+    def num_k_loops(self) -> int:
+        return sum(1 for l in self.loops if l.is_k_loop)
+
+    def summary(self) -> dict:
+        d = dataclasses.asdict(self)
+        d.pop("loops")
+        d.pop("s2ur_sites")
+        d["s2ur_k_loop_sregs"] = sorted({r for _, r, _, k in self.s2ur_sites if k})
+        d["spills"] = self.spills
+        d["num_loops"] = self.num_loops
+        d["num_k_loops"] = self.num_k_loops
+        return d
+
+
+# -----------------------------------------------------------------------------
+# tools
+# -----------------------------------------------------------------------------
+
+def find_nvdisasm() -> str:
+    """nvdisasm from the nvidia-cuda-nvdisasm wheel, else $PATH / CUDA_HOME."""
+    try:
+        import nvidia  # namespace package
+        for base in list(getattr(nvidia, "__path__", [])):
+            for cand in sorted(glob.glob(os.path.join(base, "*", "bin", "nvdisasm"))):
+                if os.access(cand, os.X_OK):
+                    return cand
+    except ImportError:
+        pass
+    cand = shutil.which("nvdisasm")
+    if cand:
+        return cand
+    for home in (os.environ.get("CUDA_HOME"), "/usr/local/cuda"):
+        if home and os.access(os.path.join(home, "bin", "nvdisasm"), os.X_OK):
+            return os.path.join(home, "bin", "nvdisasm")
+    raise FileNotFoundError("nvdisasm not found (pip install nvidia-cuda-nvdisasm)")
+
+
+def _load_module(module_or_path):
+    if isinstance(module_or_path, (str, os.PathLike)):
+        from pipeir.lower.cute_frame import import_kernel_file
+        return import_kernel_file(module_or_path)
+    return module_or_path
+
+
+def compile_to_cubin(module_or_path, dump_dir: Optional[str] = None,
+                     arch: str = "sm_90a") -> list[pathlib.Path]:
+    """Compile a generated module (object or .py path) and return its cubins.
+
+    Needs no GPU: the arch is given explicitly.  ``CUTE_DSL_ARCH`` is also
+    defaulted to ``arch`` (it must be set before cutlass reads it)."""
+    os.environ.setdefault("CUTE_DSL_ARCH", arch)
+    mod = _load_module(module_or_path)
+    if dump_dir is None:
+        dump_dir = tempfile.mkdtemp(prefix="pipeir_sass_")
+    os.makedirs(dump_dir, exist_ok=True)  # the DSL does not create it
+    before = set(glob.glob(os.path.join(dump_dir, "*.cubin")))
+    mod.compile_kernel(extra_options=f"--gpu-arch {arch} --keep-cubin --dump-dir {dump_dir}")
+    cubins = sorted(set(glob.glob(os.path.join(dump_dir, "*.cubin"))) - before)
+    if not cubins:
+        cubins = sorted(glob.glob(os.path.join(dump_dir, "*.cubin")))
+    if not cubins:
+        raise RuntimeError(f"no cubin was written to {dump_dir}")
+    return [pathlib.Path(c) for c in cubins]
+
+
+def disassemble(cubin: Union[str, os.PathLike]) -> str:
+    out = subprocess.run([find_nvdisasm(), "-c", str(cubin)], check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+# -----------------------------------------------------------------------------
+# ELF: register counts (EIATTR_REGCOUNT in .nv.info, keyed by kernel symbol)
+# -----------------------------------------------------------------------------
+
+_EIATTR_REGCOUNT = 0x2F
+_EIATTR_FRAME_SIZE = 0x11
+
+
+def _cubin_info(cubin: Union[str, os.PathLike]) -> dict[str, dict[str, int]]:
+    """{kernel: {"registers": n, "frame_size": bytes}} from the cubin's
+    ``.nv.info`` section (EIATTR_REGCOUNT / EIATTR_FRAME_SIZE entries)."""
+    data = pathlib.Path(cubin).read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return {}
+    e_shoff, = struct.unpack_from("<Q", data, 0x28)
+    e_shentsize, e_shnum, e_shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+
+    def sh(i):
+        return struct.unpack_from("<IIQQQQIIQQ", data, e_shoff + i * e_shentsize)
+
+    def cstr(base, off):
+        end = data.index(b"\0", base + off)
+        return data[base + off:end].decode()
+
+    shstr = sh(e_shstrndx)[4]
+    sections = [sh(i) for i in range(e_shnum)]
+    names = [cstr(shstr, s[0]) for s in sections]
+    symnames: dict[int, str] = {}
+    for s, n in zip(sections, names):
+        if n == ".symtab":
+            strtab = sections[s[6]][4]
+            for j in range(s[5] // 24):
+                st_name = struct.unpack_from("<I", data, s[4] + 24 * j)[0]
+                symnames[j] = cstr(strtab, st_name)
+    out: dict[str, dict[str, int]] = {}
+    for s, n in zip(sections, names):
+        if n != ".nv.info":
+            continue
+        off, end = s[4], s[4] + s[5]
+        while off + 4 <= end:
+            fmt, attr = data[off], data[off + 1]
+            if fmt == 0x04:  # EIFMT_SVAL: u16 size + payload
+                size, = struct.unpack_from("<H", data, off + 2)
+                if attr in (_EIATTR_REGCOUNT, _EIATTR_FRAME_SIZE) and size == 8:
+                    sym, val = struct.unpack_from("<II", data, off + 4)
+                    key = "registers" if attr == _EIATTR_REGCOUNT else "frame_size"
+                    out.setdefault(symnames.get(sym, str(sym)), {})[key] = val
+                off += 4 + size
+            else:
+                off += 4
+    return out
+
+
+def cubin_register_counts(cubin: Union[str, os.PathLike]) -> dict[str, int]:
+    """{kernel: registers per thread at launch} from the cubin."""
+    return {k: v["registers"] for k, v in _cubin_info(cubin).items() if "registers" in v}
+
+
+# -----------------------------------------------------------------------------
+# SASS parsing
+# -----------------------------------------------------------------------------
+
+_SECTION_RE = re.compile(r"^\s*\.section\s+\.text\.([^,\s]+)")
+_LABEL_RE = re.compile(r"^\s*(\.L[\w.]+):")
+_INST_RE = re.compile(
+    r"^\s*/\*([0-9a-fA-F]+)\*/\s+(?:\{\s*)?(@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)((?:\.[A-Z0-9_]+)*)(.*)$")
+_BRA_TARGET_RE = re.compile(r"`\((\.L[\w.]+)\)")
+
+
+def _parse_one(kernel: str, lines: list[str]) -> SassStats:
+    st = SassStats(kernel=kernel)
+    insts: list[tuple[int, str, str]] = []  # (addr, opcode, full text)
+    label_addr: dict[str, int] = {}
+    pending: list[str] = []
+    branches: list[tuple[int, str]] = []
+    for line in lines:
+        m = _LABEL_RE.match(line)
+        if m:
+            pending.append(m.group(1))
+            continue
+        m = _INST_RE.match(line)
+        if not m:
+            continue
+        addr = int(m.group(1), 16)
+        op = m.group(3)
+        for lab in pending:
+            label_addr[lab] = addr
+        pending = []
+        insts.append((addr, op, line))
+        if op in ("BRA", "JMP", "BRX"):
+            t = _BRA_TARGET_RE.search(line)
+            if t:
+                branches.append((addr, t.group(1)))
+    for lab in pending:  # labels at the very end
+        label_addr[lab] = insts[-1][0] + 16 if insts else 0
+
+    loops = []
+    for addr, lab in branches:
+        tgt = label_addr.get(lab)
+        if tgt is not None and tgt <= addr:
+            loops.append(Loop(start=tgt, end=addr, label=lab))
+
+    def in_range(a, l):
+        return l.start <= a <= l.end
+
+    work_addrs = [a for a, op, _ in insts
+                  if op == "UTMALDG" or op in ("HGMMA", "QGMMA", "IGMMA")]
+    candidates = [l for l in loops if any(in_range(a, l) for a in work_addrs)]
+    for l in candidates:
+        inner = [o for o in candidates if o is not l and l.start <= o.start and o.end <= l.end
+                 and (o.start, o.end) != (l.start, l.end)]
+        l.is_k_loop = not inner
+    st.loops = sorted(loops, key=lambda l: (l.start, l.end))
+
+    for addr, op, text in insts:
+        if op == "NOP":
+            st.nops += 1
+            continue
+        st.instructions += 1
+        if op == "UTMALDG":
+            st.utmaldg += 1
+        elif op == "UTMASTG":
+            st.utmastg += 1
+        elif op in ("HGMMA", "QGMMA", "IGMMA"):
+            st.gmma += 1
+        elif op == "S2UR":
+            st.s2ur += 1
+            in_loop = any(in_range(addr, l) for l in loops)
+            in_k = any(in_range(addr, l) for l in loops if l.is_k_loop)
+            st.s2ur_in_loop += in_loop
+            st.s2ur_in_k_loop += in_k
+            sreg = re.search(r"\b(SR_\w+(?:\.\w+)?)", text)
+            st.s2ur_sites.append((addr, sreg.group(1) if sreg else "?", in_loop, in_k))
+        elif op == "SYNCS":
+            st.syncs += 1
+        elif op == "LDL":
+            st.spill_loads += 1
+        elif op == "STL":
+            st.spill_stores += 1
+    return st
+
+
+def parse_sass(sass: str) -> dict[str, SassStats]:
+    """Split ``nvdisasm`` output into kernels and compute their stats."""
+    kernels: dict[str, list[str]] = {}
+    cur: Optional[str] = None
+    for line in sass.splitlines():
+        m = _SECTION_RE.match(line)
+        if m:
+            cur = m.group(1)
+            kernels.setdefault(cur, [])
+            continue
+        if cur is not None:
+            kernels[cur].append(line)
+    return {k: _parse_one(k, v) for k, v in kernels.items()}
+
+
+def stats_for_module(module_or_path, dump_dir: Optional[str] = None,
+                     arch: str = "sm_90a", sass_out: Optional[str] = None
+                     ) -> dict[str, SassStats]:
+    """Compile a generated module (object or path) and return per-kernel stats."""
+    result: dict[str, SassStats] = {}
+    texts = []
+    for cubin in compile_to_cubin(module_or_path, dump_dir, arch):
+        sass = disassemble(cubin)
+        texts.append(sass)
+        info = _cubin_info(cubin)
+        for k, st in parse_sass(sass).items():
+            st.registers = info.get(k, {}).get("registers")
+            st.frame_size = info.get(k, {}).get("frame_size")
+            result[k] = st
+    if sass_out:
+        pathlib.Path(sass_out).write_text("\n".join(texts))
+    return result
+
+
+def load_kernel(path: str):
+    """A generated CuTe DSL module, from its .py file or lowered from `pipe` IR (.mlir)."""
+    if not path.endswith(".mlir"):
+        return path
+    from pipeir.ir import make_context, parse_module, verify_located
+    from pipeir.lower.cute_frame import load_kernel_module
+    from pipeir.lower.emit import lower_module
+
+    with open(path) as stream:
+        module = parse_module(make_context(), stream.read(), path)
+    verify_located(module)
+    return load_kernel_module(lower_module(module))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """``pipeir-stats KERNEL.{mlir,py} [--json] [--sass-out FILE] [--dump-dir DIR]``
+
+    KERNEL is `pipe` IR (lowered first) or a module emitted by the lowering.
+    Compiles it for sm_90a on the CPU (no GPU needed) and prints per-kernel
+    static SASS statistics (a table, or JSON with ``--json``)."""
+    from pipeir.ir import PipeirError
+
+    ap = argparse.ArgumentParser(prog="pipeir-stats", description=main.__doc__)
+    ap.add_argument("kernel", help="pipe IR (.mlir) or a generated CuTe DSL module (.py)")
+    ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--sass-out", default=None, help="write the disassembly here")
+    ap.add_argument("--dump-dir", default=None, help="keep the cubin here")
+    ap.add_argument("--arch", default="sm_90a", help="target architecture (default sm_90a)")
+    args = ap.parse_args(argv)
+    os.environ.setdefault("CUTE_DSL_ARCH", args.arch)
+    try:
+        stats = stats_for_module(load_kernel(args.kernel), dump_dir=args.dump_dir,
+                                 arch=args.arch, sass_out=args.sass_out)
+    except PipeirError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"pipeir-stats: error: {args.kernel}: {error.strerror}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({k: v.summary() for k, v in stats.items()}, indent=2))
+    else:
+        for k, v in stats.items():
+            print(f"kernel {k}")
+            for key, val in v.summary().items():
+                if key != "kernel":
+                    print(f"  {key:16s} {val}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
