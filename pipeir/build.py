@@ -100,10 +100,10 @@ class GemmConfig:
             if size is not None and size <= 0:
                 raise ConfigError(f"{dim} must be positive, got {size}")
         tm, tn, tk = self.tile_shape
-        if tm not in (64, 128) or tn % 16 or not 16 <= tn <= 256:
+        if tm not in (128, 256) or tn not in (64, 128, 256) or (tm, tn) == (256, 256):
             raise ConfigError(
-                f"tile {tm}x{tn}x{tk}: tile_m must be 64 or 128 and tile_n a multiple "
-                "of 16 in 16..256 (one WGMMA per warpgroup row)"
+                f"tile {tm}x{tn}x{tk}: tile_m must be 128 or 256 (two MMA warpgroups split M), "
+                "tile_n 64, 128 or 256, and not 256x256 (too many accumulator registers)"
             )
         k_atom = 32 if pipe.DTYPE_BYTES[self.dtype] == 1 else 16
         if tk % k_atom or tk * pipe.DTYPE_BYTES[self.dtype] > 256:

@@ -1,4 +1,4 @@
-"""`pipeir.compile`: from a GEMM configuration or `pipe` IR to a callable on
+"""`pipeir.compile` (defined here): from a GEMM configuration or `pipe` IR to a callable on
 torch tensors.
 
     kernel = pipeir.compile(GemmConfig(m=4096, n=4096, k=4096, dtype="bf16"))
@@ -17,16 +17,13 @@ from collections.abc import Sequence
 
 import torch
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import PassPipeline
 
 from pipeir.build import GemmConfig, gemm
 from pipeir.dialects import pipe
-from pipeir.ir import make_context, verify_located
+from pipeir.ir import verify_located
 from pipeir.lower.cute_frame import load_kernel_module
 from pipeir.lower.emit import lower_module
-from pipeir.passes import PASSES
-
-HEADLINE_PIPELINE = ("fold-static-full", "roll-producer", "hoist-rank")
+from pipeir.passes import HEADLINE_PIPELINE, run_passes
 
 TORCH_DTYPES = {
     "f16": torch.float16,
@@ -34,14 +31,6 @@ TORCH_DTYPES = {
     "f8e4m3": torch.float8_e4m3fn,
     "f8e5m2": torch.float8_e5m2,
 }
-
-
-def run_passes(module: ModuleOp, passes: Sequence[str]) -> None:
-    unknown = [name for name in passes if name not in PASSES]
-    if unknown:
-        raise ValueError(f"unknown passes {unknown}; available: {', '.join(PASSES)}")
-    PassPipeline.parse_spec(PASSES, ",".join(passes)).apply(make_context(), module)
-    verify_located(module)
 
 
 class GemmKernel:

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from pipeir.build import GemmConfig, gemm
-from pipeir.compile import run_passes
+from pipeir.passes import run_passes
 from pipeir.ir import PipeirError
 from pipeir.lower.emit import lower_module
 

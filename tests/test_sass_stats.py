@@ -11,7 +11,7 @@ os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
 pytest.importorskip("cutlass")
 
 from pipeir.build import GemmConfig, gemm  # noqa: E402
-from pipeir.compile import HEADLINE_PIPELINE, run_passes  # noqa: E402
+from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.lower import sass_stats  # noqa: E402
 from pipeir.lower.cute_frame import load_kernel_module, write_kernel_source  # noqa: E402
 from pipeir.lower.emit import lower_module  # noqa: E402

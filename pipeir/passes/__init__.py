@@ -1,8 +1,9 @@
 """pipeir's passes, and the xDSL passes pipeir-opt offers beside them."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from xdsl.passes import ModulePass
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass, PassPipeline
 
 
 def _canonicalize() -> type[ModulePass]:
@@ -43,11 +44,31 @@ def _hoist_rank() -> type[ModulePass]:
     return HoistRankPass
 
 
+def _verify_pipeline() -> type[ModulePass]:
+    from pipeir.passes.verify_pipeline import VerifyPipelinePass
+
+    return VerifyPipelinePass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fold-static-full": _fold_static_full,
     "roll-producer": _roll_producer,
     "hoist-rank": _hoist_rank,
+    "verify-pipeline": _verify_pipeline,
     "canonicalize": _canonicalize,
     "cse": _cse,
     "dce": _dce,
 }
+
+HEADLINE_PIPELINE = ("fold-static-full", "roll-producer", "hoist-rank")
+
+
+def run_passes(module: ModuleOp, passes: Sequence[str]) -> None:
+    """Apply registered passes by name, in order, and verify the result."""
+    from pipeir.ir import make_context, verify_located
+
+    unknown = [name for name in passes if name not in PASSES]
+    if unknown:
+        raise ValueError(f"unknown passes {unknown}; available: {', '.join(PASSES)}")
+    PassPipeline.parse_spec(PASSES, ",".join(passes)).apply(make_context(), module)
+    verify_located(module)
