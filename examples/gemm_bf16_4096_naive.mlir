@@ -1,7 +1,7 @@
 // The naive form of a bf16 4096^3 GEMM, tile 128x256x64, 4 stages, cluster 2x1, as emitted by
 // pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 --stages 4 --cluster 2x1
 builtin.module {
-  pipe.kernel "gemm" attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
+  pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
     %0 = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 2>}
     pipe.role "producer" warps(1) {
       %1 = pipe.init_state %0 index(0) phase(1)

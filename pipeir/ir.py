@@ -29,7 +29,7 @@ class PipeirError(Exception):
     def __init__(self, location: str, message: str):
         super().__init__(message)
         self.location = location
-        self.message = " ".join(message.split())
+        self.message = one_line(message)
 
     def __str__(self) -> str:
         return f"{self.location}: error: {self.message}"
@@ -50,8 +50,13 @@ class LocatingParser(Parser):
     verifier and pass diagnostics can point at the input text."""
 
     def parse_operation(self) -> Operation:
-        position = self._current_token.span.get_location()
-        op = super().parse_operation()
+        start = self._current_token.span
+        position = start.get_location()
+        try:
+            op = super().parse_operation()
+        except VerifyException as error:
+            # A property or type rejected while the op is being built.
+            self.raise_error(one_line(str(error)), start.start, self._current_token.span.start)
         if not isinstance(op.location, FileLineColLoc):
             op.location = FileLineColLoc(
                 StringAttr(position.file), IntAttr(position.line), IntAttr(position.col)
@@ -59,9 +64,14 @@ class LocatingParser(Parser):
         return op
 
 
-def parse_module(ctx: Context, text: str, name: str = "<stdin>") -> ModuleOp:
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def parse_module(ctx: Context, text: str, name: str = "<stdin>", line_offset: int = 0) -> ModuleOp:
+    """Parse `text`; `line_offset` shifts reported lines (a chunk of a larger file)."""
     try:
-        return LocatingParser(ctx, text, name).parse_module()
+        return LocatingParser(ctx, "\n" * line_offset + text, name).parse_module()
     except ParseError as error:
         raise PipeirError(str(error.span.get_location()), error.msg) from None
 
@@ -75,7 +85,7 @@ def verify_located(module: ModuleOp) -> None:
         try:
             op.verify(verify_nested_ops=False)
         except VerifyException as error:
-            message = str(error).split("\n", 1)[0].removeprefix("Operation does not verify: ")
+            message = one_line(str(error)).removeprefix("Operation does not verify: ")
             if not message.startswith("'"):
                 message = f"'{op.name}': {message}"
             raise PipeirError(location_of(op), message) from None

@@ -71,6 +71,8 @@ def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 class PipeirOptMain(xDSLOptMain):
     def __init__(self, argv: Sequence[str]):
         self.pass_spec, rest = split_pass_flags(argv)
+        # Summaries import every pass module: only worth it when help is shown.
+        self.wants_help = any(a in ("-h", "--help") for a in rest)
         super().__init__(description=__doc__.splitlines()[0], args=rest)
 
     def register_all_dialects(self) -> None:
@@ -84,9 +86,10 @@ class PipeirOptMain(xDSLOptMain):
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         arg_parser.prog = PROG
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        arg_parser.epilog = "passes (each also usable inside -p):\n" + "\n".join(
-            f"  --{name:<22} {summary(factory())}" for name, factory in PASSES.items()
-        )
+        if self.wants_help:
+            arg_parser.epilog = "passes (each also usable inside -p):\n" + "\n".join(
+                f"  --{name:<22} {summary(factory())}" for name, factory in PASSES.items()
+            )
         arg_parser.error = lambda message: fail(message)  # one line, no usage dump
         super().register_all_arguments(arg_parser)
         arg_parser.add_argument(
@@ -109,8 +112,10 @@ class PipeirOptMain(xDSLOptMain):
         )
 
     def register_all_targets(self) -> None:
-        super().register_all_targets()
-        self.available_targets = {"mlir": self.available_targets["mlir"], "cute": emit_cute_source}
+        from xdsl.universe import Universe
+
+        mlir = Universe.get_multiverse().all_targets["mlir"]
+        self.available_targets = {"mlir": mlir, "cute": emit_cute_source}
 
     def setup_pipeline(self) -> None:
         def after_each(
@@ -138,16 +143,45 @@ class PipeirOptMain(xDSLOptMain):
         return self.args.input_file if self.args.input_file not in (None, "-") else "<stdin>"
 
     def register_all_frontends(self) -> None:
-        def parse(stream: IO[bytes]) -> ModuleOp:
-            try:
-                text = stream.read().decode()
-            except UnicodeDecodeError as error:
-                raise PipeirError(self.get_input_name(), f"input is not UTF-8 text ({error.reason})")
-            module = parse_module(self.ctx, text, self.get_input_name())
-            verify_located(module)
-            return module
+        self.available_frontends["mlir"] = lambda stream: self.parse_chunk(stream, "mlir")
 
-        self.available_frontends["mlir"] = parse
+    def parse_chunk(self, chunk: IO[bytes], file_extension: str, start_offset: int = 0) -> ModuleOp:
+        try:
+            text = chunk.read().decode()
+        except UnicodeDecodeError as error:
+            raise PipeirError(self.get_input_name(), f"input is not UTF-8 text ({error.reason})")
+        module = parse_module(self.ctx, text, self.get_input_name(), line_offset=start_offset)
+        verify_located(module)
+        return module
+
+    def run(self) -> bool:
+        """Process each input chunk (one, or `// -----`-separated ones with
+        --split-input-file); an error ends its chunk, not the run. Returns
+        whether every chunk succeeded."""
+        chunks, file_extension = self.prepare_input()
+        output = self.prepare_output()
+        succeeded = True
+        try:
+            for index, (chunk, offset) in enumerate(chunks):
+                if index > 0:
+                    output.write("// -----\n")
+                try:
+                    module = self.parse_chunk(chunk, file_extension, offset)
+                    self.apply_passes(module)
+                    output.write(self.output_resulting_program(module))
+                except PipeirError as error:
+                    if self.args.verify_diagnostics:  # xdsl-opt: expected errors go to stdout
+                        print(error)
+                    else:
+                        print(error, file=sys.stderr)
+                        succeeded = False
+                finally:
+                    chunk.close()
+                output.flush()
+        finally:
+            if output is not sys.stdout:
+                output.close()
+        return succeeded
 
     def apply_passes(self, prog: ModuleOp) -> None:
         super().apply_passes(prog)
@@ -167,7 +201,7 @@ def emit_cute_source(module: ModuleOp, output: IO[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        PipeirOptMain(argv).run()
+        return 0 if PipeirOptMain(argv).run() else 1
     except PipeirError as error:
         print(error, file=sys.stderr)
         return 1
@@ -177,7 +211,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print(f"{PROG}: error: input nests too deeply", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Runs the lit + FileCheck suite under tests/filecheck as part of pytest."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,11 @@ FILECHECK_DIR = Path(__file__).parent / "filecheck"
 
 def test_lit_suite() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "lit", "-q", "-j2", str(FILECHECK_DIR)],
+        [sys.executable, "-c", "from lit.main import main; main()", "-s", "-j2", str(FILECHECK_DIR)],
         capture_output=True,
         text=True,
         env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    passed = re.search(r"Passed\s*:\s*(\d+)", result.stdout)
+    assert passed and int(passed.group(1)) >= 30, result.stdout

@@ -19,6 +19,7 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     StringAttr,
+    SymbolNameConstraint,
     i1,
     i64,
 )
@@ -133,7 +134,7 @@ class KernelOp(IRDLOperation):
 
     name = "pipe.kernel"
 
-    sym_name = prop_def(StringAttr)
+    sym_name = prop_def(SymbolNameConstraint())
     arch = prop_def(StringAttr)
     a_dtype = prop_def(StringAttr)
     b_dtype = prop_def(StringAttr)

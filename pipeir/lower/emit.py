@@ -241,6 +241,13 @@ class RoleLowering:
         tile_loop = None
         for op in self.role.body.block.ops:
             if isinstance(op, pipe.InitStateOp):
+                start = (0, 1 if self.kind == "producer" else 0)
+                if (op.index.value.data, op.phase.value.data) != start:
+                    raise lowering_error(
+                        op,
+                        f"a {self.kind} state must start at index {start[0]}, phase {start[1]} "
+                        "(where CuTe's make_pipeline_state starts)",
+                    )
                 self.current_state = op.result
             elif isinstance(op, FRAME_PROVIDED):
                 continue

@@ -52,6 +52,12 @@ def _static(size: int) -> bool:
     return size != pipe.DYNAMIC
 
 
+def k_tile_count_bounds(kernel: pipe.KernelOp) -> Bounds:
+    """What the kernel's static shape says about ceil(K / tile_k)."""
+    k, tile_k = kernel.problem_shape[2], kernel.tile_shape[2]
+    return Bounds(_ceil_div(k, tile_k), _ceil_div(k, tile_k)) if _static(k) else Bounds(1, None)
+
+
 def bounds(value: SSAValue) -> Bounds:
     if isinstance(value, BlockArgument):
         loop = value.block.parent_op()
@@ -74,8 +80,7 @@ def bounds(value: SSAValue) -> Bounds:
         case arith.MuliOp():
             return bounds(op.lhs) * bounds(op.rhs)
         case pipe.KTileCountOp():
-            (_, _, k), (_, _, tk) = _kernel_dims(op)
-            return Bounds(_ceil_div(k, tk), _ceil_div(k, tk)) if _static(k) else Bounds(1, None)
+            return k_tile_count_bounds(pipe.enclosing_kernel(op))
         case pipe.WorkTileCountOp():
             (m, n, _), (tm, tn, _) = _kernel_dims(op)
             if _static(m) and _static(n):

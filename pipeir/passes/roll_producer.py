@@ -21,7 +21,7 @@ from xdsl.builder import ImplicitBuilder
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, scf
 from xdsl.dialects.builtin import IndexType, IntegerAttr
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.passes import ModulePass
 from xdsl.traits import is_side_effect_free
@@ -29,7 +29,7 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from pipeir.dialects import pipe
 from pipeir.ir import remark
-from pipeir.passes.bounds import bounds
+from pipeir.passes.bounds import Bounds, k_tile_count_bounds
 
 SHARED_WARPS_REASON = (
     "not rolled: producer and consumer share these warps ('mainloop' role), so a "
@@ -112,7 +112,7 @@ class UnrolledProducer:
 
 
 def match_prologue_unit(
-    op: Operation, state: SSAValue, position: int, k_tile_count: SSAValue
+    op: Operation, state: SSAValue, position: int, k_tiles: Bounds
 ) -> tuple[IssueBlock, list[Operation]] | str | None:
     """One prologue block issuing constant k-tile `position`, guarded by its own
     fits-predicate, or unguarded where k-tile `position` provably fits."""
@@ -139,7 +139,7 @@ def match_prologue_unit(
         return None
     if constant_index(issue.k_tile) != position:
         return f"prologue block {position} copies k-tile {constant_index(issue.k_tile)}"
-    if (bounds(k_tile_count).lo or 0) <= position:
+    if (k_tiles.lo or 0) <= position:
         return f"unguarded prologue block {position} may copy past the last k-tile"
     return issue, ops
 
@@ -188,7 +188,7 @@ def same_copy_shape(a: IssueBlock, b: IssueBlock) -> bool:
     return shape(a) == shape(b)
 
 
-def match_unrolled_producer(block: Block, k_tile_count: SSAValue) -> UnrolledProducer | str | None:
+def match_unrolled_producer(block: Block, k_tiles: Bounds) -> UnrolledProducer | str | None:
     """Find the prologue + steady-state producer in `block`. Returns a reason
     string where the shape is there but a premise of the rewrite fails."""
     for start in block.ops:
@@ -204,7 +204,7 @@ def match_unrolled_producer(block: Block, k_tile_count: SSAValue) -> UnrolledPro
         prologue_ops: list[Operation] = []
         cursor: Operation | None = start
         while cursor is not None:
-            unit = match_prologue_unit(cursor, state, len(prologue), k_tile_count)
+            unit = match_prologue_unit(cursor, state, len(prologue), k_tiles)
             if isinstance(unit, str):
                 return unit
             if unit is None:
@@ -222,11 +222,13 @@ def match_unrolled_producer(block: Block, k_tile_count: SSAValue) -> UnrolledPro
         steady = match_steady_loop(cursor, state, len(prologue)) if cursor else None
         if isinstance(steady, str):
             return steady
-        if steady is None and (bounds(k_tile_count).hi or len(prologue) + 1) > len(prologue):
+        if steady is None and (k_tiles.hi or len(prologue) + 1) > len(prologue):
             return "prologue is not followed by a steady-state loop and K may need more k-tiles"
         template = steady if steady is not None else prologue[0]
         if not all(same_copy_shape(template, p) for p in prologue):
             return "prologue and steady-state blocks copy different operands or tiles"
+        if not all(dominates(c.tile, start) for c in template.copies):
+            return "a copied tile coordinate is defined after the prologue starts"
         return UnrolledProducer(
             prologue,
             prologue_ops,
@@ -248,12 +250,30 @@ def rolled_loop(producer: UnrolledProducer, k_tile_count: SSAValue, pipeline: SS
         pipe.AcquireOp(pipeline, state)
         for copy in producer.template.copies:
             rank = copy.rank
-            if rank is not None and isinstance(rank.owner, pipe.ClusterRankOp) and rank.owner in producer.template.ops:
-                rank = pipe.ClusterRankOp().result
+            if rank is not None and not dominates(rank, producer.prologue_ops[0]):
+                rank = pipe.ClusterRankOp().result  # derived where used, as the input did
             pipe.CopyOp(copy.operand.data, copy.tile, k_tile, pipeline, state, rank)
         pipe.CommitOp(pipeline, state)
         scf.YieldOp(pipe.AdvanceOp(state).result)
     return [zero, one, scf.ForOp(zero.result, k_tile_count, one.result, [start], body)]
+
+
+def dominates(value: SSAValue, op: Operation) -> bool:
+    """Whether `value` is available at `op` (structured control flow: defined
+    earlier in an enclosing block, or an argument of one)."""
+    if isinstance(value, BlockArgument):
+        defining_block = value.block
+    else:
+        defining_block = value.owner.parent_block()
+    cursor: Operation | None = op
+    while cursor is not None and cursor.parent_block() is not defining_block:
+        cursor = cursor.parent_op()
+    if cursor is None:
+        return False
+    if isinstance(value, BlockArgument):
+        return True
+    defining = value.owner
+    return defining is not cursor and defining.parent_block().get_operation_index(defining) < defining.parent_block().get_operation_index(cursor)
 
 
 def is_rolled(block: Block) -> bool:
@@ -288,14 +308,14 @@ class RollProducerPass(ModulePass):
         if role.kind.data != "producer":
             return
         (pipeline,) = kernel.pipelines
-        k_tile_count = k_tile_count_of(role)
+        k_tiles = k_tile_count_bounds(kernel)
         rolled = 0
-        while (found := self.find(role, k_tile_count)) is not None:
+        while (found := self.find(role, k_tiles)) is not None:
             if isinstance(found, str):
                 remark(role, f"roll-producer: not rolled: {found}")
                 self.report.append(f"@{kernel_name}: refused: {found}")
                 return
-            self.rewrite(found, k_tile_count, pipeline.result)
+            self.rewrite(found, pipeline.result)
             rolled += 1
         region_dce(role.body)
         if rolled:
@@ -307,16 +327,23 @@ class RollProducerPass(ModulePass):
             self.report.append(f"@{kernel_name}: nothing to roll")
 
     @staticmethod
-    def find(role: pipe.RoleOp, k_tile_count: SSAValue) -> UnrolledProducer | str | None:
+    def find(role: pipe.RoleOp, k_tiles: Bounds) -> UnrolledProducer | str | None:
         for op in role.walk():
             for region in op.regions:
                 for block in region.blocks:
-                    if (found := match_unrolled_producer(block, k_tile_count)) is not None:
+                    if (found := match_unrolled_producer(block, k_tiles)) is not None:
                         return found
         return None
 
     @staticmethod
-    def rewrite(producer: UnrolledProducer, k_tile_count: SSAValue, pipeline: SSAValue) -> None:
+    def rewrite(producer: UnrolledProducer, pipeline: SSAValue) -> None:
+        first = producer.prologue_ops[0]
+        if producer.steady is not None and dominates(producer.steady.ub, first):
+            k_tile_count = producer.steady.ub
+        else:
+            count = pipe.KTileCountOp()
+            Rewriter.insert_op(count, InsertPoint.before(first))
+            k_tile_count = count.result
         new_ops = rolled_loop(producer, k_tile_count, pipeline)
         Rewriter.insert_op(new_ops, InsertPoint.before(producer.prologue_ops[0]))
         producer.final_state.replace_all_uses_with(new_ops[-1].results[0])
@@ -329,13 +356,3 @@ class RollProducerPass(ModulePass):
 
     def statistics(self) -> list[str]:
         return self.report
-
-
-def k_tile_count_of(role: pipe.RoleOp) -> SSAValue:
-    """The role's k-tile count, defined at its start (created there if absent)."""
-    for op in role.body.block.ops:
-        if isinstance(op, pipe.KTileCountOp):
-            return op.result
-    count = pipe.KTileCountOp()
-    Rewriter.insert_op(count, InsertPoint.at_start(role.body.block))
-    return count.result

@@ -1,0 +1,482 @@
+"""Execute `pipe` kernels for one launch and record what each role does.
+
+The executor is xDSL's interpreter with the `scf`, `arith` and `builtin`
+functions plus `PipeFunctions` below, which gives every `pipe` op its meaning
+for a launch: the problem sizes M, N, K, the persistent grid size, and the
+CTA's id and cluster rank. A `!pipe.state` value is an immutable `State`
+(index, phase, count). Pipeline events are not synchronised here: each role
+runs to its end on its own and leaves a trace, an ordered list of `Event`s.
+pipeir.passes.verify_pipeline replays the traces against each other.
+
+Launch semantics:
+  * k_tile_count = ceil(K / tile_k); work_tile_count = ceil(M / tile_m) *
+    ceil(N / tile_n);
+  * the persistent schedule: first_work_tile = the CTA's id,
+    work_tile_stride = the grid size (number of persistent CTAs);
+  * tile_coords(t) = (t % tiles_m, t // tiles_m): work tiles are rastered
+    along M, as CUTLASS's StaticPersistentTileScheduler does with
+    raster_along_m, so consecutive tiles share a column of B;
+  * k_tile_fits(k) = k * tile_k < K, k_tile_full(k) = (k + 1) * tile_k <= K,
+    mn_tile_full(m, n) = (m + 1) * tile_m <= M and (n + 1) * tile_n <= N;
+  * cta_rank_in_cluster = the launch's rank (by default cta % cluster size:
+    a cluster is that many consecutive CTAs).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import IndexType, ModuleOp, i1
+from xdsl.interpreter import (
+    Interpreter,
+    InterpreterFunctions,
+    PythonValues,
+    impl,
+    register_impls,
+)
+from xdsl.interpreters.arith import ArithFunctions
+from xdsl.interpreters.builtin import BuiltinFunctions
+from xdsl.interpreters.scf import ScfFunctions
+from xdsl.ir import Operation, SSAValue
+
+from pipeir.dialects import pipe
+from pipeir.ir import PipeirError, location_of
+
+OP_BUDGET = 2_000_000
+"""Most operations one launch may execute: a guard against loops that do not
+end in reasonable time (a wrong bound, a huge static K)."""
+
+
+@dataclass(frozen=True)
+class State:
+    """A `!pipe.state` value: stage `index`, `phase`, and `count`, the number of
+    advances since the `init_state` it comes from (`origin`)."""
+
+    index: int
+    phase: int
+    count: int
+    stages: int = field(compare=False, repr=False)
+    origin: pipe.InitStateOp = field(compare=False, repr=False)
+
+    def advanced(self) -> State:
+        index = self.index + 1
+        if index < self.stages:
+            return State(index, self.phase, self.count + 1, self.stages, self.origin)
+        return State(0, self.phase ^ 1, self.count + 1, self.stages, self.origin)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One pipeline event of a role, in the role's program order.
+
+    `kind` is the op name without `pipe.`: acquire, copy, commit,
+    producer_tail, wait, mma, release, acc_init, epilogue. `tile` is the work
+    tile (m, n): an epilogue's operands, else the coordinates the role's last
+    `tile_coords` produced (None before the first). A copy also has its
+    `operand`, `operand_tile` (the tile row m of A or column n of B), `k_tile`
+    and `rank` (None when not multicast); an epilogue has `masked`."""
+
+    kind: str
+    op: Operation = field(repr=False)
+    tile: tuple[int, int] | None
+    state: State | None = None
+    operand: str | None = None
+    operand_tile: int | None = None
+    k_tile: int | None = None
+    rank: int | None = None
+    masked: bool | None = None
+
+    @property
+    def stage(self) -> int | None:
+        return None if self.state is None else self.state.index
+
+    @property
+    def phase(self) -> int | None:
+        return None if self.state is None else self.state.phase
+
+    @property
+    def location(self) -> str:
+        return location_of(self.op)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """Problem sizes and the position of the CTA that runs the kernel."""
+
+    m: int
+    n: int
+    k: int
+    grid: int = 1
+    cta: int = 0
+    rank: int = 0
+
+    def describe(self) -> str:
+        return f"M={self.m} N={self.n} K={self.k}, CTA {self.cta} of {self.grid} (rank {self.rank})"
+
+
+KernelTrace = dict[str, list[Event]]
+"""Events of each role of a kernel, keyed by role kind."""
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _is_index(value: SSAValue) -> bool:
+    return isinstance(value.type, IndexType)
+
+
+@register_impls
+class KernelArithFunctions(ArithFunctions):
+    """xDSL's arith functions, fast on the index and i1 values kernels compute.
+
+    xDSL's generic implementations re-derive IRDL type constraints on every
+    call, which made them most of the time of a simulation. Here constants are
+    decoded once per op and index arithmetic runs on Python ints directly:
+    kernel index values are sizes, counts and coordinates, far from 64-bit
+    wrap-around. i1 values are bools. Other types, and unsigned comparisons
+    (which read negative values as large ones), take xDSL's path."""
+
+    def __init__(self):
+        self._constants: dict[Operation, PythonValues] = {}
+
+    @impl(arith.ConstantOp)
+    def run_constant(self, interpreter: Interpreter, op: arith.ConstantOp, args: PythonValues):
+        value = self._constants.get(op)
+        if value is None:
+            (value,) = ArithFunctions.run_constant(self, interpreter, op, args).values
+            value = self._constants[op] = (bool(value) if op.result.type == i1 else value,)
+        return value
+
+    @impl(arith.AddiOp)
+    def run_addi(self, interpreter: Interpreter, op: arith.AddiOp, args: PythonValues):
+        if _is_index(op.result):
+            return (args[0] + args[1],)
+        return ArithFunctions.run_addi(self, interpreter, op, args).values
+
+    @impl(arith.SubiOp)
+    def run_subi(self, interpreter: Interpreter, op: arith.SubiOp, args: PythonValues):
+        if _is_index(op.result):
+            return (args[0] - args[1],)
+        return ArithFunctions.run_subi(self, interpreter, op, args).values
+
+    @impl(arith.MuliOp)
+    def run_muli(self, interpreter: Interpreter, op: arith.MuliOp, args: PythonValues):
+        if _is_index(op.result):
+            return (args[0] * args[1],)
+        return ArithFunctions.run_muli(self, interpreter, op, args).values
+
+    @impl(arith.AndIOp)
+    def run_andi(self, interpreter: Interpreter, op: arith.AndIOp, args: PythonValues):
+        if op.result.type == i1:
+            return (bool(args[0]) and bool(args[1]),)
+        if _is_index(op.result):
+            return (args[0] & args[1],)
+        return ArithFunctions.run_andi(self, interpreter, op, args).values
+
+    @impl(arith.OrIOp)
+    def run_ori(self, interpreter: Interpreter, op: arith.OrIOp, args: PythonValues):
+        if op.result.type == i1:
+            return (bool(args[0]) or bool(args[1]),)
+        if _is_index(op.result):
+            return (args[0] | args[1],)
+        return ArithFunctions.run_ori(self, interpreter, op, args).values
+
+    @impl(arith.XOrIOp)
+    def run_xori(self, interpreter: Interpreter, op: arith.XOrIOp, args: PythonValues):
+        if op.result.type == i1:
+            return (bool(args[0]) != bool(args[1]),)
+        if _is_index(op.result):
+            return (args[0] ^ args[1],)
+        return ArithFunctions.run_xori(self, interpreter, op, args).values
+
+    @impl(arith.CmpiOp)
+    def run_cmpi(self, interpreter: Interpreter, op: arith.CmpiOp, args: PythonValues):
+        predicate = op.predicate.value.data
+        if _is_index(op.lhs) and predicate < len(_SIGNED_COMPARISONS):
+            return (_SIGNED_COMPARISONS[predicate](args[0], args[1]),)
+        return ArithFunctions.run_cmpi(self, interpreter, op, args).values
+
+
+_SIGNED_COMPARISONS = (operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge)
+"""arith.cmpi predicates 0..5: eq, ne, slt, sle, sgt, sge."""
+
+
+@register_impls
+class PipeFunctions(InterpreterFunctions):
+    """The meaning of every `pipe` op for one launch of one kernel.
+
+    Running a `pipe.kernel` runs each of its roles and leaves their events in
+    `traces`."""
+
+    def __init__(self, kernel: pipe.KernelOp, launch: Launch):
+        self.launch = launch
+        self.tile_m, self.tile_n, self.tile_k = kernel.tile_shape
+        self.tiles_m = _ceil_div(launch.m, self.tile_m)
+        self.tiles_n = _ceil_div(launch.n, self.tile_n)
+        self.traces: KernelTrace = {}
+        self._events: list[Event] = []
+        self._tile: tuple[int, int] | None = None
+
+    def _record(self, kind: str, op: Operation, **details: Any) -> PythonValues:
+        self._events.append(Event(kind, op, self._tile, **details))
+        return ()
+
+    @impl(pipe.KernelOp)
+    def run_kernel(self, interpreter: Interpreter, op: pipe.KernelOp, args: PythonValues):
+        return interpreter.run_ssacfg_region(op.body, (), "kernel")
+
+    @impl(pipe.RoleOp)
+    def run_role(self, interpreter: Interpreter, op: pipe.RoleOp, args: PythonValues):
+        self._events, self._tile = [], None
+        self.traces[op.kind.data] = self._events
+        return interpreter.run_ssacfg_region(op.body, (), op.kind.data)
+
+    @impl(pipe.PipelineOp)
+    def run_pipeline(self, interpreter: Interpreter, op: pipe.PipelineOp, args: PythonValues):
+        # Events name their pipeline through their ops; the value only has to exist.
+        return (op,)
+
+    @impl(pipe.InitStateOp)
+    def run_init_state(
+        self, interpreter: Interpreter, op: pipe.InitStateOp, args: PythonValues
+    ):
+        (pipeline,) = args
+        return (State(op.index.value.data, op.phase.value.data, 0, pipeline.stage_count, op),)
+
+    @impl(pipe.AdvanceOp)
+    def run_advance(self, interpreter: Interpreter, op: pipe.AdvanceOp, args: PythonValues):
+        return (args[0].advanced(),)
+
+    @impl(pipe.AcquireOp)
+    def run_acquire(self, interpreter: Interpreter, op: pipe.AcquireOp, args: PythonValues):
+        return self._record("acquire", op, state=args[1])
+
+    @impl(pipe.CopyOp)
+    def run_copy(self, interpreter: Interpreter, op: pipe.CopyOp, args: PythonValues):
+        operand_tile, k_tile, _, state, *rank = args
+        return self._record(
+            "copy",
+            op,
+            state=state,
+            operand=op.operand.data,
+            operand_tile=operand_tile,
+            k_tile=k_tile,
+            rank=rank[0] if rank else None,
+        )
+
+    @impl(pipe.CommitOp)
+    def run_commit(self, interpreter: Interpreter, op: pipe.CommitOp, args: PythonValues):
+        return self._record("commit", op, state=args[1])
+
+    @impl(pipe.ProducerTailOp)
+    def run_producer_tail(
+        self, interpreter: Interpreter, op: pipe.ProducerTailOp, args: PythonValues
+    ):
+        return self._record("producer_tail", op, state=args[1])
+
+    @impl(pipe.WaitOp)
+    def run_wait(self, interpreter: Interpreter, op: pipe.WaitOp, args: PythonValues):
+        return self._record("wait", op, state=args[1])
+
+    @impl(pipe.MmaOp)
+    def run_mma(self, interpreter: Interpreter, op: pipe.MmaOp, args: PythonValues):
+        return self._record("mma", op, state=args[1])
+
+    @impl(pipe.ReleaseOp)
+    def run_release(self, interpreter: Interpreter, op: pipe.ReleaseOp, args: PythonValues):
+        return self._record("release", op, state=args[1])
+
+    @impl(pipe.AccInitOp)
+    def run_acc_init(self, interpreter: Interpreter, op: pipe.AccInitOp, args: PythonValues):
+        return self._record("acc_init", op)
+
+    @impl(pipe.EpilogueOp)
+    def run_epilogue(self, interpreter: Interpreter, op: pipe.EpilogueOp, args: PythonValues):
+        self._events.append(
+            Event("epilogue", op, (args[0], args[1]), masked=bool(op.masked.value.data))
+        )
+        return ()
+
+    @impl(pipe.ClusterRankOp)
+    def run_cluster_rank(
+        self, interpreter: Interpreter, op: pipe.ClusterRankOp, args: PythonValues
+    ):
+        return (self.launch.rank,)
+
+    @impl(pipe.KTileCountOp)
+    def run_k_tile_count(
+        self, interpreter: Interpreter, op: pipe.KTileCountOp, args: PythonValues
+    ):
+        return (_ceil_div(self.launch.k, self.tile_k),)
+
+    @impl(pipe.WorkTileCountOp)
+    def run_work_tile_count(
+        self, interpreter: Interpreter, op: pipe.WorkTileCountOp, args: PythonValues
+    ):
+        return (self.tiles_m * self.tiles_n,)
+
+    @impl(pipe.FirstWorkTileOp)
+    def run_first_work_tile(
+        self, interpreter: Interpreter, op: pipe.FirstWorkTileOp, args: PythonValues
+    ):
+        return (self.launch.cta,)
+
+    @impl(pipe.WorkTileStrideOp)
+    def run_work_tile_stride(
+        self, interpreter: Interpreter, op: pipe.WorkTileStrideOp, args: PythonValues
+    ):
+        return (self.launch.grid,)
+
+    @impl(pipe.TileCoordsOp)
+    def run_tile_coords(self, interpreter: Interpreter, op: pipe.TileCoordsOp, args: PythonValues):
+        (tile,) = args
+        self._tile = (tile % self.tiles_m, tile // self.tiles_m)
+        return self._tile
+
+    @impl(pipe.KTileFitsOp)
+    def run_k_tile_fits(self, interpreter: Interpreter, op: pipe.KTileFitsOp, args: PythonValues):
+        return (args[0] * self.tile_k < self.launch.k,)
+
+    @impl(pipe.KTileFullOp)
+    def run_k_tile_full(self, interpreter: Interpreter, op: pipe.KTileFullOp, args: PythonValues):
+        return ((args[0] + 1) * self.tile_k <= self.launch.k,)
+
+    @impl(pipe.MnTileFullOp)
+    def run_mn_tile_full(
+        self, interpreter: Interpreter, op: pipe.MnTileFullOp, args: PythonValues
+    ):
+        m, n = args
+        return ((m + 1) * self.tile_m <= self.launch.m and (n + 1) * self.tile_n <= self.launch.n,)
+
+
+class _OpBudget(Interpreter.Listener):
+    """Remembers the op being executed (to locate failures) and stops runaway loops."""
+
+    def __init__(self, budget: int):
+        self.remaining = budget
+        self.current: Operation | None = None
+
+    def will_interpret_op(self, op: Operation, args: PythonValues) -> None:
+        self.current = op
+        self.remaining -= 1
+        if self.remaining < 0:
+            raise PipeirError(
+                location_of(op),
+                f"simulation stopped after {OP_BUDGET} operations: a loop runs too long "
+                "for this launch",
+            )
+
+
+def kernel_of(module: ModuleOp | pipe.KernelOp) -> pipe.KernelOp:
+    """`module` itself if it is a kernel, else the single kernel it holds."""
+    if isinstance(module, pipe.KernelOp):
+        return module
+    kernels = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
+    if len(kernels) != 1:
+        raise PipeirError(
+            location_of(module),
+            f"expected exactly one 'pipe.kernel', found {len(kernels)}: pass the kernel to trace",
+        )
+    return kernels[0]
+
+
+def make_launch(
+    kernel: pipe.KernelOp,
+    m: int | None = None,
+    n: int | None = None,
+    k: int | None = None,
+    *,
+    grid: int = 1,
+    cta: int = 0,
+    rank: int | None = None,
+) -> Launch:
+    """Check the launch parameters against `kernel`: a static dimension may be
+    omitted or must equal the kernel's; a dynamic one is required."""
+    sizes = []
+    for dim, given, static in zip("MNK", (m, n, k), kernel.problem_shape):
+        if static == pipe.DYNAMIC:
+            if given is None:
+                raise PipeirError(location_of(kernel), f"{dim} is dynamic: give its size")
+            if given <= 0:
+                raise PipeirError(location_of(kernel), f"{dim} must be positive, got {given}")
+            sizes.append(given)
+        elif given is not None and given != static:
+            raise PipeirError(
+                location_of(kernel), f"{dim} is static ({static}) but the launch gives {given}"
+            )
+        else:
+            sizes.append(static)
+    cm, cn = kernel.cluster_shape
+    cluster_size = cm * cn
+    if grid <= 0 or not 0 <= cta < grid:
+        raise PipeirError(
+            location_of(kernel), f"CTA {cta} is not in a grid of {grid} persistent CTAs"
+        )
+    rank = cta % cluster_size if rank is None else rank
+    if not 0 <= rank < cluster_size:
+        raise PipeirError(
+            location_of(kernel), f"rank {rank} is not in the {cm}x{cn} cluster of the kernel"
+        )
+    return Launch(*sizes, grid=grid, cta=cta, rank=rank)
+
+
+def run_launch(kernel: pipe.KernelOp, launch: Launch) -> KernelTrace:
+    """Execute every role of `kernel` for `launch`; raises PipeirError, located
+    at the failing op, if the kernel cannot be executed."""
+    interpreter = Interpreter(ModuleOp([]), listeners=(budget := _OpBudget(OP_BUDGET),))
+    interpreter.register_implementations(ScfFunctions())
+    interpreter.register_implementations(KernelArithFunctions())
+    interpreter.register_implementations(BuiltinFunctions())
+    interpreter.register_implementations(functions := PipeFunctions(kernel, launch))
+    try:
+        interpreter.run_op(kernel)
+    except PipeirError:
+        raise
+    except Exception as error:
+        # The interpreter runs user IR: whatever stops it (an op it has no
+        # meaning for, a division by zero, a malformed loop) is an input error.
+        failing = budget.current or kernel
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise PipeirError(
+            location_of(failing),
+            f"cannot execute '{failing.name}' for {launch.describe()}: {reason}",
+        ) from None
+    return functions.traces
+
+
+def trace_kernel(
+    module: ModuleOp | pipe.KernelOp,
+    m: int | None = None,
+    n: int | None = None,
+    k: int | None = None,
+    *,
+    grid: int = 1,
+    cta: int = 0,
+    rank: int | None = None,
+) -> KernelTrace:
+    """The events of each role of the kernel in `module` for one launch.
+
+    m, n, k: problem sizes (required for dynamic dimensions, must match static
+    ones); grid: number of persistent CTAs; cta: which CTA runs; rank: its rank
+    in the cluster (default cta % cluster size)."""
+    kernel = kernel_of(module)
+    return run_launch(kernel, make_launch(kernel, m, n, k, grid=grid, cta=cta, rank=rank))
+
+
+def producer_copies(trace: KernelTrace) -> list[tuple[int, str, int, int]]:
+    """(k_tile, operand, stage, phase) of every copy, in program order."""
+    return [
+        (e.k_tile, e.operand, e.stage, e.phase)
+        for events in trace.values()
+        for e in events
+        if e.kind == "copy"
+    ]
+
+
+def consumer_waits(trace: KernelTrace) -> list[tuple[int, int]]:
+    """(stage, phase) of every wait, in program order."""
+    return [(e.stage, e.phase) for events in trace.values() for e in events if e.kind == "wait"]
