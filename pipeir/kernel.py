@@ -24,6 +24,7 @@ from pipeir.ir import verify_located
 from pipeir.lower.cute_frame import load_kernel_module
 from pipeir.lower.emit import lower_module
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
+from pipeir.passes.verify_pipeline import verify_pipeline
 
 TORCH_DTYPES = {
     "f16": torch.float16,
@@ -97,6 +98,7 @@ def compile(source: ModuleOp | GemmConfig, passes: Sequence[str] = HEADLINE_PIPE
     module = gemm(source) if isinstance(source, GemmConfig) else source.clone()
     verify_located(module)
     run_passes(module, passes)
+    verify_pipeline(module)  # a wrong ring protocol deadlocks on the GPU without a word
     text = lower_module(module)
     python_module = load_kernel_module(text)
     return GemmKernel(module, text, python_module, python_module.compile_kernel())

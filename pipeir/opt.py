@@ -95,7 +95,8 @@ class PipeirOptMain(xDSLOptMain):
         arg_parser.add_argument(
             "--verify-each",
             action="store_true",
-            help="verify the IR after every pass, not only the input and the result",
+            help="after every pass, verify the IR and prove its pipeline protocol "
+            "(as --verify-pipeline does); the input and the result are always verified",
         )
         arg_parser.add_argument(
             "--emit",
@@ -121,8 +122,11 @@ class PipeirOptMain(xDSLOptMain):
         def after_each(
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
         ) -> None:
-            if previous is not None and following is not None and self.args.verify_each:
+            if previous is not None and self.args.verify_each:
+                from pipeir.passes.verify_pipeline import verify_pipeline  # simulation: load on demand
+
                 verify_located(module)
+                verify_pipeline(module)
 
         try:
             self.pipeline = PassPipeline.parse_spec(

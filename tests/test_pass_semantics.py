@@ -5,12 +5,16 @@ its transformed forms are run by pipeir.interp for one launch; the producer's
 (k_tile, operand, stage, phase) copies and the consumer's (stage, phase) waits
 must be identical before and after every pass pipeline."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xdsl.dialects import arith
 
 from pipeir.build import GemmConfig, gemm
 from pipeir.interp import consumer_waits, producer_copies, trace_kernel
-from pipeir.passes import run_passes
+from pipeir.ir import PipeirError
+from pipeir.passes import roll_producer, run_passes
+from pipeir.passes.verify_pipeline import verify_pipeline
 
 PIPELINES = [
     ("fold-static-full",),
@@ -67,22 +71,32 @@ def test_every_pass_pipeline_preserves_the_schedule(case) -> None:
         assert schedule(module, sizes, grid, cta) == expected, (config, passes)
 
 
-def test_the_check_catches_a_roll_that_drops_the_last_k_tile(monkeypatch) -> None:
-    from xdsl.dialects import arith
+BROKEN_ROLL_CONFIG = GemmConfig(m=256, n=512, k=640, tile=(128, 128, 64), stages=3, cluster=(2, 1))
 
-    from pipeir.passes import roll_producer
 
-    def drop_last_k_tile(producer, k_tile_count, pipeline):
+@pytest.fixture
+def roll_drops_last_k_tile(monkeypatch):
+    """roll-producer, deliberately broken: its loop stops one k-tile early."""
+    original = roll_producer.rolled_loop
+
+    def broken(producer, k_tile_count, pipeline):
         ops = original(producer, k_tile_count, pipeline)
         one, loop = ops[1], ops[-1]
         shorter = arith.SubiOp(k_tile_count, one.result)
         loop.operands[1] = shorter.result
         return [*ops[:-1], shorter, loop]
 
-    original = roll_producer.rolled_loop
-    monkeypatch.setattr(roll_producer, "rolled_loop", drop_last_k_tile)
-    config = GemmConfig(m=256, n=512, k=640, tile=(128, 128, 64), stages=3, cluster=(2, 1))
-    expected = schedule(gemm(config), (256, 512, 640), 1, 0)
-    broken = gemm(config)
-    run_passes(broken, ("roll-producer",))
-    assert schedule(broken, (256, 512, 640), 1, 0) != expected
+    monkeypatch.setattr(roll_producer, "rolled_loop", broken)
+    module = gemm(BROKEN_ROLL_CONFIG)
+    run_passes(module, ("roll-producer",))
+    return module
+
+
+def test_the_schedule_check_catches_a_broken_roll(roll_drops_last_k_tile) -> None:
+    sizes = (256, 512, 640)
+    assert schedule(roll_drops_last_k_tile, sizes, 1, 0) != schedule(gemm(BROKEN_ROLL_CONFIG), sizes, 1, 0)
+
+
+def test_the_protocol_verifier_catches_a_broken_roll(roll_drops_last_k_tile) -> None:
+    with pytest.raises(PipeirError, match="deadlock"):
+        verify_pipeline(roll_drops_last_k_tile)
