@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, scf
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
-from xdsl.ir import Operation
+from xdsl.ir import Operation, TypeAttribute
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
+from xdsl.utils.mlir_lexer import MLIRLexer
 
 from pipeir.dialects.pipe import Pipe
 
 DIALECTS = (builtin.Builtin, func.Func, arith.Arith, scf.Scf, Pipe)
+
+# xDSL 0.74 lexes string literals with '"(?:[^"...]+|<escape>)*"': the `+`
+# nested in the `*` makes the match of an unterminated string backtrack
+# exponentially in the length of the rest of its line (pipeir-opt hung on a
+# stray quote). One character per repetition accepts the same strings in
+# linear time.
+MLIRLexer._unescaped_characters_regex = re.compile(
+    r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
+)
+
+MAX_INTEGER_WIDTH = (1 << 24) - 1
+"""MLIR's IntegerType::kMaxWidth."""
 
 
 def make_context() -> Context:
@@ -63,6 +77,16 @@ class LocatingParser(Parser):
             )
         return op
 
+    def _parse_optional_integer_or_float_type(self) -> TypeAttribute | None:
+        # MLIR caps integer types at 2**24 - 1 bits; xDSL 0.74 does not, and
+        # computing the value range of an `i99999999999999999999` raised
+        # OverflowError (a wider one would take the memory instead).
+        token = self._current_token
+        match = self._builtin_integer_type_regex.match(token.text)
+        if match is not None and int(match.group(1)) > MAX_INTEGER_WIDTH:
+            self.raise_error(f"integer bitwidth is limited to {MAX_INTEGER_WIDTH} bits", token.span)
+        return super()._parse_optional_integer_or_float_type()
+
 
 def one_line(message: str) -> str:
     return " ".join(message.split())
@@ -84,11 +108,33 @@ def verify_located(module: ModuleOp) -> None:
     for op in module.walk():
         try:
             op.verify(verify_nested_ops=False)
+            if isinstance(op, scf.IfOp):
+                verify_if_yields(op)
         except VerifyException as error:
             message = one_line(str(error)).removeprefix("Operation does not verify: ")
             if not message.startswith("'"):
                 message = f"'{op.name}': {message}"
             raise PipeirError(location_of(op), message) from None
+
+
+def verify_if_yields(op: scf.IfOp) -> None:
+    """What MLIR's scf.if verifier checks and xDSL 0.74's does not: each region
+    yields values of the op's result types, and an op with results has an else
+    region. Passes (fold-static-full, roll-producer) rely on it."""
+    results = [result.type for result in op.results]
+    if results and not op.false_region.blocks:
+        raise VerifyException("'scf.if': an 'scf.if' with results needs an else region")
+    for which, region in (("then", op.true_region), ("else", op.false_region)):
+        for block in region.blocks:
+            terminator = block.last_op
+            if not isinstance(terminator, scf.YieldOp):
+                continue  # a missing terminator is the trait's to report
+            yielded = [value.type for value in terminator.operands]
+            if yielded != results:
+                raise VerifyException(
+                    f"'scf.if': its {which} region yields ({', '.join(map(str, yielded))}) "
+                    f"but the op returns ({', '.join(map(str, results))})"
+                )
 
 
 def remark(op: Operation, message: str) -> None:

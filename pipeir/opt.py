@@ -150,10 +150,17 @@ class PipeirOptMain(xDSLOptMain):
         self.available_frontends["mlir"] = lambda stream: self.parse_chunk(stream, "mlir")
 
     def parse_chunk(self, chunk: IO[bytes], file_extension: str, start_offset: int = 0) -> ModuleOp:
+        data = chunk.read()
         try:
-            text = chunk.read().decode()
+            text = data.decode()
         except UnicodeDecodeError as error:
-            raise PipeirError(self.get_input_name(), f"input is not UTF-8 text ({error.reason})")
+            before = data[: error.start]
+            line = start_offset + before.count(b"\n") + 1
+            column = len(before) - before.rfind(b"\n")  # in bytes
+            raise PipeirError(
+                f"{self.get_input_name()}:{line}:{column}",
+                f"input is not UTF-8 text ({error.reason})",
+            )
         module = parse_module(self.ctx, text, self.get_input_name(), line_offset=start_offset)
         verify_located(module)
         return module
