@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
+from pipeir.kernel import TORCH_DTYPES  # noqa: E402
 
 FORMS = {
     "naive": (),
@@ -33,7 +34,6 @@ FORMS = {
     "+roll-producer": ("fold-static-full", "roll-producer"),
     "full pipeline": ("fold-static-full", "roll-producer", "hoist-rank"),
 }
-TORCH_DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16, "f8e4m3": torch.float8_e4m3fn}
 L2_BYTES = 50 * 2**20
 TILES = {"f16": (128, 256, 64), "bf16": (128, 256, 64), "f8e4m3": (128, 256, 128)}
 
@@ -84,7 +84,7 @@ def bench(dtype: str, shape: tuple[int, int, int], rows: list[dict], rounds: int
     flops = 2 * m * n * k
     sets = input_sets(m, n, k, dtype)
     config = GemmConfig(m=m, n=n, k=k, dtype=dtype, tile=TILES[dtype], cluster=(2, 1))
-    out_dtype = torch.bfloat16 if config.c_dtype == "bf16" else torch.float16
+    out_dtype = TORCH_DTYPES[config.c_dtype]
     name, call = baseline(dtype, out_dtype)
     out = torch.empty(m, n, device="cuda", dtype=out_dtype)
     steps = {name: rotating(call, sets)}

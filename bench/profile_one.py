@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
+from pipeir.kernel import TORCH_DTYPES  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -23,7 +24,7 @@ args = parser.parse_args()
 m, n, k = (int(x) for x in args.shape.split("x"))
 config = GemmConfig(m=m, n=n, k=k, dtype=args.dtype, cluster=(2, 1))
 kernel = pipeir.compile(config, passes=HEADLINE_PIPELINE if args.form == "full" else ())
-dtype = {"f16": torch.float16, "bf16": torch.bfloat16, "f8e4m3": torch.float8_e4m3fn}[args.dtype]
+dtype = TORCH_DTYPES[args.dtype]
 a = torch.randn(m, k, device="cuda").to(dtype)
 b = torch.randn(n, k, device="cuda").to(dtype)
 for _ in range(3):

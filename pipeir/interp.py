@@ -121,10 +121,6 @@ KernelTrace = dict[str, list[Event]]
 """Events of each role of a kernel, keyed by role kind."""
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def _is_index(value: SSAValue) -> bool:
     return isinstance(value.type, IndexType)
 
@@ -215,8 +211,8 @@ class PipeFunctions(InterpreterFunctions):
     def __init__(self, kernel: pipe.KernelOp, launch: Launch):
         self.launch = launch
         self.tile_m, self.tile_n, self.tile_k = kernel.tile_shape
-        self.tiles_m = _ceil_div(launch.m, self.tile_m)
-        self.tiles_n = _ceil_div(launch.n, self.tile_n)
+        self.tiles_m = pipe.ceil_div(launch.m, self.tile_m)
+        self.tiles_n = pipe.ceil_div(launch.n, self.tile_n)
         self.traces: KernelTrace = {}
         self._events: list[Event] = []
         self._tile: tuple[int, int] | None = None
@@ -311,7 +307,7 @@ class PipeFunctions(InterpreterFunctions):
     def run_k_tile_count(
         self, interpreter: Interpreter, op: pipe.KTileCountOp, args: PythonValues
     ):
-        return (_ceil_div(self.launch.k, self.tile_k),)
+        return (pipe.ceil_div(self.launch.k, self.tile_k),)
 
     @impl(pipe.WorkTileCountOp)
     def run_work_tile_count(
@@ -339,11 +335,11 @@ class PipeFunctions(InterpreterFunctions):
 
     @impl(pipe.KTileFitsOp)
     def run_k_tile_fits(self, interpreter: Interpreter, op: pipe.KTileFitsOp, args: PythonValues):
-        return (args[0] * self.tile_k < self.launch.k,)
+        return (op.holds(args[0], self.tile_k, self.launch.k),)
 
     @impl(pipe.KTileFullOp)
     def run_k_tile_full(self, interpreter: Interpreter, op: pipe.KTileFullOp, args: PythonValues):
-        return ((args[0] + 1) * self.tile_k <= self.launch.k,)
+        return (op.holds(args[0], self.tile_k, self.launch.k),)
 
     @impl(pipe.MnTileFullOp)
     def run_mn_tile_full(

@@ -61,6 +61,10 @@ OUTPUT_DTYPES = ("f16", "bf16")
 CLUSTER_SHAPES = ((1, 1), (2, 1), (1, 2), (2, 2))
 MAX_STAGES = 12
 DYNAMIC = -1
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
 ROLE_KINDS = ("producer", "consumer", "mainloop")
 PRODUCER_ROLES = ("producer", "mainloop")
 CONSUMER_ROLES = ("consumer", "mainloop")
@@ -680,12 +684,20 @@ class KTileFitsOp(KTilePredicateOp):
 
     name = "pipe.k_tile_fits"
 
+    @staticmethod
+    def holds(k_tile: int, tile_k: int, k: int) -> bool:
+        return k_tile * tile_k < k
+
 
 @irdl_op_definition
 class KTileFullOp(KTilePredicateOp):
     """k-tile `k_tile` lies entirely inside K: (k_tile + 1) * tile_k <= K."""
 
     name = "pipe.k_tile_full"
+
+    @staticmethod
+    def holds(k_tile: int, tile_k: int, k: int) -> bool:
+        return (k_tile + 1) * tile_k <= k
 
 
 @irdl_op_definition

@@ -139,21 +139,13 @@ class RoleLowering:
             case arith.ConstantOp() | arith.AddiOp() | arith.SubiOp() | arith.MuliOp() | pipe.KTileCountOp():
                 return  # inlined where used
             case arith.AndIOp() | arith.OrIOp():
-                name = self.fresh("guard")
-                out.append(f"{pad}{name} = {self.expr(op.result)}")
-                self.names[op.result] = name
+                self.bind(op.result, "guard", self.expr(op.result), out, pad)
             case pipe.KTileFitsOp():
-                name = self.fresh("k_tile_fits")
-                out.append(f"{pad}{name} = {self.expr(op.k_tile)} * TILE_K < K")
-                self.names[op.result] = name
+                self.bind(op.result, "k_tile_fits", f"{self.expr(op.k_tile)} * TILE_K < K", out, pad)
             case pipe.KTileFullOp():
-                name = self.fresh("k_tile_full")
-                out.append(f"{pad}{name} = ({self.expr(op.k_tile)} + 1) * TILE_K <= K")
-                self.names[op.result] = name
+                self.bind(op.result, "k_tile_full", f"({self.expr(op.k_tile)} + 1) * TILE_K <= K", out, pad)
             case pipe.ClusterRankOp():
-                name = self.fresh("cta_rank_in_cluster")
-                out.append(f"{pad}{name} = {RANK_STATEMENT}")
-                self.names[op.result] = name
+                self.bind(op.result, "cta_rank_in_cluster", RANK_STATEMENT, out, pad)
             case pipe.AcquireOp():
                 out.append(f"{pad}ab_pipeline.producer_acquire({self.use_state(op, op.state)})")
             case pipe.CopyOp():
@@ -181,6 +173,12 @@ class RoleLowering:
                         self.use_state(op, value)
             case _:
                 raise lowering_error(op, f"not expected inside a {self.kind} K loop")
+
+    def bind(self, value: SSAValue, base: str, expression: str, out: list[str], pad: str) -> None:
+        """Assign `expression` to a fresh, readable name that later uses of `value` print."""
+        name = self.fresh(base)
+        out.append(f"{pad}{name} = {expression}")
+        self.names[value] = name
 
     def emit_copy(self, op: pipe.CopyOp, out: list[str], pad: str) -> None:
         operand = op.operand.data

@@ -39,10 +39,6 @@ def _combine(a: int | None, b: int | None, op) -> int | None:
     return None if a is None or b is None else op(a, b)
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def _kernel_dims(op) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     kernel = pipe.enclosing_kernel(op)
     return kernel.problem_shape, kernel.tile_shape
@@ -55,7 +51,7 @@ def _static(size: int) -> bool:
 def k_tile_count_bounds(kernel: pipe.KernelOp) -> Bounds:
     """What the kernel's static shape says about ceil(K / tile_k)."""
     k, tile_k = kernel.problem_shape[2], kernel.tile_shape[2]
-    return Bounds(_ceil_div(k, tile_k), _ceil_div(k, tile_k)) if _static(k) else Bounds(1, None)
+    return Bounds(pipe.ceil_div(k, tile_k), pipe.ceil_div(k, tile_k)) if _static(k) else Bounds(1, None)
 
 
 def bounds(value: SSAValue) -> Bounds:
@@ -84,7 +80,7 @@ def bounds(value: SSAValue) -> Bounds:
         case pipe.WorkTileCountOp():
             (m, n, _), (tm, tn, _) = _kernel_dims(op)
             if _static(m) and _static(n):
-                count = _ceil_div(m, tm) * _ceil_div(n, tn)
+                count = pipe.ceil_div(m, tm) * pipe.ceil_div(n, tn)
                 return Bounds(count, count)
             return Bounds(1, None)
         case pipe.FirstWorkTileOp() | pipe.ClusterRankOp():
@@ -95,7 +91,7 @@ def bounds(value: SSAValue) -> Bounds:
             (m, _, _), (tm, _, _) = _kernel_dims(op)
             if not _static(m):
                 return NATURAL
-            tiles_m = _ceil_div(m, tm)
+            tiles_m = pipe.ceil_div(m, tm)
             if value is op.m:
                 return Bounds(0, tiles_m - 1)
             tile = bounds(op.tile).hi

@@ -33,14 +33,10 @@ def decide_k_tile(op: pipe.KTileFitsOp | pipe.KTileFullOp) -> bool | None:
     if k == pipe.DYNAMIC:
         return None
     k_tile = bounds(op.k_tile)
-    fits = isinstance(op, pipe.KTileFitsOp)
-
-    def holds(t: int) -> bool:  # decreasing in t: its value at the bounds decides it
-        return t * tile_k < k if fits else (t + 1) * tile_k <= k
-
-    if k_tile.hi is not None and holds(k_tile.hi):
+    # Both predicates decrease in k_tile: their values at the bounds decide them.
+    if k_tile.hi is not None and op.holds(k_tile.hi, tile_k, k):
         return True
-    if k_tile.lo is not None and not holds(k_tile.lo):
+    if k_tile.lo is not None and not op.holds(k_tile.lo, tile_k, k):
         return False
     return None
 

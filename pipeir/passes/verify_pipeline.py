@@ -67,10 +67,6 @@ LAST_EVENTS = 8
 ROLE_LETTER = {"producer": "P", "consumer": "C", "mainloop": "M"}
 
 
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
 def problem_sizes(kernel: pipe.KernelOp) -> list[tuple[int, int, int]]:
     """The (M, N, K) sizes simulated for `kernel` (see the module docstring)."""
     m, n, k = kernel.problem_shape
@@ -95,8 +91,8 @@ def launches(kernel: pipe.KernelOp, m: int, n: int, k: int) -> list[Launch]:
     tile_m, tile_n, _ = kernel.tile_shape
     cluster_m, cluster_n = kernel.cluster_shape
     cluster_size = cluster_m * cluster_n
-    tiles = _ceil_div(m, tile_m) * _ceil_div(n, tile_n)
-    grid = cluster_size * _ceil_div(tiles, cluster_size * TILES_PER_CTA)
+    tiles = pipe.ceil_div(m, tile_m) * pipe.ceil_div(n, tile_n)
+    grid = cluster_size * pipe.ceil_div(tiles, cluster_size * TILES_PER_CTA)
     ctas = sorted({*range(cluster_size), (tiles - 1) % grid})
     return [Launch(m, n, k, grid=grid, cta=cta, rank=cta % cluster_size) for cta in ctas]
 

@@ -10,6 +10,7 @@ import torch
 
 import pipeir
 from pipeir.build import GemmConfig
+from pipeir.kernel import TORCH_DTYPES
 
 pytestmark = pytest.mark.gpu
 
@@ -19,8 +20,6 @@ FORMS = {
     "rolled+hoisted": ("fold-static-full", "roll-producer", "hoist-rank"),
 }
 TOLERANCE = {"f16": 2e-3, "bf16": 1e-2, "f8e4m3": 3e-2, "f8e5m2": 6e-2}
-TORCH_DTYPES = {"f16": torch.float16, "bf16": torch.bfloat16,
-                "f8e4m3": torch.float8_e4m3fn, "f8e5m2": torch.float8_e5m2}
 
 # (dtype, b_major, cluster, tile): dynamic-shape kernels, each run on every shape below.
 DYNAMIC_KERNELS = [
