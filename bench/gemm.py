@@ -2,7 +2,12 @@
 against pipeir's naive form, the form after each pass, and the full pipeline.
 
     python3 bench/gemm.py [--dtypes f16,bf16,f8e4m3] [--shapes 4096x4096x4096,...]
-                          [--out bench/RESULTS.md]
+                          [--cutlass-examples CUTLASS_DIR] [--out bench/RESULTS.md]
+
+Every pipeir form uses the autotuned configuration of its problem (pipeir.tune:
+cached in pipeir's cache, or tuned at the start of the run), so the forms differ
+only by the passes. With --cutlass-examples, CUTLASS's own CuTe DSL Hopper GEMM
+examples found in that checkout are timed beside them (bench/cutlass_examples.py).
 
 Times with triton.testing.do_bench (median of CUDA-event timings, after
 warm-up), rotating through input sets larger than L2 so no run reads a warm
@@ -17,6 +22,7 @@ import argparse
 import datetime
 import statistics
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import torch
@@ -25,8 +31,10 @@ import triton.testing
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
+from cutlass_examples import example_calls  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
 from pipeir.kernel import TORCH_DTYPES  # noqa: E402
+from pipeir.tune import describe, tuned_config  # noqa: E402
 
 FORMS = {
     "naive": (),
@@ -35,7 +43,6 @@ FORMS = {
     "full pipeline": ("fold-static-full", "roll-producer", "hoist-rank"),
 }
 L2_BYTES = 50 * 2**20
-TILES = {"f16": (128, 256, 64), "bf16": (128, 256, 64), "f8e4m3": (128, 256, 128)}
 
 
 def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, torch.Tensor]]:
@@ -76,24 +83,33 @@ def relative_error(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float
     return ((out.float() - reference).norm() / reference.norm()).item()
 
 
-def bench(dtype: str, shape: tuple[int, int, int], rows: list[dict], rounds: int) -> None:
+def bench(dtype: str, shape: tuple[int, int, int], rows: list[dict], rounds: int, examples: str | None) -> None:
     """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
     clock drifts within a run; interleaving exposes every kernel to the same
     drift) and report each kernel's median over the rounds."""
     m, n, k = shape
     flops = 2 * m * n * k
     sets = input_sets(m, n, k, dtype)
-    config = GemmConfig(m=m, n=n, k=k, dtype=dtype, tile=TILES[dtype], cluster=(2, 1))
+    config = tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype))
+    print(f"{dtype} {m}x{n}x{k}: tuned {describe(config)}", flush=True)
     out_dtype = TORCH_DTYPES[config.c_dtype]
     name, call = baseline(dtype, out_dtype)
     out = torch.empty(m, n, device="cuda", dtype=out_dtype)
-    steps = {name: rotating(call, sets)}
+    candidates = {}
     for form, passes in FORMS.items():
-        kernel = pipeir.compile(config, passes=passes)
+        kernel = pipeir.compile(config, passes=passes, tune=False)
+        candidates[f"pipeir {form}"] = lambda a, b, kernel=kernel: kernel(a, b, out=out)
+    if examples:
+        candidates.update(example_calls(examples, sets, out))
+    steps = {name: rotating(call, sets)}
+    for label, candidate in candidates.items():
         out.fill_(float("nan"))
-        error = relative_error(kernel(*sets[0], out=out), *sets[0])
-        assert error < 5e-2, f"{form} {dtype} {shape}: relative error {error}"
-        steps[f"pipeir {form}"] = rotating(lambda a, b, kernel=kernel: kernel(a, b, out=out), sets)
+        candidate(*sets[0])
+        error = relative_error(out, *sets[0])
+        if not error < 5e-2:
+            print(f"{label} {dtype} {shape}: relative error {error}; not timed")
+            continue
+        steps[label] = rotating(candidate, sets)
     times: dict[str, list[float]] = {label: [] for label in steps}
     for _ in range(rounds):
         for label, step in steps.items():
@@ -101,20 +117,21 @@ def bench(dtype: str, shape: tuple[int, int, int], rows: list[dict], rounds: int
     base_ms = statistics.median(times[name])
     for label, samples in times.items():
         ms = statistics.median(samples)
-        rows.append(dict(dtype=dtype, shape=shape, kernel=label, ms=ms, spread=(max(samples) - min(samples)) / ms,
+        rows.append(dict(dtype=dtype, shape=shape, kernel=label, ms=ms,
+                         config=describe(config) if label.startswith("pipeir") else "", spread=(max(samples) - min(samples)) / ms,
                          tflops=flops / ms / 1e9, ratio=base_ms / ms))
         print(f"{dtype} {m}x{n}x{k} {label}: {flops / ms / 1e9:.0f} TFLOP/s ({base_ms / ms:.2f}x {name})", flush=True)
 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| dtype | M x N x K | kernel | ms | TFLOP/s | vs cuBLAS | spread over rounds |",
-        "|---|---|---|---|---|---|---|",
+        "| dtype | M x N x K | kernel | ms | TFLOP/s | vs cuBLAS | spread over rounds | configuration |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['dtype']} | {'x'.join(map(str, r['shape']))} | {r['kernel']} | {r['ms']:.3f} | "
-            f"{r['tflops']:.0f} | {r['ratio']:.2f}x | {100 * r['spread']:.0f}% |"
+            f"{r['tflops']:.0f} | {r['ratio']:.2f}x | {100 * r['spread']:.0f}% | {r['config']} |"
         )
     return "\n".join(lines)
 
@@ -124,22 +141,21 @@ def main() -> None:
     parser.add_argument("--dtypes", default="f16,bf16,f8e4m3")
     parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192,16384x1024x4096")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per kernel")
+    parser.add_argument("--cutlass-examples", metavar="CUTLASS_DIR", default=None,
+                        help="also time CUTLASS's CuTe DSL Hopper GEMM examples from this checkout")
     parser.add_argument("--out", default=None, help="write the results table here (markdown)")
     args = parser.parse_args()
     rows: list[dict] = []
     for dtype in args.dtypes.split(","):
         for shape in args.shapes.split(","):
-            bench(dtype, tuple(int(x) for x in shape.split("x")), rows, args.rounds)
-    import cutlass
-    import xdsl
-
+            bench(dtype, tuple(int(x) for x in shape.split("x")), rows, args.rounds, args.cutlass_examples)
     header = (
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one run: "
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
-        f"{getattr(cutlass, '__version__', '?')}, xdsl {xdsl.__version__ if hasattr(xdsl, '__version__') else '0.74.0'}. "
+        f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
         "Each figure: median over interleaved rounds of triton.testing.do_bench medians, "
-        "rotating inputs > L2; tile 128x256 "
-        "(x64 for 16-bit, x128 for fp8), cluster 2x1, stages = most that fit."
+        "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
+        "(last column)."
     )
     text = header + "\n\n" + table(rows) + "\n"
     print(text)

@@ -23,7 +23,7 @@ parser.add_argument("--shape", default="4096x4096x4096")
 args = parser.parse_args()
 m, n, k = (int(x) for x in args.shape.split("x"))
 config = GemmConfig(m=m, n=n, k=k, dtype=args.dtype, cluster=(2, 1))
-kernel = pipeir.compile(config, passes=HEADLINE_PIPELINE if args.form == "full" else ())
+kernel = pipeir.compile(config, passes=HEADLINE_PIPELINE if args.form == "full" else (), tune=False)
 dtype = TORCH_DTYPES[args.dtype]
 a = torch.randn(m, k, device="cuda").to(dtype)
 b = torch.randn(n, k, device="cuda").to(dtype)

@@ -44,7 +44,12 @@ def default_out_dtype(dtype: str) -> str:
 
 @dataclass(frozen=True)
 class GemmConfig:
-    """C[M, N] = A[M, K] @ B[K, N]; None for a size known only at run time."""
+    """C[M, N] = A[M, K] @ B[K, N]; None for a size known only at run time.
+
+    `tile`, `stages`, `cluster` and `raster` left as None are free: `pipeir.compile`
+    fills them from the autotuner (pipeir.tune), and the builder uses the defaults
+    below (tile 128x256, the most stages that fit, cluster 1x1, raster along M).
+    """
 
     m: int | None
     n: int | None
@@ -53,7 +58,8 @@ class GemmConfig:
     out_dtype: str | None = None
     tile: tuple[int, int, int] | None = None
     stages: int | None = None
-    cluster: tuple[int, int] = (1, 1)
+    cluster: tuple[int, int] | None = None
+    raster: str | None = None
     arch: str = "sm_90a"
     b_major: str = "k"
     warp_specialize: bool = True
@@ -62,6 +68,14 @@ class GemmConfig:
     @property
     def tile_shape(self) -> tuple[int, int, int]:
         return self.tile or default_tile(self.dtype)
+
+    @property
+    def cluster_shape(self) -> tuple[int, int]:
+        return tuple(self.cluster) if self.cluster is not None else (1, 1)
+
+    @property
+    def raster_order(self) -> str:
+        return self.raster or "m"
 
     @property
     def c_dtype(self) -> str:
@@ -111,11 +125,13 @@ class GemmConfig:
                 f"tile_k {tk}: must be a multiple of {k_atom} with at most 256 bytes per "
                 f"row for {self.dtype}"
             )
-        if tuple(self.cluster) not in pipe.CLUSTER_SHAPES:
+        if self.cluster_shape not in pipe.CLUSTER_SHAPES:
             raise ConfigError(
-                f"cluster {self.cluster[0]}x{self.cluster[1]} is not one of "
+                f"cluster {'x'.join(map(str, self.cluster_shape))} is not one of "
                 + ", ".join(f"{m}x{n}" for m, n in pipe.CLUSTER_SHAPES)
             )
+        if self.raster_order not in pipe.RASTER_ORDERS:
+            raise ConfigError(f"raster must be 'm' or 'n', got '{self.raster_order}'")
         if self.b_major not in ("k", "mn"):
             raise ConfigError(f"b_major must be 'k' or 'mn', got '{self.b_major}'")
         if self.b_major == "mn" and pipe.DTYPE_BYTES[self.dtype] == 1:
@@ -168,7 +184,7 @@ class _GemmBuilder:
         self.config = config
         self.pipeline = pipeline
         self.stages = config.stage_count
-        cm, cn = config.cluster
+        cm, cn = config.cluster_shape
         self.mcast = {"a": cn, "b": cm}
 
     def issue(self, state: SSAValue, tile: dict[str, SSAValue], k_tile: SSAValue) -> SSAValue:
@@ -306,7 +322,7 @@ class _GemmBuilder:
 def gemm(config: GemmConfig) -> builtin.ModuleOp:
     """The naive-form `pipe` kernel for `config` (raises ConfigError if invalid)."""
     config.validate()
-    cm, cn = config.cluster
+    cm, cn = config.cluster_shape
     kernel = pipe.KernelOp(
         config.name,
         arch=config.arch,
@@ -314,9 +330,10 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         b_dtype=config.dtype,
         c_dtype=config.c_dtype,
         tile=config.tile_shape,
-        cluster=config.cluster,
+        cluster=config.cluster_shape,
         problem=config.problem,
         b_major=config.b_major,
+        raster=config.raster,
     )
     with ImplicitBuilder(kernel.body):
         pipeline = pipe.PipelineOp(

@@ -1,7 +1,7 @@
 """`pipeir-gen`: emit a naive-form kernel as `pipe` IR.
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
-        --stages 4 --cluster 2x1 --arch sm_90a [--b-major mn] [--no-warp-specialize]
+        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--no-warp-specialize]
 
 A size given as `dyn` (or left out) is known only at run time.
 """
@@ -62,7 +62,10 @@ def parser() -> argparse.ArgumentParser:
                    help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
     g.add_argument("--stages", type=int, default=None,
                    help="AB ring depth (default: the most that fit shared memory)")
-    g.add_argument("--cluster", type=shape(2), default=(1, 1), help="cluster shape MxN: 1x1, 2x1, 1x2, 2x2")
+    g.add_argument("--cluster", type=shape(2), default=None,
+                   help="cluster shape MxN: 1x1 (default), 2x1, 1x2, 2x2")
+    g.add_argument("--raster", choices=pipe.RASTER_ORDERS, default=None,
+                   help="order of output tiles in the persistent schedule: along M (default) or N")
     g.add_argument("--arch", choices=pipe.ARCHS, default="sm_90a")
     g.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
     g.add_argument("--no-warp-specialize", action="store_true",
@@ -76,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     config = GemmConfig(
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
-        tile=args.tile, stages=args.stages, cluster=args.cluster, arch=args.arch,
+        tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize, name=args.name,
     )
     try:

@@ -5,10 +5,15 @@ torch tensors.
     c = kernel(a, b)            # a: (M, K); b: (N, K) if K-major, (K, N) if MN-major
     kernel(a, b, out=c)
 
-The IR runs through `passes` (the headline pipeline by default), is lowered to
-CuTe DSL source in a cache file, and compiled once with `cute.compile(...,
-"--enable-tvm-ffi")` on fake tensors. Calls validate their tensors before any
-launch and raise TypeError / ValueError with the reason.
+Fields of the configuration left as None (tile, stages, cluster, raster) are
+filled by the autotuner (pipeir.tune) unless `tune=False`. The IR runs through
+`passes` (the headline pipeline by default), is lowered to CuTe DSL source, and
+compiled once with `cute.compile(..., "--enable-tvm-ffi")` on fake tensors, or
+loaded from pipeir's object cache when any process compiled it before
+(pipeir.runtime). Bad tensors raise TypeError / ValueError with the reason before
+any launch; a call on a static-shape kernel with `out=` given leaves those checks
+to the TVM-FFI entry point and explains its rejections afterwards, so the hit
+path costs little more than the bare TVM-FFI call.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from xdsl.dialects.builtin import ModuleOp
 from pipeir.build import GemmConfig, gemm
 from pipeir.dialects import pipe
 from pipeir.ir import verify_located
-from pipeir.lower.cute_frame import load_kernel_module
 from pipeir.lower.emit import lower_module
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.passes.verify_pipeline import verify_pipeline
+from pipeir.runtime import LoadedFunction, compiled_function
 
 TORCH_DTYPES = {
     "f16": torch.float16,
@@ -37,16 +42,21 @@ TORCH_DTYPES = {
 class GemmKernel:
     """A compiled GEMM; call it with CUDA tensors."""
 
-    def __init__(self, module: ModuleOp, source: str, python_module, compiled):
+    def __init__(self, module: ModuleOp, source: str, loaded: LoadedFunction, config: GemmConfig | None):
         (self.kernel,) = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
         self.ir = module
         self.source = source
-        self.python_module = python_module
-        self._compiled = compiled
+        self.config = config
+        """The configuration built, with the tuner's choices filled in (None for IR input)."""
+        self.origin = loaded.origin
+        self.function = loaded.function
+        """The bare TVM-FFI entry point: function(a, b, c), no checks beyond TVM-FFI's own."""
         self.a_dtype = TORCH_DTYPES[self.kernel.a_dtype.data]
         self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype.data]
         self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype.data]
         self.b_k_major = self.kernel.b_major.data == "k"
+        problem = self.kernel.problem_shape
+        self.static_shape = None if pipe.DYNAMIC in problem else problem
 
     def _check(self, name: str, tensor, dtype: torch.dtype, device=None) -> None:
         if not isinstance(tensor, torch.Tensor):
@@ -72,7 +82,8 @@ class GemmKernel:
                 f"{tensor.shape[1]} x {tensor.element_size()} bytes"
             )
 
-    def __call__(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    def _validate(self, a, b, out) -> tuple[int, int]:
+        """Raise TypeError / ValueError naming what is wrong; returns (M, N)."""
         self._check("a", a, self.a_dtype)
         self._check("b", b, self.b_dtype, a.device)
         m, k = a.shape
@@ -83,22 +94,71 @@ class GemmKernel:
         for dim, size, static in zip("MNK", (m, n, k), self.kernel.problem_shape):
             if static != pipe.DYNAMIC and size != static:
                 raise ValueError(f"this kernel was compiled for {dim} = {static}, got {size}")
-        if out is None:
-            out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
-        else:
+        if out is not None:
             self._check("out", out, self.c_dtype, a.device)
             if tuple(out.shape) != (m, n):
                 raise ValueError(f"out must have shape {(m, n)}, got {tuple(out.shape)}")
-        self._compiled(a, b, out)
+        return m, n
+
+    def __call__(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        if out is not None and self.static_shape is not None:
+            return self._launch(a, b, out)
+        m, n = self._validate(a, b, out)
+        if out is None:
+            out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
+        self.function(a, b, out)
         return out
 
+    def _launch(self, a, b, out) -> torch.Tensor:
+        """The hit path: TVM-FFI checks dtypes, static shapes, strides and devices itself."""
+        try:
+            if (a.data_ptr() | b.data_ptr() | out.data_ptr()) & 15:
+                raise ValueError("misaligned")
+            self.function(a, b, out)
+        except (TypeError, ValueError, AttributeError):
+            self._validate(a, b, out)  # raises with pipeir's explanation
+            raise
+        return out
 
-def compile(source: ModuleOp | GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) -> GemmKernel:  # noqa: A001
-    """Compile a configuration (built in the naive form) or a `pipe` module."""
-    module = gemm(source) if isinstance(source, GemmConfig) else source.clone()
+    def call_matmul(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
+        """pipeir.matmul's launch: a and b match the dispatch key this kernel was built
+        for, and b is (K, N) in torch.matmul's convention."""
+        if self.b_k_major:
+            b = b.t()
+        if out is None:
+            out = torch.empty(self.static_shape[:2], dtype=self.c_dtype, device=a.device)
+        return self._launch(a, b, out)
+
+
+def compile(  # noqa: A001
+    source: ModuleOp | GemmConfig,
+    passes: Sequence[str] = HEADLINE_PIPELINE,
+    *,
+    tune: bool = True,
+) -> GemmKernel:
+    """Compile a configuration (built in the naive form) or a `pipe` module.
+
+    With `tune` (the default), a configuration's free fields come from the
+    autotuner: its cached choice for this problem and GPU, or a tuning run now
+    when there is a CUDA device and no cached choice (see pipeir.tune).
+    """
+    config = None
+    if isinstance(source, GemmConfig):
+        if tune:
+            from pipeir.tune import tuned_config
+
+            source = tuned_config(source)
+        config = source
+        module = gemm(source)
+    else:
+        module = source.clone()
     verify_located(module)
+    return compile_module(module, passes, config)
+
+
+def compile_module(module: ModuleOp, passes: Sequence[str], config: GemmConfig | None = None) -> GemmKernel:
     run_passes(module, passes)
     verify_pipeline(module)  # a wrong ring protocol deadlocks on the GPU without a word
     text = lower_module(module)
-    python_module = load_kernel_module(text)
-    return GemmKernel(module, text, python_module, python_module.compile_kernel())
+    (kernel,) = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
+    return GemmKernel(module, text, compiled_function(text, kernel.arch.data), config)

@@ -40,6 +40,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -59,6 +60,7 @@ DTYPE_BYTES = {"f16": 2, "bf16": 2, "f8e4m3": 1, "f8e5m2": 1, "f32": 4}
 OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
 OUTPUT_DTYPES = ("f16", "bf16")
 CLUSTER_SHAPES = ((1, 1), (2, 1), (1, 2), (2, 2))
+RASTER_ORDERS = ("m", "n")
 MAX_STAGES = 12
 DYNAMIC = -1
 
@@ -149,6 +151,9 @@ class KernelOp(IRDLOperation):
     problem = prop_def(DenseArrayBase)
     a_major = prop_def(StringAttr)
     b_major = prop_def(StringAttr)
+    raster = opt_prop_def(StringAttr)
+    """Order in which the persistent scheduler walks output tiles: "m" (down a column
+    of tiles first, the default when absent) or "n" (along a row)."""
 
     body = region_def("single_block")
 
@@ -170,8 +175,10 @@ class KernelOp(IRDLOperation):
         problem: Sequence[int],
         a_major: str = "k",
         b_major: str = "k",
+        raster: str | None = None,
         body: Region | None = None,
     ):
+        optional = {"raster": StringAttr(raster)} if raster is not None else {}
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -185,6 +192,7 @@ class KernelOp(IRDLOperation):
                 "problem": DenseArrayBase.from_list(i64, problem),
                 "a_major": StringAttr(a_major),
                 "b_major": StringAttr(b_major),
+                **optional,
             },
             regions=[body if body is not None else Region(Block())],
         )
@@ -198,6 +206,10 @@ class KernelOp(IRDLOperation):
     def cluster_shape(self) -> tuple[int, int]:
         m, n = _ints(self.cluster)
         return m, n
+
+    @property
+    def raster_order(self) -> str:
+        return self.raster.data if self.raster is not None else "m"
 
     @property
     def problem_shape(self) -> tuple[int, int, int]:
@@ -253,6 +265,8 @@ class KernelOp(IRDLOperation):
             fail(f"b_major must be 'k' or 'mn', got '{self.b_major.data}'")
         if self.b_major.data == "mn" and DTYPE_BYTES[self.b_dtype.data] == 1:
             fail("8-bit B must be K-major (b_major = 'k')")
+        if self.raster_order not in RASTER_ORDERS:
+            fail(f"raster must be 'm' or 'n', got '{self.raster_order}'")
         kinds = [role.kind.data for role in self.roles]
         # A role of unknown kind is reported by the role itself, at its location.
         if all(kind in ROLE_KINDS for kind in kinds):

@@ -113,6 +113,8 @@ import sys
 import textwrap
 from typing import Iterable, Optional, Sequence, Union
 
+from pipeir.cache import cache_subdir, write_atomically
+
 __all__ = [
     "HopperGemmConfig",
     "emit_kernel_module",
@@ -755,25 +757,15 @@ def emit_kernel_module(
 # Cache + import
 # =============================================================================
 
-def _cache_dir(cache_dir: Optional[Union[str, os.PathLike]]) -> pathlib.Path:
-    if cache_dir is None:
-        cache_dir = os.environ.get("PIPEIR_CACHE_DIR") or (
-            pathlib.Path.home() / ".cache" / "pipeir" / "kernels")
-    p = pathlib.Path(cache_dir)
-    p.mkdir(parents=True, exist_ok=True)
-    return p
-
-
 def write_kernel_source(source: str,
                         cache_dir: Optional[Union[str, os.PathLike]] = None) -> pathlib.Path:
-    """Write `source` to ``<cache_dir>/<sha256(source)>.py`` (cache_dir defaults
-    to $PIPEIR_CACHE_DIR or ~/.cache/pipeir/kernels) and return the path."""
-    digest = hashlib.sha256(source.encode()).hexdigest()
-    path = _cache_dir(cache_dir) / f"k_{digest}.py"
+    """Write `source` to ``<cache_dir>/k_<sha256(source)>.py`` (cache_dir defaults
+    to the `kernels` folder of pipeir's cache, see pipeir.cache) and return the path."""
+    directory = pathlib.Path(cache_dir) if cache_dir is not None else cache_subdir("kernels")
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"k_{hashlib.sha256(source.encode()).hexdigest()}.py"
     if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(source)
-        os.replace(tmp, path)
+        write_atomically(path, source.encode())
     return path
 
 

@@ -59,6 +59,7 @@ def frame_config(kernel: pipe.KernelOp, stages: int) -> HopperGemmConfig:
         stages=stages,
         b_major="n" if kernel.b_major.data == "mn" else "k",
         mnk=None if pipe.DYNAMIC in problem else problem,
+        raster_along_m=kernel.raster_order == "m",
         kernel_name=kernel.sym_name.data,
     )
     try:

@@ -9,7 +9,7 @@ import pipeir
 from pipeir.build import GemmConfig
 
 M, N, K = 300, 520, 200
-kernel = pipeir.compile(GemmConfig(m=M, n=N, k=K, dtype="bf16", tile=(128, 128, 64), cluster=(2, 1)))
+kernel = pipeir.compile(GemmConfig(m=M, n=N, k=K, dtype="bf16", tile=(128, 128, 64), cluster=(2, 1)), tune=False)
 a = torch.randn(M, K, device="cuda", dtype=torch.bfloat16)
 b = torch.randn(N, K, device="cuda", dtype=torch.bfloat16)
 out = kernel(a, b)

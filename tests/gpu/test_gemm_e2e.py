@@ -57,7 +57,7 @@ def compiled(kernel_config):
     form, dtype, b_major, cluster, tile, shape = kernel_config
     m, n, k = shape if shape is not None else (None, None, None)
     config = GemmConfig(m=m, n=n, k=k, dtype=dtype, tile=tile, cluster=cluster, b_major=b_major)
-    return pipeir.compile(config, passes=FORMS[form])
+    return pipeir.compile(config, passes=FORMS[form], tune=False)
 
 
 def random_operand(rows: int, cols: int, dtype: str) -> torch.Tensor:

@@ -265,6 +265,22 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f8e5m2", b_dtype = "f8e5m
   }
 }
 
+// ----- RASTER
+// the persistent schedule walks tiles along M or along N
+// RUN: awk -v c=RASTER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=RASTER
+// RASTER-NOT: Traceback
+// RASTER: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: raster must be 'm' or 'n', got 'k'{{$}}
+// RASTER-NOT: {{.}}
+pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k", raster = "k"} {
+  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
+  pipe.role "producer" warps(1) {
+  ^bb0:
+  }
+  pipe.role "consumer" warps(8) {
+  ^bb0:
+  }
+}
+
 // ----- MAINLOOP_NOT_ALONE
 // a mainloop role must be the only role
 // RUN: awk -v c=MAINLOOP_NOT_ALONE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=MAINLOOP_NOT_ALONE

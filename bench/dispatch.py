@@ -1,0 +1,178 @@
+"""Host cost of launching a cached pipeir kernel, beside the bare TVM-FFI call and
+torch.matmul, and the time a new process needs to reach its first launch.
+
+    python3 bench/dispatch.py [--shape 128x128x128] [--dtype f16] [--calls 10000]
+                              [--out bench/DISPATCH.md]
+
+Per-call cost: wall-clock over --calls back-to-back calls after warm-up, divided by
+the number of calls, for
+  - torch.matmul(a, b, out=c)                   (cuBLAS)
+  - the bare TVM-FFI function of the same compiled kernel, fn(a, b^T, c)
+  - GemmKernel(a, b^T, out=c)                   (pipeir.compile's callable)
+  - pipeir.matmul(a, b, out=c)                  (the dispatching entry point)
+  - pipeir.matmul(a, b)                         (allocating the output, like torch.matmul(a, b))
+in interleaved rounds (median reported). The GPU time of one kernel is printed too:
+the per-call figures measure the host only while they exceed it.
+
+First launch: two fresh Python processes share a new, empty pipeir cache; each
+times `import torch, pipeir` + `pipeir.matmul` + synchronize, and reports whether
+its kernel was compiled or loaded from the object cache. The first process also
+autotunes the problem; the second finds every choice and object on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FIRST_LAUNCH = """
+import json, sys, time
+started = time.perf_counter()
+import torch
+import pipeir
+from pipeir.kernel import TORCH_DTYPES
+imported = time.perf_counter()
+m, n, k, dtype = {m}, {n}, {k}, {dtype!r}
+a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[dtype])
+b = torch.randn(k, n, device="cuda").to(TORCH_DTYPES[dtype])
+ready = time.perf_counter()
+c = pipeir.matmul(a, b)
+torch.cuda.synchronize()
+done = time.perf_counter()
+error = ((c.float() - a.float() @ b.float()).norm() / (a.float() @ b.float()).norm()).item()
+from pipeir.runtime import loaded_kernels
+print(json.dumps(dict(imports=imported - started, first_call=done - ready, total=done - started,
+                      origin=[kernel.origin for kernel in loaded_kernels()], error=error)))
+"""
+
+
+def per_call_us(call, calls: int) -> float:
+    import torch
+
+    for _ in range(100):
+        call()
+    torch.cuda.synchronize()
+    started = time.perf_counter()
+    for _ in range(calls):
+        call()
+    elapsed = time.perf_counter() - started
+    torch.cuda.synchronize()
+    return elapsed / calls * 1e6
+
+
+def gpu_us(call) -> float:
+    import torch
+
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    call()
+    start.record()
+    for _ in range(200):
+        call()
+    end.record()
+    end.synchronize()
+    return start.elapsed_time(end) / 200 * 1e3
+
+
+def first_launch(m: int, n: int, k: int, dtype: str, cache: str) -> dict:
+    environment = dict(os.environ, PIPEIR_CACHE_DIR=cache)
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_LAUNCH.format(m=m, n=n, k=k, dtype=dtype)],
+        env=environment, cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if result.returncode:
+        raise SystemExit(f"first-launch process failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shape", default="128x128x128", help="MxNxK of the small GEMM")
+    parser.add_argument("--dtype", default="f16", choices=("f16", "bf16"))
+    parser.add_argument("--calls", type=int, default=10000, help="calls per timing (at least 10,000)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--out", default=None, help="write the results (markdown) here")
+    args = parser.parse_args()
+    if args.calls < 10000:
+        parser.error("--calls must be at least 10000")
+    m, n, k = (int(x) for x in args.shape.split("x"))
+
+    with tempfile.TemporaryDirectory(prefix="pipeir-cache-") as cache:
+        cold = first_launch(m, n, k, args.dtype, cache)
+        warm = first_launch(m, n, k, args.dtype, cache)
+
+    import torch
+
+    import pipeir
+    from pipeir.kernel import TORCH_DTYPES
+    from pipeir.runtime import loaded_kernels
+
+    dtype = TORCH_DTYPES[args.dtype]
+    a = torch.randn(m, k, device="cuda").to(dtype)
+    b = torch.randn(k, n, device="cuda").to(dtype)
+    c = torch.empty(m, n, device="cuda", dtype=dtype)
+    pipeir.matmul(a, b, out=c)
+    (kernel,) = loaded_kernels()
+    b_nk = b.t().contiguous()
+    b_view = b if not kernel.b_k_major else b_nk
+    calls = {
+        "torch.matmul(a, b, out=c)": lambda: torch.matmul(a, b, out=c),
+        "bare TVM-FFI fn(a, b, c)": lambda: kernel.function(a, b_view, c),
+        "GemmKernel(a, b, out=c)": lambda: kernel(a, b_view, out=c),
+        "pipeir.matmul(a, b, out=c)": lambda: pipeir.matmul(a, b, out=c),
+        "pipeir.matmul(a, b)": lambda: pipeir.matmul(a, b),
+        "torch.matmul(a, b)": lambda: torch.matmul(a, b),
+    }
+    reference = a.float() @ b.float()
+    c.fill_(float("nan"))
+    pipeir.matmul(a, b, out=c)
+    error = ((c.float() - reference).norm() / reference.norm()).item()
+    assert error < 1e-2, f"pipeir.matmul relative error {error}"
+    samples: dict[str, list[float]] = {label: [] for label in calls}
+    for _ in range(args.rounds):
+        for label, call in calls.items():
+            samples[label].append(per_call_us(call, args.calls))
+    kernel_us = gpu_us(calls["bare TVM-FFI fn(a, b, c)"])
+    bare = statistics.median(samples["bare TVM-FFI fn(a, b, c)"])
+
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {torch.cuda.get_device_name()}: {args.dtype} "
+        f"{m}x{n}x{k}, {args.calls} calls per timing, median of {args.rounds} interleaved rounds; "
+        f"one kernel takes {kernel_us:.1f} us on the GPU; kernel: {kernel.origin}, "
+        f"B {'K-major' if kernel.b_k_major else 'row-major (K, N)'}.",
+        "",
+        "| call | us per call | vs bare TVM-FFI | spread |",
+        "|---|---|---|---|",
+    ]
+    for label, values in samples.items():
+        us = statistics.median(values)
+        lines.append(f"| {label} | {us:.2f} | {us / bare:.2f}x | {100 * (max(values) - min(values)) / us:.0f}% |")
+    lines += [
+        "",
+        "First launch in a new process (fresh cache shared by both processes):",
+        "",
+        "| process | kernel | import torch + pipeir (s) | first pipeir.matmul (s) | total (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for label, run in (("first (empty cache)", cold), ("second", warm)):
+        lines.append(
+            f"| {label} | {', '.join(run['origin'])} | {run['imports']:.2f} | {run['first_call']:.2f} | "
+            f"{run['total']:.2f} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()

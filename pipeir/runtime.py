@@ -1,0 +1,173 @@
+"""Getting a compiled kernel cheaply, and calling it cheaply.
+
+`compiled_function(source, arch)` returns the TVM-FFI function of a generated CuTe
+DSL module. The first process to need a kernel compiles it with `cute.compile(...,
+"--enable-tvm-ffi")` and exports the result (`export_to_c`) into the `objects`
+folder of pipeir's cache (pipeir.cache), keyed by the source, the CuTe DSL version
+and the target; every later process loads that object in milliseconds.
+
+`matmul(a, b)` is the dispatching entry point: it keys its in-process table of
+compiled kernels by a tuple of the operands' dtypes, shapes, strides and device,
+so a repeated call costs one tuple, one dictionary lookup, an alignment test and
+the TVM-FFI call; the device's compute capability is read once per device.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+
+import torch
+
+from pipeir.cache import cache_subdir
+
+EXPORTED_SYMBOL = "pipeir_gemm"
+COMPILE_OPTIONS = "--enable-tvm-ffi"
+ARCH_OF_CAPABILITY = {(9, 0): "sm_90a", (10, 0): "sm_100a"}
+
+
+@dataclass
+class LoadedFunction:
+    function: object
+    """tvm_ffi.Function taking (a, b, c) torch tensors; launches on the current stream."""
+    origin: str
+    """"compiled" (this process ran cute.compile) or "object cache" (loaded from disk)."""
+
+
+def object_key(source: str, arch: str) -> str:
+    import cutlass
+
+    text = f"nvidia-cutlass-dsl {cutlass.__version__}\n{COMPILE_OPTIONS} --gpu-arch {arch}\n{source}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def object_path(source: str, arch: str):
+    return cache_subdir("objects") / f"{object_key(source, arch)}.o"
+
+
+def compiled_function(source: str, arch: str) -> LoadedFunction:
+    """The kernel in `source` (a generated CuTe DSL module) for `arch`."""
+    import cutlass.cute as cute
+    from cutlass.base_dsl.common import DSLRuntimeError
+
+    from pipeir.lower.cute_frame import load_kernel_module
+
+    path = object_path(source, arch)
+    if path.exists():
+        try:
+            module = cute.runtime.load_module(str(path), enable_tvm_ffi=True)
+            return LoadedFunction(getattr(module, EXPORTED_SYMBOL), "object cache")
+        except (RuntimeError, DSLRuntimeError):
+            path.unlink(missing_ok=True)  # not a loadable object (damaged on disk): compile again
+    python_module = load_kernel_module(source)
+    compiled = python_module.compile_kernel(COMPILE_OPTIONS, f"--gpu-arch {arch}")
+    handle, temporary = tempfile.mkstemp(suffix=".o", dir=path.parent)
+    os.close(handle)
+    try:
+        compiled.export_to_c(temporary, function_name=EXPORTED_SYMBOL)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return LoadedFunction(compiled, "compiled")
+
+
+_arch_of_device: dict[int, str] = {}
+
+
+def device_arch(device: torch.device) -> str:
+    """The pipeir target of a CUDA device (read from the driver once per device)."""
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    arch = _arch_of_device.get(index)
+    if arch is None:
+        capability = torch.cuda.get_device_capability(index)
+        if capability not in ARCH_OF_CAPABILITY:
+            name = torch.cuda.get_device_name(index)
+            raise RuntimeError(
+                f"{name} (cuda:{index}) has compute capability {capability[0]}.{capability[1]}; "
+                "pipeir kernels run on sm_90a (H100/H200)"
+            )
+        arch = _arch_of_device[index] = ARCH_OF_CAPABILITY[capability]
+    return arch
+
+
+_kernels: dict[tuple, object] = {}
+
+DTYPE_NAMES = {
+    torch.float16: "f16",
+    torch.bfloat16: "bf16",
+    torch.float8_e4m3fn: "f8e4m3",
+    torch.float8_e5m2: "f8e5m2",
+}
+
+
+def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    """`a @ b` with a pipeir kernel, like torch.matmul for 2-D CUDA tensors.
+
+    a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
+    row-major (N, K) tensor (K-major, required for fp8). The output is f16 for f16
+    inputs and bf16 otherwise. The first call for a new dtype/shape/layout/device
+    compiles (or loads from pipeir's cache) a kernel with the autotuned
+    configuration; later calls reuse it.
+    """
+    try:
+        key = (a.dtype, b.dtype, a.shape, b.shape, a.stride(), b.stride(), a.device)
+    except AttributeError:
+        raise TypeError(
+            f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"
+        ) from None
+    kernel = _kernels.get(key)
+    if kernel is None:
+        kernel = _kernels[key] = _kernel_for(a, b)
+    return kernel.call_matmul(a, b, out)
+
+
+def loaded_kernels() -> list:
+    """The GemmKernels pipeir.matmul has built in this process, oldest first."""
+    return list(_kernels.values())
+
+
+def _kernel_for(a: torch.Tensor, b: torch.Tensor):
+    from pipeir.build import GemmConfig
+    from pipeir.kernel import compile as compile_kernel
+
+    for name, tensor in (("a", a), ("b", b)):
+        if tensor.dtype not in DTYPE_NAMES:
+            raise TypeError(
+                f"{name} has dtype {tensor.dtype}; pipeir.matmul takes "
+                + ", ".join(str(d) for d in DTYPE_NAMES)
+            )
+        if tensor.dim() != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {tuple(tensor.shape)}")
+        if tensor.device.type != "cuda":
+            raise ValueError(f"{name} is on {tensor.device}; pipeir kernels take CUDA tensors")
+    if a.dtype != b.dtype:
+        raise TypeError(f"a and b must have the same dtype, got {a.dtype} and {b.dtype}")
+    if b.device != a.device:
+        raise ValueError(f"b is on {b.device} but a is on {a.device}")
+    (m, k), (b_k, n) = a.shape, b.shape
+    if b_k != k:
+        raise ValueError(f"a is (M, K) = {tuple(a.shape)} but b (K, N) = {tuple(b.shape)} has K = {b_k}")
+    if a.stride() != (k, 1):
+        raise ValueError(f"a must be row-major (strides ({k}, 1)), got strides {a.stride()}")
+    if b.stride() == (n, 1):
+        b_major = "mn"
+    elif b.stride() == (1, k):
+        b_major = "k"
+    else:
+        raise ValueError(
+            f"b must be row-major (strides ({n}, 1)) or the transpose of a row-major (N, K) "
+            f"tensor (strides (1, {k})), got strides {b.stride()}"
+        )
+    size = a.element_size()
+    if (k * size) % 16 or (b_major == "mn" and (n * size) % 16) or n % 8:
+        raise ValueError(
+            f"TMA moves rows in 16-byte units: K = {k}{' and N = ' + str(n) if b_major == 'mn' else ''} "
+            f"must be a multiple of {16 // size} for {a.dtype}, and N = {n} a multiple of 8 for the "
+            "16-bit output"
+        )
+    arch = device_arch(a.device)
+    config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch)
+    return compile_kernel(config)

@@ -1,0 +1,371 @@
+"""`pipeir-tune`: the autotuner, choosing tile shape, cluster shape, raster order and
+ring depth for one GEMM problem on one GPU.
+
+    pipeir-tune --dtype bf16 --shape 4096x4096x4096 [--shape 8192x8192x8192 ...]
+                [--b-major k|mn] [--jobs N] [--compile-only] [--retune]
+
+The fields a GemmConfig leaves as None are free. Every combination of the free
+tile (128x256, 256x128, 128x128), cluster (1x1, 2x1, 1x2, 2x2) and raster order
+(m, n) is built at the deepest ring that fits shared memory, compiled in parallel
+worker processes into pipeir's object cache, and timed on the GPU (CUDA events,
+median of repeated batches over rotating inputs larger than L2); the three fastest
+are timed again, interleaved, and the best then tries two shallower rings. The
+choice is stored in `tuning.json` in pipeir's cache (pipeir.cache), keyed by GPU,
+problem, dtypes, layout, the fixed fields and the pipeir version, and
+`pipeir.compile` uses it from then on.
+
+Without a CUDA device, for a problem with a dynamic size, or with the environment
+variable PIPEIR_TUNE=0, nothing is timed and the builder's defaults apply. `--compile-only` fills the object cache without a
+GPU (CuTe DSL compiles on the CPU), so a later tuning run only loads and times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import itertools
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import NoReturn
+
+import pipeir
+from pipeir.build import ConfigError, GemmConfig, gemm
+from pipeir.cache import cache_root, write_atomically
+from pipeir.dialects import pipe
+from pipeir.ir import PipeirError
+from pipeir.passes import HEADLINE_PIPELINE
+
+PROG = "pipeir-tune"
+TILES = {
+    2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
+    1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
+}
+SHALLOWER_RINGS = 2
+FINALISTS = 3
+ROTATING_BYTES = 128 * 1024 * 1024
+"""Inputs rotated between launches: more than twice the H100's 50 MB L2."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    config: GemmConfig
+    ms: float | None
+    error: str | None = None
+
+
+def describe(config: GemmConfig) -> str:
+    tm, tn, tk = config.tile_shape
+    cm, cn = config.cluster_shape
+    return f"tile {tm}x{tn}x{tk} cluster {cm}x{cn} raster {config.raster_order} stages {config.stage_count}"
+
+
+def is_tunable(config: GemmConfig) -> bool:
+    return None not in (config.m, config.n, config.k) and config.warp_specialize
+
+
+def candidates(config: GemmConfig) -> list[GemmConfig]:
+    """Every valid combination of the free tile, cluster and raster choices."""
+    tiles = [config.tile] if config.tile else TILES[pipe.DTYPE_BYTES[config.dtype]]
+    clusters = [config.cluster] if config.cluster else pipe.CLUSTER_SHAPES
+    rasters = [config.raster] if config.raster else pipe.RASTER_ORDERS
+    found = []
+    for tile, cluster, raster in itertools.product(tiles, clusters, rasters):
+        candidate = replace(config, tile=tuple(tile), cluster=tuple(cluster), raster=raster)
+        if config.stages is None:
+            candidate = replace(candidate, stages=candidate.max_stages)
+        try:
+            candidate.validate()
+        except ConfigError:
+            continue
+        found.append(candidate)
+    return found
+
+
+def shallower_rings(config: GemmConfig, fixed_stages: int | None) -> list[GemmConfig]:
+    if fixed_stages is not None:
+        return []
+    deepest = config.stage_count
+    return [replace(config, stages=s) for s in range(deepest - 1, max(deepest - 1 - SHALLOWER_RINGS, 0), -1)]
+
+
+def tuning_key(config: GemmConfig, device_name: str) -> str:
+    fixed = ",".join(
+        f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages")
+        if getattr(config, field) is not None
+    )
+    return (
+        f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
+        f"{config.m}x{config.n}x{config.k}|b_major={config.b_major}|fixed={fixed or '-'}|"
+        f"pipeir {pipeir.__version__}"
+    )
+
+
+def tuning_file():
+    return cache_root() / "tuning.json"
+
+
+def read_choices() -> dict:
+    try:
+        return json.loads(tuning_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) -> None:
+    choices = read_choices()
+    choices[key] = {
+        "tile": list(choice.tile_shape),
+        "cluster": list(choice.cluster_shape),
+        "raster": choice.raster_order,
+        "stages": choice.stage_count,
+        "ms": round(timing_ms, 5),
+        "tried": tried,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    tuning_file().parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(tuning_file(), (json.dumps(choices, indent=1, sort_keys=True) + "\n").encode())
+
+
+def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
+    return replace(
+        config,
+        tile=tuple(choice["tile"]),
+        cluster=tuple(choice["cluster"]),
+        raster=choice["raster"],
+        stages=choice["stages"],
+    )
+
+
+def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) -> GemmConfig:
+    """`config` with its free fields chosen by the tuner (cached, or tuned now)."""
+    if os.environ.get("PIPEIR_TUNE", "1") == "0" or not is_tunable(config) or all(
+        getattr(config, field) is not None for field in ("tile", "cluster", "raster", "stages")
+    ):
+        return config
+    import torch
+
+    if not torch.cuda.is_available():
+        return config
+    key = tuning_key(config, torch.cuda.get_device_name())
+    choice = read_choices().get(key)
+    if choice is not None:
+        return apply_choice(config, choice)
+    return tune(config, passes).config
+
+
+def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
+    """Compile one candidate into the object cache; returns why it failed, if it did."""
+    from pipeir.lower.emit import lower_module
+    from pipeir.passes import run_passes
+    from pipeir.passes.verify_pipeline import verify_pipeline
+    from pipeir.runtime import compiled_function, object_path
+
+    try:
+        module = gemm(config)
+        run_passes(module, passes)
+        verify_pipeline(module)
+        source = lower_module(module)
+        if not object_path(source, config.arch).exists():
+            compiled_function(source, config.arch)
+    except (ConfigError, PipeirError) as error:
+        return str(error)
+    except Exception as error:  # a CuTe DSL compile failure: the candidate is out, not the run
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return None
+
+
+def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int) -> dict[GemmConfig, str | None]:
+    if jobs <= 1:
+        return {config: prepare(config, passes) for config in configs}
+    context = multiprocessing.get_context("spawn")  # CUDA does not survive fork
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {config: pool.submit(prepare, config, tuple(passes)) for config in configs}
+        return {config: future.result() for config, future in futures.items()}
+
+
+def operand_sets(config: GemmConfig):
+    import torch
+
+    from pipeir.kernel import TORCH_DTYPES
+
+    m, n, k = config.m, config.n, config.k
+    size = pipe.DTYPE_BYTES[config.dtype]
+    per_set = (m * k + n * k) * size + m * n * 2
+    count = max(1, min(8, -(-ROTATING_BYTES // per_set)))
+    b_shape = (n, k) if config.b_major == "k" else (k, n)
+    sets = []
+    for _ in range(count):
+        a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
+        b = torch.randn(*b_shape, device="cuda").to(TORCH_DTYPES[config.dtype])
+        c = torch.empty(m, n, device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
+        sets.append((a, b, c))
+    return sets
+
+
+def time_launches(function, sets, batches: int = 5, target_ms: float = 20.0) -> float:
+    """Median milliseconds per launch over `batches` batches of back-to-back launches."""
+    import torch
+
+    for args in sets:
+        function(*args)
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for args in sets:
+        function(*args)
+    end.record()
+    end.synchronize()
+    estimate = max(start.elapsed_time(end) / len(sets), 1e-3)
+    launches = max(len(sets), min(2000, int(target_ms / estimate)))
+    medians = []
+    for _ in range(batches):
+        start.record()
+        for i in range(launches):
+            function(*sets[i % len(sets)])
+        end.record()
+        end.synchronize()
+        medians.append(start.elapsed_time(end) / launches)
+    return statistics.median(medians)
+
+
+def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets) -> list[Timing]:
+    from pipeir.kernel import compile as compile_kernel
+
+    timings = []
+    for config in configs:
+        if failures.get(config):
+            timings.append(Timing(config, None, failures[config]))
+            continue
+        kernel = compile_kernel(config, passes, tune=False)
+        timings.append(Timing(config, time_launches(kernel.function, sets)))
+    return timings
+
+
+def tune(
+    config: GemmConfig,
+    passes: Sequence[str] = HEADLINE_PIPELINE,
+    jobs: int | None = None,
+    report=None,
+) -> Timing:
+    """Time every candidate for `config` on the current GPU, record and return the best."""
+    import torch
+
+    jobs = jobs or default_jobs()
+    first = candidates(config)
+    if not first:
+        raise ConfigError(f"no valid configuration to tune for {config}")
+    failures = prepare_all(first, passes, jobs)
+    sets = operand_sets(config)
+    timings = measure(first, failures, passes, sets)
+    ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
+    if not ranked:
+        raise ConfigError("every candidate failed to compile: " + "; ".join(failures.values()))
+    finalists = [t.config for t in ranked[:FINALISTS]]
+    rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
+    finals = [
+        Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
+    ]
+    best = min(finals, key=lambda t: t.ms)
+    deeper_free = shallower_rings(best.config, config.stages)
+    if deeper_free:
+        failures = prepare_all(deeper_free, passes, jobs)
+        deepest, *shallower = measure([best.config, *deeper_free], failures, passes, sets)
+        timings += shallower
+        fastest = min((t for t in shallower if t.ms is not None), key=lambda t: t.ms, default=None)
+        if fastest is not None and fastest.ms < deepest.ms:
+            best = fastest
+    tried = len(timings)
+    if report is not None:
+        for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
+            result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
+            report(f"  {describe(timing.config):48} {result}")
+    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, tried)
+    return best
+
+
+def default_jobs() -> int:
+    return max(1, min(len(os.sched_getaffinity(0)), 12))
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def problem_shape(text: str) -> tuple[int, int, int]:
+    parts = text.lower().split("x")
+    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected MxNxK with positive sizes, like 4096x4096x4096, got '{text}'")
+    return tuple(int(p) for p in parts)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    top.error = fail
+    top.add_argument("--shape", type=problem_shape, action="append", required=True,
+                     help="problem MxNxK to tune (repeat for several)")
+    top.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, action="append",
+                     help="A and B element type (repeat for several; default bf16)")
+    top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
+    top.add_argument("--jobs", type=int, default=None,
+                     help="compiler processes (default: CPUs available, at most 12)")
+    top.add_argument("--compile-only", action="store_true",
+                     help="only compile the first-round candidates into the object cache "
+                          "(no GPU needed); time nothing")
+    top.add_argument("--retune", action="store_true", help="tune again even if a choice is cached")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        fail(f"--jobs must be at least 1, got {args.jobs}")
+    jobs = args.jobs or default_jobs()
+    configs = [
+        GemmConfig(m=m, n=n, k=k, dtype=dtype, b_major=args.b_major)
+        for dtype in (args.dtype or ["bf16"]) for (m, n, k) in args.shape
+    ]
+    for config in configs:
+        try:
+            config.validate()
+        except ConfigError as error:
+            fail(str(error))
+    if args.compile_only:
+        every = [candidate for config in configs for candidate in candidates(config)]
+        started = time.perf_counter()
+        failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
+        for config, error in failures.items():
+            if error:
+                print(f"{describe(config)}: {error}")
+        print(f"{len(every)} candidates in the object cache ({sum(1 for e in failures.values() if e)} failed) "
+              f"in {time.perf_counter() - started:.1f} s")
+        return 0
+    import torch
+
+    if not torch.cuda.is_available():
+        fail("tuning times kernels and needs a CUDA device (use --compile-only to only compile)")
+    for config in configs:
+        key = tuning_key(config, torch.cuda.get_device_name())
+        cached = read_choices().get(key)
+        title = f"{config.dtype} {config.m}x{config.n}x{config.k} b_major={config.b_major}"
+        if cached is not None and not args.retune:
+            print(f"{title}: cached: {describe(apply_choice(config, cached))} ({cached['ms']} ms)")
+            continue
+        print(f"{title}:")
+        started = time.perf_counter()
+        best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+        print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
+              f"(tuned in {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The autotuner's search space and choice cache, and the compiled-object cache, on the CPU.
+(Timing candidates needs a GPU: tests/gpu/test_runtime.py.)"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("cutlass")
+
+from pipeir.build import GemmConfig  # noqa: E402
+from pipeir.tune import (  # noqa: E402
+    apply_choice,
+    candidates,
+    read_choices,
+    record_choice,
+    shallower_rings,
+    tuned_config,
+    tuning_key,
+)
+
+FREE = GemmConfig(m=4096, n=4096, k=4096, dtype="bf16")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPEIR_CACHE_DIR", str(tmp_path))
+
+
+def test_free_fields_span_tiles_clusters_and_rasters() -> None:
+    found = candidates(FREE)
+    assert len(found) == 3 * 4 * 2
+    assert {c.tile for c in found} == {(128, 256, 64), (256, 128, 64), (128, 128, 64)}
+    assert {c.cluster for c in found} == {(1, 1), (2, 1), (1, 2), (2, 2)}
+    assert {c.raster for c in found} == {"m", "n"}
+    assert all(c.stages == c.max_stages for c in found)
+    fp8 = candidates(replace(FREE, dtype="f8e4m3"))
+    assert {c.tile[2] for c in fp8} == {128}
+
+
+def test_fixed_fields_stay_fixed() -> None:
+    fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3)
+    found = candidates(fixed)
+    assert [(c.tile, c.cluster, c.stages) for c in found] == [((128, 128, 64), (2, 1), 3)] * 2
+    assert shallower_rings(found[0], fixed_stages=3) == []
+    deepest = candidates(FREE)[0]
+    assert [c.stages for c in shallower_rings(deepest, None)] == [deepest.stages - 1, deepest.stages - 2]
+
+
+def test_key_names_device_problem_layout_and_fixed_fields() -> None:
+    key = tuning_key(replace(FREE, cluster=(2, 1)), "NVIDIA H100 80GB HBM3")
+    for part in ("NVIDIA H100 80GB HBM3", "sm_90a", "bf16->bf16", "4096x4096x4096", "b_major=k", "cluster=(2, 1)"):
+        assert part in key
+    assert tuning_key(FREE, "H100") != tuning_key(replace(FREE, b_major="mn"), "H100")
+
+
+def test_choices_round_trip_through_the_cache_file(tmp_path) -> None:
+    best = candidates(FREE)[5]
+    record_choice("key", best, 0.2051, tried=26)
+    assert json.loads((tmp_path / "tuning.json").read_text())["key"]["tried"] == 26
+    assert apply_choice(FREE, read_choices()["key"]) == best
+    (tmp_path / "tuning.json").write_text("{not json")
+    assert read_choices() == {}
+
+
+def test_without_a_gpu_the_defaults_apply() -> None:
+    assert tuned_config(FREE) == FREE
+
+
+def run_tune(*args: str, env=None):
+    return subprocess.run([sys.executable, "-m", "pipeir.tune", *args], capture_output=True, text=True,
+                          env=env, check=False)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--shape", "4096x4096"], "expected MxNxK"),
+        (["--shape", "0x1x1"], "expected MxNxK"),
+        (["--shape", "256x256x256", "--jobs", "0"], "--jobs must be at least 1"),
+        (["--shape", "256x256x256", "--dtype", "f32"], "invalid choice"),
+        (["--shape", "256x256x256"], "needs a CUDA device"),
+        (["--shape", "256x256x256", "--dtype", "f8e4m3", "--b-major", "mn"], "8-bit B must be K-major"),
+    ],
+)
+def test_cli_errors_are_one_line(args, message) -> None:
+    result = run_tune(*args)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("pipeir-tune: error:")
+
+
+def test_compile_only_fills_the_object_cache_once(tmp_path) -> None:
+    env = dict(os.environ, PIPEIR_CACHE_DIR=str(tmp_path))
+    args = ["--shape", "256x256x128", "--compile-only", "--jobs", "2"]
+    first = run_tune(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "24 candidates in the object cache (0 failed)" in first.stdout
+    objects = sorted((tmp_path / "objects").glob("*.o"))
+    assert len(objects) == 24
+    again = run_tune(*args, env=env)
+    assert again.returncode == 0 and sorted((tmp_path / "objects").glob("*.o")) == objects
+
+
+SECOND_PROCESS = """
+import pipeir
+from pipeir.build import GemmConfig
+print(pipeir.compile(GemmConfig(m=256, n=256, k=128, dtype="f16", tile=(128, 128, 64)), tune=False).origin)
+"""
+
+
+def test_a_second_process_loads_the_compiled_object(tmp_path) -> None:
+    env = dict(os.environ, PIPEIR_CACHE_DIR=str(tmp_path))
+
+    def origin() -> str:
+        run = subprocess.run([sys.executable, "-c", SECOND_PROCESS], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip().splitlines()[-1]
+
+    assert origin() == "compiled"
+    assert origin() == "object cache"
+    (damaged,) = (tmp_path / "objects").glob("*.o")
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    assert origin() == "compiled"
+    assert origin() == "object cache"
