@@ -34,7 +34,7 @@ import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
 from pipeir.kernel import TORCH_DTYPES  # noqa: E402
-from pipeir.tune import describe, tuned_config  # noqa: E402
+from pipeir.tune import compile_in_parallel, default_jobs, describe, tuned_config  # noqa: E402
 
 FORMS = {
     "naive": (),
@@ -83,15 +83,14 @@ def relative_error(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float
     return ((out.float() - reference).norm() / reference.norm()).item()
 
 
-def bench(dtype: str, shape: tuple[int, int, int], rows: list[dict], rounds: int, examples: str | None) -> None:
+def bench(config: GemmConfig, rows: list[dict], rounds: int, examples: str | None) -> None:
     """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
     clock drifts within a run; interleaving exposes every kernel to the same
     drift) and report each kernel's median over the rounds."""
+    dtype, shape = config.dtype, (config.m, config.n, config.k)
     m, n, k = shape
     flops = 2 * m * n * k
     sets = input_sets(m, n, k, dtype)
-    config = tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype))
-    print(f"{dtype} {m}x{n}x{k}: tuned {describe(config)}", flush=True)
     out_dtype = TORCH_DTYPES[config.c_dtype]
     name, call = baseline(dtype, out_dtype)
     out = torch.empty(m, n, device="cuda", dtype=out_dtype)
@@ -145,10 +144,16 @@ def main() -> None:
                         help="also time CUTLASS's CuTe DSL Hopper GEMM examples from this checkout")
     parser.add_argument("--out", default=None, help="write the results table here (markdown)")
     args = parser.parse_args()
-    rows: list[dict] = []
+    configs = []
     for dtype in args.dtypes.split(","):
         for shape in args.shapes.split(","):
-            bench(dtype, tuple(int(x) for x in shape.split("x")), rows, args.rounds, args.cutlass_examples)
+            m, n, k = (int(x) for x in shape.split("x"))
+            configs.append(tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype)))
+            print(f"{dtype} {shape}: tuned {describe(configs[-1])}", flush=True)
+    compile_in_parallel([(config, passes) for config in configs for passes in FORMS.values()], default_jobs())
+    rows: list[dict] = []
+    for config in configs:
+        bench(config, rows, args.rounds, args.cutlass_examples)
     header = (
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one run: "
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "

@@ -7,7 +7,7 @@ ring depth for one GEMM problem on one GPU.
 The fields a GemmConfig leaves as None are free. Every combination of the free
 tile (128x256, 256x128, 128x128), cluster (1x1, 2x1, 1x2, 2x2) and raster order
 (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
-worker processes into pipeir's object cache, and timed on the GPU (CUDA events,
+worker processes (pipeir.compile_worker) into pipeir's object cache, and timed on the GPU (CUDA events,
 median of repeated batches over rotating inputs larger than L2); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings. The
 choice is stored in `tuning.json` in pipeir's cache (pipeir.cache), keyed by GPU,
@@ -22,16 +22,17 @@ GPU (CuTe DSL compiles on the CPU), so a later tuning run only loads and times.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import itertools
 import json
-import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import NoReturn
 
 import pipeir
@@ -181,12 +182,42 @@ def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
 
 
 def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int) -> dict[GemmConfig, str | None]:
-    if jobs <= 1:
-        return {config: prepare(config, passes) for config in configs}
-    context = multiprocessing.get_context("spawn")  # CUDA does not survive fork
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {config: pool.submit(prepare, config, tuple(passes)) for config in configs}
-        return {config: future.result() for config, future in futures.items()}
+    """Compile `configs` through `passes` into the object cache on `jobs` worker processes."""
+    errors = compile_in_parallel([(config, tuple(passes)) for config in configs], jobs)
+    return dict(zip(configs, errors))
+
+
+def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], jobs: int) -> list[str | None]:
+    """Compile each (config, passes) into the object cache; per item, None or why it failed."""
+    if jobs <= 1 or len(items) <= 1:
+        return [prepare(config, passes) for config, passes in items]
+    from pipeir.compile_worker import config_to_json
+
+    chunks = [list(range(i, len(items), jobs)) for i in range(min(jobs, len(items)))]
+    results: list[str | None] = [None] * len(items)
+    with tempfile.TemporaryDirectory(prefix="pipeir-tune-") as scratch:
+        workers = []
+        for index, chunk in enumerate(chunks):
+            request = Path(scratch, f"{index}.json")
+            request.write_text(json.dumps(
+                [{"config": config_to_json(items[i][0]), "passes": list(items[i][1])} for i in chunk]
+            ))
+            with open(request) as stdin, open(Path(scratch, f"{index}.out"), "w") as stdout, \
+                    open(Path(scratch, f"{index}.err"), "w") as stderr:
+                worker = subprocess.Popen([sys.executable, "-m", "pipeir.compile_worker"],
+                                          stdin=stdin, stdout=stdout, stderr=stderr)
+            workers.append((worker, chunk, index))
+        for worker, chunk, index in workers:
+            worker.wait()
+            try:
+                errors = json.loads(Path(scratch, f"{index}.out").read_text())
+            except ValueError:
+                log = Path(scratch, f"{index}.err").read_text().strip()
+                last = log.splitlines()[-1] if log else f"exit status {worker.returncode}"
+                errors = [f"compiler process failed: {last}"] * len(chunk)
+            for position, error in zip(chunk, errors):
+                results[position] = error
+    return results
 
 
 def operand_sets(config: GemmConfig):

@@ -126,3 +126,10 @@ def test_a_second_process_loads_the_compiled_object(tmp_path) -> None:
     damaged.write_bytes(damaged.read_bytes()[:1000])
     assert origin() == "compiled"
     assert origin() == "object cache"
+
+
+def test_configs_cross_to_compiler_processes_intact() -> None:
+    from pipeir.compile_worker import config_from_json, config_to_json
+
+    for config in (*candidates(FREE)[:3], FREE, replace(FREE, m=None, out_dtype="f16", b_major="mn")):
+        assert config_from_json(json.loads(json.dumps(config_to_json(config)))) == config

@@ -6,6 +6,8 @@ out=${OUT:-/tmp/pipeir-gpu}
 mkdir -p "$out"
 python3 -m pytest tests/gpu -q -n 8 --dist loadgroup -p no:cacheprovider 2>&1 | tee "$out/pytest.log" | tail -25
 status=${PIPESTATUS[0]}
-compute-sanitizer --tool memcheck --error-exitcode 9 python3 tests/gpu/memcheck_edge.py > "$out/memcheck.log" 2>&1
+# API-call errors are not reported: CuTe DSL probes driver entry points (cuGetProcAddress)
+# while detecting the GPU arch, which memcheck would count; device memory errors are.
+compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 9 python3 tests/gpu/memcheck_edge.py > "$out/memcheck.log" 2>&1
 echo "memcheck exit $?"; grep -E "ERROR SUMMARY|relative error" "$out/memcheck.log"
 exit $status
