@@ -4,20 +4,23 @@ torch.matmul, and the time a new process needs to reach its first launch.
     python3 bench/dispatch.py [--shape 128x128x128] [--dtype f16] [--calls 10000]
                               [--out bench/DISPATCH.md]
 
-Per-call cost: wall-clock over --calls back-to-back calls after warm-up, divided by
-the number of calls, for
+Per-call cost: wall-clock host time of --calls calls after warm-up, divided by the
+number of calls, timed in batches of 100 back-to-back calls with the GPU drained
+between batches (untimed), so the figure is the host's cost even when one kernel
+takes longer on the GPU than its launch takes on the host. Entry points:
   - torch.matmul(a, b, out=c)                   (cuBLAS)
   - the bare TVM-FFI function of the same compiled kernel, fn(a, b^T, c)
   - GemmKernel(a, b^T, out=c)                   (pipeir.compile's callable)
   - pipeir.matmul(a, b, out=c)                  (the dispatching entry point)
   - pipeir.matmul(a, b)                         (allocating the output, like torch.matmul(a, b))
-in interleaved rounds (median reported). The GPU time of one kernel is printed too:
-the per-call figures measure the host only while they exceed it.
+in interleaved rounds (median reported). The GPU time of one kernel is printed too.
 
-First launch: two fresh Python processes share a new, empty pipeir cache; each
-times `import torch, pipeir` + `pipeir.matmul` + synchronize, and reports whether
-its kernel was compiled or loaded from the object cache. The first process also
-autotunes the problem; the second finds every choice and object on disk.
+First launch: fresh Python processes, two per new, empty pipeir cache, each timing
+`import torch, pipeir` + `pipeir.matmul` + synchronize and reporting whether its
+kernel was compiled in the process or loaded from the object cache. One pair runs
+with PIPEIR_TUNE=0 (the first process compiles, the second loads); the other pair
+autotunes (the first process tunes, its compiler processes filling the object
+cache; the second finds the choice and the object on disk).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BATCH = 100
 sys.path.insert(0, str(ROOT))
 
 FIRST_LAUNCH = """
@@ -57,17 +61,22 @@ print(json.dumps(dict(imports=imported - started, first_call=done - ready, total
 
 
 def per_call_us(call, calls: int) -> float:
+    """Host time per call. Calls are timed in batches of BATCH with the GPU drained
+    (untimed) between batches, so the launch queue never fills and a kernel slower
+    than its launch cannot hold the host back."""
     import torch
 
     for _ in range(100):
         call()
     torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(calls):
-        call()
-    elapsed = time.perf_counter() - started
-    torch.cuda.synchronize()
-    return elapsed / calls * 1e6
+    elapsed = 0.0
+    for _ in range(calls // BATCH):
+        started = time.perf_counter()
+        for _ in range(BATCH):
+            call()
+        elapsed += time.perf_counter() - started
+        torch.cuda.synchronize()
+    return elapsed / (calls // BATCH * BATCH) * 1e6
 
 
 def gpu_us(call) -> float:
@@ -83,8 +92,8 @@ def gpu_us(call) -> float:
     return start.elapsed_time(end) / 200 * 1e3
 
 
-def first_launch(m: int, n: int, k: int, dtype: str, cache: str) -> dict:
-    environment = dict(os.environ, PIPEIR_CACHE_DIR=cache)
+def first_launch(m: int, n: int, k: int, dtype: str, cache: str, tune: bool) -> dict:
+    environment = dict(os.environ, PIPEIR_CACHE_DIR=cache, PIPEIR_TUNE="1" if tune else "0")
     result = subprocess.run(
         [sys.executable, "-c", FIRST_LAUNCH.format(m=m, n=n, k=k, dtype=dtype)],
         env=environment, cwd=ROOT, capture_output=True, text=True, check=False,
@@ -106,9 +115,12 @@ def main() -> None:
         parser.error("--calls must be at least 10000")
     m, n, k = (int(x) for x in args.shape.split("x"))
 
-    with tempfile.TemporaryDirectory(prefix="pipeir-cache-") as cache:
-        cold = first_launch(m, n, k, args.dtype, cache)
-        warm = first_launch(m, n, k, args.dtype, cache)
+    launches = {}
+    for tune in (False, True):
+        with tempfile.TemporaryDirectory(prefix="pipeir-cache-") as cache:
+            for process in ("first (empty cache)", "second"):
+                launches[("autotuned" if tune else "PIPEIR_TUNE=0", process)] = first_launch(
+                    m, n, k, args.dtype, cache, tune)
 
     import torch
 
@@ -158,15 +170,15 @@ def main() -> None:
         lines.append(f"| {label} | {us:.2f} | {us / bare:.2f}x | {100 * (max(values) - min(values)) / us:.0f}% |")
     lines += [
         "",
-        "First launch in a new process (fresh cache shared by both processes):",
+        "First launch in a new process (each pair shares a fresh cache):",
         "",
-        "| process | kernel | import torch + pipeir (s) | first pipeir.matmul (s) | total (s) |",
-        "|---|---|---|---|---|",
+        "| tuning | process | kernel | import torch + pipeir (s) | first pipeir.matmul (s) | total (s) |",
+        "|---|---|---|---|---|---|",
     ]
-    for label, run in (("first (empty cache)", cold), ("second", warm)):
+    for (tuning, process), run in launches.items():
         lines.append(
-            f"| {label} | {', '.join(run['origin'])} | {run['imports']:.2f} | {run['first_call']:.2f} | "
-            f"{run['total']:.2f} |"
+            f"| {tuning} | {process} | {', '.join(run['origin'])} | {run['imports']:.2f} | "
+            f"{run['first_call']:.2f} | {run['total']:.2f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

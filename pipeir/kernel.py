@@ -12,8 +12,9 @@ compiled once with `cute.compile(..., "--enable-tvm-ffi")` on fake tensors, or
 loaded from pipeir's object cache when any process compiled it before
 (pipeir.runtime). Bad tensors raise TypeError / ValueError with the reason before
 any launch; a call on a static-shape kernel with `out=` given leaves those checks
-to the TVM-FFI entry point and explains its rejections afterwards, so the hit
-path costs little more than the bare TVM-FFI call.
+to the TVM-FFI entry point (dtype, shape, strides, 16-byte alignment, device) and
+explains its rejections afterwards, so the hit path costs little more than the
+bare TVM-FFI call.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class GemmKernel:
         self.b_k_major = self.kernel.b_major.data == "k"
         problem = self.kernel.problem_shape
         self.static_shape = None if pipe.DYNAMIC in problem else problem
+        self.output_shape = None if self.static_shape is None else problem[:2]
 
     def _check(self, name: str, tensor, dtype: torch.dtype, device=None) -> None:
         if not isinstance(tensor, torch.Tensor):
@@ -82,7 +84,7 @@ class GemmKernel:
                 f"{tensor.shape[1]} x {tensor.element_size()} bytes"
             )
 
-    def _validate(self, a, b, out) -> tuple[int, int]:
+    def validate(self, a, b, out) -> tuple[int, int]:
         """Raise TypeError / ValueError naming what is wrong; returns (M, N)."""
         self._check("a", a, self.a_dtype)
         self._check("b", b, self.b_dtype, a.device)
@@ -102,32 +104,22 @@ class GemmKernel:
 
     def __call__(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         if out is not None and self.static_shape is not None:
-            return self._launch(a, b, out)
-        m, n = self._validate(a, b, out)
+            return self.launch(a, b, out)
+        m, n = self.validate(a, b, out)
         if out is None:
             out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
         self.function(a, b, out)
         return out
 
-    def _launch(self, a, b, out) -> torch.Tensor:
-        """The hit path: TVM-FFI checks dtypes, static shapes, strides and devices itself."""
+    def launch(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """The hit path of a static-shape kernel: TVM-FFI checks dtypes, shapes, strides,
+        16-byte alignment and device itself; a rejection is explained in pipeir's words."""
         try:
-            if (a.data_ptr() | b.data_ptr() | out.data_ptr()) & 15:
-                raise ValueError("misaligned")
             self.function(a, b, out)
-        except (TypeError, ValueError, AttributeError):
-            self._validate(a, b, out)  # raises with pipeir's explanation
+        except (TypeError, ValueError):
+            self.validate(a, b, out)
             raise
         return out
-
-    def call_matmul(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
-        """pipeir.matmul's launch: a and b match the dispatch key this kernel was built
-        for, and b is (K, N) in torch.matmul's convention."""
-        if self.b_k_major:
-            b = b.t()
-        if out is None:
-            out = torch.empty(self.static_shape[:2], dtype=self.c_dtype, device=a.device)
-        return self._launch(a, b, out)
 
 
 def compile(  # noqa: A001

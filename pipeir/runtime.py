@@ -7,9 +7,10 @@ folder of pipeir's cache (pipeir.cache), keyed by the source, the CuTe DSL versi
 and the target; every later process loads that object in milliseconds.
 
 `matmul(a, b)` is the dispatching entry point: it keys its in-process table of
-compiled kernels by a tuple of the operands' dtypes, shapes, strides and device,
-so a repeated call costs one tuple, one dictionary lookup, an alignment test and
-the TVM-FFI call; the device's compute capability is read once per device.
+compiled kernels by a tuple of the operands' shapes, strides, dtypes and device
+index, so a repeated call costs one tuple, one dictionary lookup and the TVM-FFI
+call (which checks the tensors itself); the device's compute capability is read
+once per device, on the first call.
 """
 
 from __future__ import annotations
@@ -113,15 +114,19 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     configuration; later calls reuse it.
     """
     try:
-        key = (a.dtype, b.dtype, a.shape, b.shape, a.stride(), b.stride(), a.device)
+        kernel = _kernels[(a.shape, b.shape, a.stride(), b.stride(), a.dtype, b.dtype, a.get_device())]
+    except KeyError:
+        kernel = _kernel_for(a, b)
+        _kernels[(a.shape, b.shape, a.stride(), b.stride(), a.dtype, b.dtype, a.get_device())] = kernel
     except AttributeError:
         raise TypeError(
             f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"
         ) from None
-    kernel = _kernels.get(key)
-    if kernel is None:
-        kernel = _kernels[key] = _kernel_for(a, b)
-    return kernel.call_matmul(a, b, out)
+    if kernel.b_k_major:
+        b = b.t()  # the kernel reads B as the row-major (N, K) tensor it is a view of
+    if out is None:
+        out = torch.empty(kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+    return kernel.launch(a, b, out)
 
 
 def loaded_kernels() -> list:
