@@ -15,7 +15,10 @@ EXECUTED = ("Warp Instructions Executed", "Instructions Executed")
 
 def main(path: str) -> None:
     with open(path, newline="") as file:
-        rows = list(csv.DictReader(line for line in file if line.strip() and not line.startswith("==")))
+        lines = [line for line in file if line.strip() and not line.startswith("==")]
+    # ncu prints the kernel's name on its own rows before the table's header
+    header = next((i for i, line in enumerate(lines) if '"Source"' in line), 0)
+    rows = list(csv.DictReader(lines[header:]))
     if not rows:
         raise SystemExit(f"{path}: no rows")
     column = next((c for c in EXECUTED if c in rows[0]), None)
