@@ -28,7 +28,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects import arith
+from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import IndexType, ModuleOp, i1
 from xdsl.interpreter import (
     Interpreter,
@@ -350,7 +350,9 @@ class PipeFunctions(InterpreterFunctions):
 
 
 class _OpBudget(Interpreter.Listener):
-    """Remembers the op being executed (to locate failures) and stops runaway loops."""
+    """Remembers the op being executed (to locate failures) and stops runaway loops:
+    a loop whose trip count alone exceeds what is left of the budget is stopped
+    before its first iteration, not after millions of interpreted operations."""
 
     def __init__(self, budget: int):
         self.remaining = budget
@@ -365,6 +367,15 @@ class _OpBudget(Interpreter.Listener):
                 f"simulation stopped after {OP_BUDGET} operations: a loop runs too long "
                 "for this launch",
             )
+        if isinstance(op, scf.ForOp):
+            lower, upper, step = args[:3]
+            trips = -(-(upper - lower) // step) if step > 0 and upper > lower else 0
+            if trips > self.remaining:
+                raise PipeirError(
+                    location_of(op),
+                    f"loop runs {trips} iterations, more than the simulation's budget of "
+                    f"{OP_BUDGET} operations for this launch",
+                )
 
 
 def kernel_of(module: ModuleOp | pipe.KernelOp) -> pipe.KernelOp:

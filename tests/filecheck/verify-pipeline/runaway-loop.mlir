@@ -1,0 +1,53 @@
+// A producer K loop with 2^62 iterations (a corrupted bound) is reported at the loop
+// before the simulation starts it, not after two million interpreted operations.
+// RUN: not pipeir-opt --verify-pipeline %s 2>&1 | filecheck %s
+// CHECK-NOT: Traceback
+pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
+  %pipe = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 1>}
+  pipe.role "producer" warps(1) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %k_tiles = arith.constant 4611686018427387904 : index
+    %first = pipe.first_work_tile
+    %tiles = pipe.work_tile_count
+    %stride = pipe.work_tile_stride
+    %start = pipe.init_state %pipe index(0) phase(1)
+    %end = scf.for %tile = %first to %tiles step %stride iter_args(%tile_state = %start) -> (!pipe.state) {
+      %m, %n = pipe.tile_coords %tile
+// CHECK: {{^.*}}runaway-loop.mlir:[[# @LINE + 1]]:{{[0-9]+}}: error: loop runs 4611686018427387904 iterations, more than the simulation's budget of 2000000 operations for this launch{{$}}
+      %filled = scf.for %k = %c0 to %k_tiles step %c1 iter_args(%state = %tile_state) -> (!pipe.state) {
+        pipe.acquire %pipe[%state]
+        pipe.copy "a"[%m, %k] into %pipe[%state]
+        pipe.copy "b"[%n, %k] into %pipe[%state]
+        pipe.commit %pipe[%state]
+        %next = pipe.advance %state
+        scf.yield %next : !pipe.state
+      }
+      scf.yield %filled : !pipe.state
+    }
+    pipe.producer_tail %pipe[%end]
+  }
+  pipe.role "consumer" warps(8) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %k_tiles = pipe.k_tile_count
+    %first = pipe.first_work_tile
+    %tiles = pipe.work_tile_count
+    %stride = pipe.work_tile_stride
+    %start = pipe.init_state %pipe index(0) phase(0)
+    %end = scf.for %tile = %first to %tiles step %stride iter_args(%tile_state = %start) -> (!pipe.state) {
+      %m, %n = pipe.tile_coords %tile
+      pipe.acc_init
+      %drained = scf.for %k = %c0 to %k_tiles step %c1 iter_args(%state = %tile_state) -> (!pipe.state) {
+        pipe.wait %pipe[%state]
+        pipe.mma %pipe[%state]
+        pipe.release %pipe[%state]
+        %next = pipe.advance %state
+        scf.yield %next : !pipe.state
+      }
+      pipe.epilogue %m, %n masked(false)
+      scf.yield %drained : !pipe.state
+    }
+  }
+}
+// CHECK-NOT: {{.}}
