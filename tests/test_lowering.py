@@ -55,3 +55,12 @@ def test_shared_warp_kernels_are_refused() -> None:
 def test_blackwell_is_refused_clearly() -> None:
     with pytest.raises(PipeirError, match="sm_100a is not implemented"):
         lowered(GemmConfig(m=256, n=256, k=256, arch="sm_100a"))
+
+
+@pytest.mark.parametrize("raster, along_m", [(None, True), ("m", True), ("n", False)])
+def test_raster_order_reaches_the_tile_scheduler(raster, along_m) -> None:
+    from dataclasses import replace
+
+    source = lowered(replace(STATIC, raster=raster))
+    assert f"RASTER_ALONG_M = {along_m}\n" in source
+    assert "SWIZZLE_SIZE, RASTER_ALONG_M," in source

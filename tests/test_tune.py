@@ -133,3 +133,21 @@ def test_configs_cross_to_compiler_processes_intact() -> None:
 
     for config in (*candidates(FREE)[:3], FREE, replace(FREE, m=None, out_dtype="f16", b_major="mn")):
         assert config_from_json(json.loads(json.dumps(config_to_json(config)))) == config
+
+
+def test_a_cached_choice_fills_only_the_free_fields(monkeypatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Test GPU")
+    fixed_cluster = replace(FREE, cluster=(2, 1))
+    choice = replace(fixed_cluster, tile=(256, 128, 64), raster="n", stages=3)
+    record_choice(tuning_key(fixed_cluster, "Test GPU"), choice, 0.19, tried=10)
+    assert tuned_config(fixed_cluster) == choice
+    monkeypatch.setenv("PIPEIR_TUNE", "0")
+    assert tuned_config(fixed_cluster) == fixed_cluster
+    monkeypatch.delenv("PIPEIR_TUNE")
+    dynamic = replace(fixed_cluster, k=None)
+    assert tuned_config(dynamic) == dynamic
+    pinned = replace(choice)
+    assert tuned_config(pinned) == pinned
