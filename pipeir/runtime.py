@@ -28,7 +28,9 @@ from pipeir.cache import cache_subdir
 
 EXPORTED_SYMBOL = "pipeir_gemm"
 COMPILE_OPTIONS = "--enable-tvm-ffi"
-ARCH_OF_CAPABILITY = {(9, 0): "sm_90a", (10, 0): "sm_100a"}
+ARCH_OF_CAPABILITY = {(9, 0): "sm_90a"}
+"""Devices pipeir can run on: the lowering emits sm_90a kernels only (sm_100a IR is
+accepted by the passes but not lowered)."""
 
 
 @dataclass
