@@ -7,7 +7,8 @@ ring depth for one GEMM problem on one GPU.
 The fields a GemmConfig leaves as None are free. Every combination of the free
 tile (128x256, 256x128, 128x128), cluster (1x1, 2x1, 1x2, 2x2) and raster order
 (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
-worker processes (pipeir.compile_worker) into pipeir's object cache, and timed on the GPU (CUDA events,
+worker processes (pipeir.compile_worker) into pipeir's object cache, checked against a
+float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
 median of repeated batches over rotating inputs larger than L2); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings. The
 choice is stored in `tuning.json` in pipeir's cache (pipeir.cache), keyed by GPU,
@@ -15,8 +16,9 @@ problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
 
 Without a CUDA device, for a problem with a dynamic size, or with the environment
-variable PIPEIR_TUNE=0, nothing is timed and the builder's defaults apply. `--compile-only` fills the object cache without a
-GPU (CuTe DSL compiles on the CPU), so a later tuning run only loads and times.
+variable PIPEIR_TUNE=0, nothing is timed and the builder's defaults apply.
+`--compile-only` fills the object cache without a GPU (CuTe DSL compiles on the
+CPU), so a later tuning run only loads and times.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ TILES = {
 }
 SHALLOWER_RINGS = 2
 FINALISTS = 3
+MAX_RELATIVE_ERROR = 2e-2
+"""A candidate whose output differs more than this from a float32 product is out."""
 ROTATING_BYTES = 128 * 1024 * 1024
 """Inputs rotated between launches: more than twice the H100's 50 MB L2."""
 
@@ -265,7 +269,24 @@ def time_launches(function, sets, batches: int = 5, target_ms: float = 20.0) -> 
     return statistics.median(medians)
 
 
-def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets) -> list[Timing]:
+def reference_product(operands, b_major: str):
+    """A @ B in float32 for one operand set (B is (N, K) when K-major)."""
+    a, b, _ = operands
+    return a.float() @ (b.float().t() if b_major == "k" else b.float())
+
+
+def relative_error(function, operands, reference) -> float:
+    """Frobenius-relative error of `function` on one operand set, its output poisoned
+    with NaN first so that a kernel which writes nothing cannot pass."""
+    a, b, c = operands
+    c.fill_(float("nan"))
+    function(a, b, c)
+    return ((c.float() - reference).norm() / reference.norm()).item()
+
+
+def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
+            reference=None) -> list[Timing]:
+    """Time each config; with a `reference`, a candidate must first reproduce it."""
     from pipeir.kernel import compile as compile_kernel
 
     timings = []
@@ -274,6 +295,11 @@ def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str]
             timings.append(Timing(config, None, failures[config]))
             continue
         kernel = compile_kernel(config, passes, tune=False)
+        if reference is not None:
+            error = relative_error(kernel.function, sets[0], reference)
+            if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
+                timings.append(Timing(config, None, f"wrong result: relative error {error:.2e}"))
+                continue
         timings.append(Timing(config, time_launches(kernel.function, sets)))
     return timings
 
@@ -293,10 +319,12 @@ def tune(
         raise ConfigError(f"no valid configuration to tune for {config}")
     failures = prepare_all(first, passes, jobs)
     sets = operand_sets(config)
-    timings = measure(first, failures, passes, sets)
+    reference = reference_product(sets[0], config.b_major)
+    timings = measure(first, failures, passes, sets, reference)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:
-        raise ConfigError("every candidate failed to compile: " + "; ".join(failures.values()))
+        raise ConfigError("no candidate compiled and computed the right result: "
+                          + "; ".join(t.error for t in timings))
     finalists = [t.config for t in ranked[:FINALISTS]]
     rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
     finals = [
@@ -306,7 +334,7 @@ def tune(
     deeper_free = shallower_rings(best.config, config.stages)
     if deeper_free:
         failures = prepare_all(deeper_free, passes, jobs)
-        deepest, *shallower = measure([best.config, *deeper_free], failures, passes, sets)
+        deepest, *shallower = measure([best.config, *deeper_free], failures, passes, sets, reference)
         timings += shallower
         fastest = min((t for t in shallower if t.ms is not None), key=lambda t: t.ms, default=None)
         if fastest is not None and fastest.ms < deepest.ms:

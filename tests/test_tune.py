@@ -151,3 +151,28 @@ def test_a_cached_choice_fills_only_the_free_fields(monkeypatch) -> None:
     assert tuned_config(dynamic) == dynamic
     pinned = replace(choice)
     assert tuned_config(pinned) == pinned
+
+
+def test_a_candidate_must_reproduce_the_reference() -> None:
+    import torch
+
+    from pipeir.tune import MAX_RELATIVE_ERROR, reference_product, relative_error
+
+    torch.manual_seed(0)
+    a, b_nk = torch.randn(64, 32), torch.randn(48, 32)
+    operands = (a, b_nk, torch.empty(64, 48))
+    reference = reference_product(operands, "k")
+    torch.testing.assert_close(reference, reference_product((a, b_nk.t().contiguous(), None), "mn"))
+
+    def right(a, b, c):
+        c.copy_((a.bfloat16() @ b.t().bfloat16()).float())
+
+    def writes_nothing(a, b, c):
+        pass
+
+    def transposed_b(a, b, c):
+        c.copy_(a @ b[torch.randperm(b.shape[0])].t())
+
+    assert relative_error(right, operands, reference) <= MAX_RELATIVE_ERROR
+    assert not relative_error(writes_nothing, operands, reference) <= MAX_RELATIVE_ERROR
+    assert relative_error(transposed_b, operands, reference) > MAX_RELATIVE_ERROR
