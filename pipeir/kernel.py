@@ -26,25 +26,21 @@ from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.build import GemmConfig, gemm
 from pipeir.dialects import pipe
+from pipeir.interp import kernel_of
 from pipeir.ir import verify_located
 from pipeir.lower.emit import lower_module
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.passes.verify_pipeline import verify_pipeline
-from pipeir.runtime import LoadedFunction, compiled_function
+from pipeir.runtime import TORCH_DTYPES, LoadedFunction, compiled_function
 
-TORCH_DTYPES = {
-    "f16": torch.float16,
-    "bf16": torch.bfloat16,
-    "f8e4m3": torch.float8_e4m3fn,
-    "f8e5m2": torch.float8_e5m2,
-}
+__all__ = ["TORCH_DTYPES", "GemmKernel", "compile"]
 
 
 class GemmKernel:
     """A compiled GEMM; call it with CUDA tensors."""
 
     def __init__(self, module: ModuleOp, source: str, loaded: LoadedFunction, config: GemmConfig | None):
-        (self.kernel,) = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
+        self.kernel = kernel_of(module)
         self.ir = module
         self.source = source
         self.config = config
@@ -142,12 +138,7 @@ def compile(  # noqa: A001
     else:
         module = source.clone()
     verify_located(module)
-    return compile_module(module, passes, config)
-
-
-def compile_module(module: ModuleOp, passes: Sequence[str], config: GemmConfig | None = None) -> GemmKernel:
     run_passes(module, passes)
     verify_pipeline(module)  # a wrong ring protocol deadlocks on the GPU without a word
     text = lower_module(module)
-    (kernel,) = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
-    return GemmKernel(module, text, compiled_function(text, kernel.arch.data), config)
+    return GemmKernel(module, text, compiled_function(text, kernel_of(module).arch.data), config)

@@ -100,12 +100,13 @@ def device_arch(device: torch.device) -> str:
 
 _kernels: dict[tuple, object] = {}
 
-DTYPE_NAMES = {
-    torch.float16: "f16",
-    torch.bfloat16: "bf16",
-    torch.float8_e4m3fn: "f8e4m3",
-    torch.float8_e5m2: "f8e5m2",
+TORCH_DTYPES = {
+    "f16": torch.float16,
+    "bf16": torch.bfloat16,
+    "f8e4m3": torch.float8_e4m3fn,
+    "f8e5m2": torch.float8_e5m2,
 }
+DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
 
 
 def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -118,10 +119,10 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     configuration; later calls reuse it.
     """
     try:
-        kernel = _kernels[a.shape, b.shape, b.stride(), a.dtype, a.get_device()]
+        key = (a.shape, b.shape, b.stride(), a.dtype, a.get_device())
+        kernel = _kernels[key]
     except KeyError:
-        kernel = _kernel_for(a, b)
-        _kernels[a.shape, b.shape, b.stride(), a.dtype, a.get_device()] = kernel
+        kernel = _kernels[key] = _kernel_for(a, b)
     except AttributeError:
         raise TypeError(
             f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"

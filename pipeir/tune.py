@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pipeir
-from pipeir.build import ConfigError, GemmConfig, gemm
+from pipeir.build import ConfigError, GemmConfig
 from pipeir.cache import cache_root, write_atomically
 from pipeir.dialects import pipe
 from pipeir.ir import PipeirError
@@ -166,18 +166,10 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) 
 
 def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
     """Compile one candidate into the object cache; returns why it failed, if it did."""
-    from pipeir.lower.emit import lower_module
-    from pipeir.passes import run_passes
-    from pipeir.passes.verify_pipeline import verify_pipeline
-    from pipeir.runtime import compiled_function, object_path
+    from pipeir.kernel import compile as compile_kernel
 
     try:
-        module = gemm(config)
-        run_passes(module, passes)
-        verify_pipeline(module)
-        source = lower_module(module)
-        if not object_path(source, config.arch).exists():
-            compiled_function(source, config.arch)
+        compile_kernel(config, passes, tune=False)
     except (ConfigError, PipeirError) as error:
         return str(error)
     except Exception as error:  # a CuTe DSL compile failure: the candidate is out, not the run
@@ -227,7 +219,7 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
 def operand_sets(config: GemmConfig):
     import torch
 
-    from pipeir.kernel import TORCH_DTYPES
+    from pipeir.runtime import TORCH_DTYPES
 
     m, n, k = config.m, config.n, config.k
     size = pipe.DTYPE_BYTES[config.dtype]
