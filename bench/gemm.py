@@ -34,7 +34,14 @@ import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
 from pipeir.kernel import TORCH_DTYPES  # noqa: E402
-from pipeir.tune import compile_in_parallel, default_jobs, describe, tuned_config  # noqa: E402
+from pipeir.tune import (  # noqa: E402
+    compile_in_parallel,
+    default_jobs,
+    describe,
+    reference_product,
+    relative_error,
+    tuned_config,
+)
 
 FORMS = {
     "naive": (),
@@ -78,11 +85,6 @@ def baseline(dtype: str, out_dtype: torch.dtype):
     return "torch.matmul", lambda a, b: torch.matmul(a, b.t())
 
 
-def relative_error(out: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float:
-    reference = a.float() @ b.float().t()
-    return ((out.float() - reference).norm() / reference.norm()).item()
-
-
 def bench(config: GemmConfig, rows: list[dict], rounds: int, examples: str | None) -> None:
     """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
     clock drifts within a run; interleaving exposes every kernel to the same
@@ -101,10 +103,10 @@ def bench(config: GemmConfig, rows: list[dict], rounds: int, examples: str | Non
     if examples:
         candidates.update(example_calls(examples, sets, out))
     steps = {name: rotating(call, sets)}
+    checked = (*sets[0], out)
+    reference = reference_product(checked, "k")
     for label, candidate in candidates.items():
-        out.fill_(float("nan"))
-        candidate(*sets[0])
-        error = relative_error(out, *sets[0])
+        error = relative_error(lambda a, b, _, candidate=candidate: candidate(a, b), checked, reference)
         if not error < 5e-2:
             print(f"{label} {dtype} {shape}: relative error {error}; not timed")
             continue
