@@ -6,13 +6,14 @@ DSL module. The first process to need a kernel compiles it with `cute.compile(..
 folder of pipeir's cache (pipeir.cache), keyed by the source, the CuTe DSL version
 and the target; every later process loads that object in milliseconds.
 
-`matmul(a, b)` is the dispatching entry point: it keys its in-process table of
-compiled kernels by (shape of a, shape of b, strides of b, dtype, device index),
-which is what tells its kernels apart (every kernel takes a row-major and B of A's
-dtype), so a repeated call costs one tuple, one dictionary lookup and the TVM-FFI
-call, which checks every tensor's dtype, shape, strides, alignment and device
-itself; a rejection is explained by GemmKernel.validate. The device's compute
-capability is read once per device, on the first call.
+`matmul(a, b)` is the dispatching entry point. Its kernels are told apart by (shape of
+a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
+a b of a's dtype. A repeated call looks up only the two shapes, which find the kernel
+that the latest call with those shapes used, and calls it through TVM-FFI, which checks
+every tensor's dtype, shape, strides, alignment and device itself. A call TVM-FFI
+rejects (another dtype or layout at the same shapes, or a bad call) takes the full key,
+and GemmKernel explains a bad call. The device's compute capability is read once per
+device, on the first call.
 """
 
 from __future__ import annotations
@@ -98,8 +99,6 @@ def device_arch(device: torch.device) -> str:
     return arch
 
 
-_kernels: dict[tuple, object] = {}
-
 TORCH_DTYPES = {
     "f16": torch.float16,
     "bf16": torch.bfloat16,
@@ -107,6 +106,15 @@ TORCH_DTYPES = {
     "f8e5m2": torch.float8_e5m2,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
+
+_kernels: dict[tuple, object] = {}
+"""Every kernel matmul built, by (a.shape, b.shape, b.stride(), dtype, device index):
+what tells two kernels apart."""
+_latest_kernel_of_shapes: dict[tuple, object] = {}
+"""(a.shape, b.shape) -> the kernel the latest call with those shapes used. Two shapes
+are the cheapest key that keeps apart the kernels of a process calling several
+problems; TVM-FFI checks the rest (dtype, strides, alignment, device), and a call it
+rejects goes through the full key."""
 
 
 def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -119,25 +127,34 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     configuration; later calls reuse it.
     """
     try:
+        kernel = _latest_kernel_of_shapes[a.shape, b.shape]
+    except (KeyError, AttributeError):
+        return _matmul_by_full_key(a, b, out)
+    result = out
+    if result is None:
+        result = torch.empty(kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+    # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as the key.
+    try:
+        kernel.function(a, b.t() if kernel.b_k_major else b, result)
+    except (TypeError, ValueError, RuntimeError):
+        # Another dtype, layout or device at these shapes, or a bad call: the full key
+        # tells which, and GemmKernel explains a bad call.
+        return _matmul_by_full_key(a, b, out)
+    return result
+
+
+def _matmul_by_full_key(a, b, out):
+    try:
         key = (a.shape, b.shape, b.stride(), a.dtype, a.get_device())
-        kernel = _kernels[key]
-    except KeyError:
-        kernel = _kernels[key] = _kernel_for(a, b)
     except AttributeError:
         raise TypeError(
             f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"
         ) from None
-    if kernel.b_k_major:
-        b = b.t()  # the kernel reads B as the row-major (N, K) tensor it is a view of
-    if out is None:
-        out = torch.empty(kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
-    # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as the key.
-    try:
-        kernel.function(a, b, out)
-    except (TypeError, ValueError):
-        kernel.validate(a, b, out)
-        raise
-    return out
+    kernel = _kernels.get(key)
+    if kernel is None:
+        kernel = _kernels[key] = _kernel_for(a, b)
+    _latest_kernel_of_shapes[a.shape, b.shape] = kernel
+    return kernel(a, b.t() if kernel.b_k_major else b, out)
 
 
 def loaded_kernels() -> list:

@@ -54,6 +54,22 @@ def test_repeated_calls_reuse_one_kernel() -> None:
     assert len(runtime.loaded_kernels()) == len(before) + 1
 
 
+def test_kernels_sharing_shapes_each_compute_their_own_product() -> None:
+    """Same (M, K) and (K, N), different dtype or layout of B: the shape-keyed hit path
+    must hand each call to its own kernel."""
+    a16 = torch.randn(256, 192, device="cuda")
+    b32 = torch.randn(192, 320, device="cuda")
+    variants = [
+        (a16.half(), b32.half()),
+        (a16.bfloat16(), b32.bfloat16()),
+        (a16.bfloat16(), b32.t().contiguous().bfloat16().t()),
+    ]
+    for a, b in variants * 2:
+        out = pipeir.matmul(a, b)
+        assert out.dtype == a.dtype
+        torch.testing.assert_close(out.float(), reference(a, b), rtol=2e-2, atol=5e-1)
+
+
 @pytest.mark.parametrize(
     "operands, error, message",
     [

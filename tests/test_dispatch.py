@@ -1,0 +1,104 @@
+"""pipeir.matmul's two-level dispatch, on the CPU with stand-in kernels that check their
+arguments the way the TVM-FFI entry point does. (The real kernels: tests/gpu/test_runtime.py.)"""
+
+import pytest
+import torch
+
+from pipeir import runtime
+
+
+class StandInKernel:
+    """Accepts only its own dtype, shapes and strides, like a static TVM-FFI entry point,
+    and writes its serial number into the output, so a test sees which kernel ran."""
+
+    built = 0
+
+    def __init__(self, a, b):
+        StandInKernel.built += 1
+        self.serial = StandInKernel.built
+        self.dtype = a.dtype
+        self.b_k_major = b.stride() == (1, b.shape[0])
+        b_read = b.t() if self.b_k_major else b
+        self.signature = (tuple(a.shape), a.stride(), tuple(b_read.shape), b_read.stride())
+        self.output_shape = (a.shape[0], b.shape[1])
+        self.c_dtype = a.dtype
+        self.launches = 0
+        self.validated_calls = 0
+
+    def function(self, a, b, out):
+        if a.dtype != self.dtype or b.dtype != self.dtype or out.dtype != self.c_dtype:
+            raise TypeError("dtype mismatch")
+        if (tuple(a.shape), a.stride(), tuple(b.shape), b.stride()) != self.signature:
+            raise ValueError("shape or strides mismatch")
+        if tuple(out.shape) != self.output_shape:
+            raise ValueError("out shape mismatch")
+        self.launches += 1
+        out.fill_(self.serial)
+
+    def __call__(self, a, b, out=None):
+        self.validated_calls += 1
+        if out is not None and tuple(out.shape) != self.output_shape:
+            raise ValueError(f"out must have shape {self.output_shape}, got {tuple(out.shape)}")
+        if out is None:
+            out = torch.empty(self.output_shape, dtype=self.c_dtype)
+        self.function(a, b, out)
+        return out
+
+
+@pytest.fixture(autouse=True)
+def stand_in_kernels(monkeypatch):
+    monkeypatch.setattr(runtime, "_kernels", {})
+    monkeypatch.setattr(runtime, "_latest_kernel_of_shapes", {})
+    monkeypatch.setattr(runtime, "_kernel_for", StandInKernel)
+    monkeypatch.setattr(StandInKernel, "built", 0)
+
+
+def operands(dtype=torch.float16, b_k_major=False, m=64, n=32, k=48):
+    a = torch.ones(m, k, dtype=dtype)
+    b = torch.ones(n, k, dtype=dtype).t() if b_k_major else torch.ones(k, n, dtype=dtype)
+    return a, b
+
+
+def test_a_repeated_call_goes_straight_to_its_kernel() -> None:
+    a, b = operands()
+    runtime.matmul(a, b)
+    (kernel,) = runtime.loaded_kernels()
+    for _ in range(3):
+        out = runtime.matmul(a, b)
+        assert out.shape == (64, 32) and out.dtype == torch.float16
+    assert (kernel.launches, kernel.validated_calls) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (dict(dtype=torch.float16), dict(dtype=torch.bfloat16)),
+        (dict(b_k_major=False), dict(b_k_major=True)),
+    ],
+    ids=["dtypes", "layouts-of-b"],
+)
+def test_kernels_sharing_shapes_each_get_their_own_calls(first, second) -> None:
+    calls = [operands(**first), operands(**second)] * 3
+    serials = [int(runtime.matmul(a, b)[0, 0]) for a, b in calls]
+    assert serials == [1, 2] * 3
+    assert len(runtime.loaded_kernels()) == 2
+
+
+def test_shapes_that_differ_never_meet() -> None:
+    small, large = operands(m=64), operands(m=128)
+    serials = [int(runtime.matmul(*operands)[0, 0]) for operands in (small, large, small, large)]
+    assert serials == [1, 2, 1, 2]
+    assert all(kernel.validated_calls == 1 for kernel in runtime.loaded_kernels())
+
+
+def test_a_bad_out_on_the_hit_path_is_explained() -> None:
+    a, b = operands()
+    runtime.matmul(a, b)
+    with pytest.raises(ValueError, match=r"out must have shape \(64, 32\)"):
+        runtime.matmul(a, b, out=torch.empty(64, 40, dtype=torch.float16))
+
+
+def test_non_tensors_are_refused_by_name() -> None:
+    a, _ = operands()
+    with pytest.raises(TypeError, match="takes torch tensors, got Tensor and list"):
+        runtime.matmul(a, [[1.0]])
