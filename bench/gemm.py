@@ -13,7 +13,11 @@ Times with triton.testing.do_bench (median of CUDA-event timings, after
 warm-up), rotating through input sets larger than L2 so no run reads a warm
 cache. Every pipeir kernel is checked against the reference before it is timed.
 Prints a table (TFLOP/s, ratio to the cuBLAS baseline) and writes it, with the
-date, GPU and versions, to --out.
+date, GPU and versions, to --out. Beside each kernel: the median SM clock and power
+nvidia-smi sampled while it was timed, and its share of the tensor-core peak at that
+clock (bench/gpu_clock.py), which tells a slower kernel from a slower clock. The full
+pipeline is timed twice in every round; a second table compares naive with full
+round by round beside that same-kernel spread.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
+from gpu_clock import ClockSampler, device_limits, share_of_peak  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
 from pipeir.kernel import TORCH_DTYPES  # noqa: E402
 from pipeir.tune import (  # noqa: E402
@@ -85,10 +90,17 @@ def baseline(dtype: str, out_dtype: torch.dtype):
     return "torch.matmul", lambda a, b: torch.matmul(a, b.t())
 
 
-def bench(config: GemmConfig, rows: list[dict], rounds: int, examples: str | None) -> None:
+SECOND_TIMING = "pipeir full pipeline, timed again"
+"""The full pipeline's kernel timed a second time in each round: the spread between two
+timings of one kernel is the noise floor any difference between forms is read against."""
+
+
+def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, examples: str | None,
+          sampler: ClockSampler) -> None:
     """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
     clock drifts within a run; interleaving exposes every kernel to the same
-    drift) and report each kernel's median over the rounds."""
+    drift) and report each kernel's median over the rounds, with the SM clock and
+    power it ran at."""
     dtype, shape = config.dtype, (config.m, config.n, config.k)
     m, n, k = shape
     flops = 2 * m * n * k
@@ -111,29 +123,61 @@ def bench(config: GemmConfig, rows: list[dict], rounds: int, examples: str | Non
             print(f"{label} {dtype} {shape}: relative error {error}; not timed")
             continue
         steps[label] = rotating(candidate, sets)
+    if "pipeir full pipeline" in steps:
+        steps[SECOND_TIMING] = steps["pipeir full pipeline"]
     times: dict[str, list[float]] = {label: [] for label in steps}
+    problem = f"{dtype} {m}x{n}x{k}"
     for _ in range(rounds):
         for label, step in steps.items():
-            times[label].append(milliseconds(step))
+            with sampler.timing(f"{problem} {label}"):
+                times[label].append(milliseconds(step))
     base_ms = statistics.median(times[name])
     for label, samples in times.items():
         ms = statistics.median(samples)
-        rows.append(dict(dtype=dtype, shape=shape, kernel=label, ms=ms,
-                         config=describe(config) if label.startswith("pipeir") else "", spread=(max(samples) - min(samples)) / ms,
-                         tflops=flops / ms / 1e9, ratio=base_ms / ms))
-        print(f"{dtype} {m}x{n}x{k} {label}: {flops / ms / 1e9:.0f} TFLOP/s ({base_ms / ms:.2f}x {name})", flush=True)
+        tflops = flops / ms / 1e9
+        rows.append(dict(dtype=dtype, shape=shape, kernel=label, ms=ms, clock_label=f"{problem} {label}",
+                         config=describe(config) if label.startswith("pipeir") else "",
+                         spread=(max(samples) - min(samples)) / ms, tflops=tflops, ratio=base_ms / ms))
+        print(f"{problem} {label}: {tflops:.0f} TFLOP/s ({base_ms / ms:.2f}x {name})", flush=True)
+    if SECOND_TIMING in times and "pipeir naive" in times:
+        full = times["pipeir full pipeline"]
+        pairs.append(dict(
+            problem=problem,
+            naive_over_full=[naive_ms / full_ms for naive_ms, full_ms in zip(times["pipeir naive"], full)],
+            again_over_full=[again_ms / full_ms for again_ms, full_ms in zip(times[SECOND_TIMING], full)],
+        ))
 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| dtype | M x N x K | kernel | ms | TFLOP/s | vs cuBLAS | spread over rounds | configuration |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dtype | M x N x K | kernel | ms | TFLOP/s | vs cuBLAS | spread over rounds | SM clock (MHz) "
+        "| power (W) | of tensor peak at that clock | configuration |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        clock = r["clock"]
+        measured = (f"{clock['mhz']:.0f} | {clock['watts']:.0f} | {100 * r['peak']:.0f}%" if clock
+                    else "n/a | n/a | n/a")
         lines.append(
             f"| {r['dtype']} | {'x'.join(map(str, r['shape']))} | {r['kernel']} | {r['ms']:.3f} | "
-            f"{r['tflops']:.0f} | {r['ratio']:.2f}x | {100 * r['spread']:.0f}% | {r['config']} |"
+            f"{r['tflops']:.0f} | {r['ratio']:.2f}x | {100 * r['spread']:.0f}% | {measured} | {r['config']} |"
         )
+    return "\n".join(lines)
+
+
+def pair_table(pairs: list[dict]) -> str:
+    """Naive against full pipeline, round by round, beside the full pipeline against
+    itself: a ratio above 1 means the full pipeline was faster in that round."""
+    lines = [
+        "| problem | naive ms / full ms: median (min-max over rounds) | full ms, 2nd timing / 1st: median (min-max) |",
+        "|---|---|---|",
+    ]
+    for pair in pairs:
+        cells = [
+            f"{statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
+            for ratios in (pair["naive_over_full"], pair["again_over_full"])
+        ]
+        lines.append(f"| {pair['problem']} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -154,17 +198,26 @@ def main() -> None:
             print(f"{dtype} {shape}: tuned {describe(configs[-1])}", flush=True)
     compile_in_parallel([(config, passes) for config in configs for passes in FORMS.values()], default_jobs())
     rows: list[dict] = []
-    for config in configs:
-        bench(config, rows, args.rounds, args.cutlass_examples)
+    pairs: list[dict] = []
+    with ClockSampler() as sampler:
+        for config in configs:
+            bench(config, rows, pairs, args.rounds, args.cutlass_examples, sampler)
+    for row in rows:  # after the sampler stopped, so every sample it took has been read
+        row["clock"] = sampler.summary(row["clock_label"])
+        row["peak"] = share_of_peak(row["tflops"], row["clock"]["mhz"], row["dtype"]) if row["clock"] else None
+    limits = device_limits()
     header = (
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one run: "
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
         f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
-        "Each figure: median over interleaved rounds of triton.testing.do_bench medians, "
+        + (f"nvidia-smi: {', '.join(f'{field} {value}' for field, value in limits.items())}. " if limits else "")
+        + "Each figure: median over interleaved rounds of triton.testing.do_bench medians, "
         "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
-        "(last column)."
+        "(last column). SM clock and power: medians of nvidia-smi samples every "
+        "20 ms while the kernel was timed; tensor peak: 4096 dense 16-bit (8192 fp8) "
+        "FLOPs per SM per cycle at that clock."
     )
-    text = header + "\n\n" + table(rows) + "\n"
+    text = header + "\n\n" + table(rows) + "\n\n" + pair_table(pairs) + "\n"
     print(text)
     if args.out:
         Path(args.out).write_text(text)
