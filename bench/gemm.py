@@ -9,9 +9,12 @@ cached in pipeir's cache, or tuned at the start of the run), so the forms differ
 only by the passes. With --cutlass-examples, CUTLASS's own CuTe DSL Hopper GEMM
 examples found in that checkout are timed beside them (bench/cutlass_examples.py).
 
-Times with triton.testing.do_bench (median of CUDA-event timings, after
-warm-up), rotating through input sets larger than L2 so no run reads a warm
-cache. Every pipeir kernel is checked against the reference before it is timed.
+Times with CUDA events over batches of back-to-back launches (pipeir.tune's
+time_launches: the median of 5 batches of at least 40 ms each, after warm-up),
+rotating through input sets larger than L2 so no run reads a warm cache, and
+without gaps between launches, so the GPU's clock and power settle at what a
+stream of GEMMs gets. Every pipeir kernel is checked against the reference before
+it is timed.
 Prints a table (TFLOP/s, ratio to the cuBLAS baseline) and writes it, with the
 date, GPU and versions, to --out. Beside each kernel: the median SM clock and power
 nvidia-smi sampled while it was timed, and its share of the tensor-core peak at that
@@ -30,7 +33,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import torch
-import triton.testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,6 +47,7 @@ from pipeir.tune import (  # noqa: E402
     describe,
     reference_product,
     relative_error,
+    time_launches,
     tuned_config,
 )
 
@@ -68,19 +71,8 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
     return sets
 
 
-def rotating(call, sets):
-    position = [0]
-
-    def step():
-        a, b = sets[position[0] % len(sets)]
-        position[0] += 1
-        call(a, b)
-
-    return step
-
-
-def milliseconds(step) -> float:
-    return triton.testing.do_bench(step, warmup=100, rep=500, return_mode="median")
+def milliseconds(call, sets) -> float:
+    return time_launches(call, sets, batches=5, target_ms=40.0)
 
 
 def baseline(dtype: str, out_dtype: torch.dtype):
@@ -114,7 +106,7 @@ def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, 
         candidates[f"pipeir {form}"] = lambda a, b, kernel=kernel: kernel(a, b, out=out)
     if examples:
         candidates.update(example_calls(examples, sets, out))
-    steps = {name: rotating(call, sets)}
+    steps = {name: call}
     checked = (*sets[0], out)
     reference = reference_product(checked, "k")
     for label, candidate in candidates.items():
@@ -122,7 +114,7 @@ def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, 
         if not error < 5e-2:
             print(f"{label} {dtype} {shape}: relative error {error}; not timed")
             continue
-        steps[label] = rotating(candidate, sets)
+        steps[label] = candidate
     if "pipeir full pipeline" in steps:
         steps[SECOND_TIMING] = steps["pipeir full pipeline"]
     times: dict[str, list[float]] = {label: [] for label in steps}
@@ -130,7 +122,7 @@ def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, 
     for _ in range(rounds):
         for label, step in steps.items():
             with sampler.timing(f"{problem} {label}"):
-                times[label].append(milliseconds(step))
+                times[label].append(milliseconds(step, sets))
     base_ms = statistics.median(times[name])
     for label, samples in times.items():
         ms = statistics.median(samples)
@@ -211,8 +203,8 @@ def main() -> None:
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
         f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
         + (f"nvidia-smi: {', '.join(f'{field} {value}' for field, value in limits.items())}. " if limits else "")
-        + "Each figure: median over interleaved rounds of triton.testing.do_bench medians, "
-        "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
+        + "Each figure: median over interleaved rounds of CUDA-event timings (each the median "
+        "of 5 batches of back-to-back launches), rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
         "(last column). SM clock and power: medians of nvidia-smi samples every "
         "20 ms while the kernel was timed; tensor peak: 4096 dense 16-bit (8192 fp8) "
         "FLOPs per SM per cycle at that clock."
