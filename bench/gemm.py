@@ -2,6 +2,7 @@
 against pipeir's naive form, the form after each pass, and the full pipeline.
 
     python3 bench/gemm.py [--dtypes f16,bf16,f8e4m3] [--shapes 4096x4096x4096,...]
+                          [--timer do_bench|back-to-back] [--rounds N]
                           [--cutlass-examples CUTLASS_DIR] [--out bench/RESULTS.md]
 
 Every pipeir form uses the autotuned configuration of its problem (pipeir.tune:
@@ -9,12 +10,14 @@ cached in pipeir's cache, or tuned at the start of the run), so the forms differ
 only by the passes. With --cutlass-examples, CUTLASS's own CuTe DSL Hopper GEMM
 examples found in that checkout are timed beside them (bench/cutlass_examples.py).
 
-Times with CUDA events over batches of back-to-back launches (pipeir.tune's
-time_launches: the median of 5 batches of at least 40 ms each, after warm-up),
-rotating through input sets larger than L2 so no run reads a warm cache, and
-without gaps between launches, so the GPU's clock and power settle at what a
-stream of GEMMs gets. Every pipeir kernel is checked against the reference before
-it is timed.
+Two timers (--timer), both over input sets rotated so that their total exceeds L2
+(no run reads a warm cache), after warm-up:
+  do_bench      triton.testing.do_bench's median (the default). It clears L2 between
+                launches, so the GPU idles briefly between GEMMs.
+  back-to-back  CUDA events around batches of launches with no gap between them
+                (pipeir.tune's time_launches: the median of 5 batches of at least
+                40 ms): the clock and power a stream of GEMMs settles at.
+Every pipeir kernel is checked against the reference before it is timed.
 Prints a table (TFLOP/s, ratio to the cuBLAS baseline) and writes it, with the
 date, GPU and versions, to --out. Beside each kernel: the median SM clock and power
 nvidia-smi sampled while it was timed, and its share of the tensor-core peak at that
@@ -33,6 +36,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import torch
+import triton.testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -71,8 +75,26 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
     return sets
 
 
-def milliseconds(call, sets) -> float:
+def do_bench_ms(call, sets) -> float:
+    position = [0]
+
+    def step():
+        a, b = sets[position[0] % len(sets)]
+        position[0] += 1
+        call(a, b)
+
+    return triton.testing.do_bench(step, warmup=100, rep=500, return_mode="median")
+
+
+def back_to_back_ms(call, sets) -> float:
     return time_launches(call, sets, batches=5, target_ms=40.0)
+
+
+TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms}
+TIMER_DESCRIPTIONS = {
+    "do_bench": "triton.testing.do_bench medians (L2 cleared between launches)",
+    "back-to-back": "CUDA-event timings of back-to-back launches (each the median of 5 batches)",
+}
 
 
 def baseline(dtype: str, out_dtype: torch.dtype):
@@ -88,7 +110,7 @@ timings of one kernel is the noise floor any difference between forms is read ag
 
 
 def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, examples: str | None,
-          sampler: ClockSampler) -> None:
+          sampler: ClockSampler, milliseconds) -> None:
     """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
     clock drifts within a run; interleaving exposes every kernel to the same
     drift) and report each kernel's median over the rounds, with the SM clock and
@@ -178,6 +200,8 @@ def main() -> None:
     parser.add_argument("--dtypes", default="f16,bf16,f8e4m3")
     parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192,16384x1024x4096")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per kernel")
+    parser.add_argument("--timer", choices=TIMERS, default="do_bench",
+                        help="do_bench (L2 cleared between launches) or back-to-back launches")
     parser.add_argument("--cutlass-examples", metavar="CUTLASS_DIR", default=None,
                         help="also time CUTLASS's CuTe DSL Hopper GEMM examples from this checkout")
     parser.add_argument("--out", default=None, help="write the results table here (markdown)")
@@ -193,7 +217,7 @@ def main() -> None:
     pairs: list[dict] = []
     with ClockSampler() as sampler:
         for config in configs:
-            bench(config, rows, pairs, args.rounds, args.cutlass_examples, sampler)
+            bench(config, rows, pairs, args.rounds, args.cutlass_examples, sampler, TIMERS[args.timer])
     for row in rows:  # after the sampler stopped, so every sample it took has been read
         row["clock"] = sampler.summary(row["clock_label"])
         row["peak"] = share_of_peak(row["tflops"], row["clock"]["mhz"], row["dtype"]) if row["clock"] else None
@@ -203,8 +227,8 @@ def main() -> None:
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
         f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
         + (f"nvidia-smi: {', '.join(f'{field} {value}' for field, value in limits.items())}. " if limits else "")
-        + "Each figure: median over interleaved rounds of CUDA-event timings (each the median "
-        "of 5 batches of back-to-back launches), rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
+        + f"Each figure: median over interleaved rounds of {TIMER_DESCRIPTIONS[args.timer]}, "
+        "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
         "(last column). SM clock and power: medians of nvidia-smi samples every "
         "20 ms while the kernel was timed; tensor peak: 4096 dense 16-bit (8192 fp8) "
         "FLOPs per SM per cycle at that clock."
