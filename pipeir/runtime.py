@@ -8,12 +8,15 @@ and the target; every later process loads that object in milliseconds.
 
 `matmul(a, b)` is the dispatching entry point. Its kernels are told apart by (shape of
 a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
-a b of a's dtype. A repeated call looks up only the two shapes, which find the kernel
-that the latest call with those shapes used, and calls it through TVM-FFI, which checks
-every tensor's dtype, shape, strides, alignment and device itself. A call TVM-FFI
-rejects (another dtype or layout at the same shapes, or a bad call) takes the full key,
-and GemmKernel explains a bad call. The device's compute capability is read once per
-device, on the first call.
+a b of a's dtype. Every tier below hands the call to TVM-FFI, which checks each tensor's
+dtype, shape, strides, alignment and device itself, so a tier that guesses wrong costs
+time, never a wrong result:
+  1. the kernel predicted to follow the previous call's kernel (learnt when the same
+     kernel followed it twice in a row): no key at all;
+  2. the latest kernel used at the two shapes;
+  3. the full key, which builds a kernel for a new problem and has GemmKernel explain
+     a bad call.
+The device's compute capability is read once per device, on the first call.
 """
 
 from __future__ import annotations
@@ -115,6 +118,14 @@ _latest_kernel_of_shapes: dict[tuple, object] = {}
 are the cheapest key that keeps apart the kernels of a process calling several
 problems; TVM-FFI checks the rest (dtype, strides, alignment, device), and a call it
 rejects goes through the full key."""
+_predicted_next: dict = {}
+"""kernel -> the kernel that the next call is tried with first, before any key is built:
+set once two calls in a row after `kernel` used the same kernel, dropped when TVM-FFI
+rejects it. A loop repeating one product, or a cycle of them (the layers of a model),
+then costs no key at all."""
+_last_follower: dict = {}
+"""kernel -> the kernel of the call that followed it last time (None: the first call)."""
+_previous_kernel = None
 
 
 def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -126,21 +137,38 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     compiles (or loads from pipeir's cache) a kernel with the autotuned
     configuration; later calls reuse it.
     """
+    global _previous_kernel
+    kernel = _predicted_next.get(_previous_kernel)
+    if kernel is not None:
+        # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
+        try:
+            result = out if out is not None else torch.empty(
+                kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+            kernel.function(a, b.t() if kernel.b_k_major else b, result)
+        except (TypeError, ValueError, RuntimeError, AttributeError):
+            _predicted_next.pop(_previous_kernel, None)  # another product this time: ask the keys
+        else:
+            _previous_kernel = kernel
+            return result
+    kernel, result = _matmul_by_shapes(a, b, out)
+    if _last_follower.get(_previous_kernel) is kernel:
+        _predicted_next[_previous_kernel] = kernel
+    _last_follower[_previous_kernel] = kernel
+    _previous_kernel = kernel
+    return result
+
+
+def _matmul_by_shapes(a, b, out):
     try:
         kernel = _latest_kernel_of_shapes[a.shape, b.shape]
-    except (KeyError, AttributeError):
-        return _matmul_by_full_key(a, b, out)
-    result = out
-    if result is None:
-        result = torch.empty(kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
-    # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as the key.
-    try:
+        result = out if out is not None else torch.empty(
+            kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
         kernel.function(a, b.t() if kernel.b_k_major else b, result)
-    except (TypeError, ValueError, RuntimeError):
-        # Another dtype, layout or device at these shapes, or a bad call: the full key
-        # tells which, and GemmKernel explains a bad call.
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError):
+        # New shapes, another dtype, layout or device at these shapes, or a bad call:
+        # the full key tells which, and GemmKernel explains a bad call.
         return _matmul_by_full_key(a, b, out)
-    return result
+    return kernel, result
 
 
 def _matmul_by_full_key(a, b, out):
@@ -154,7 +182,7 @@ def _matmul_by_full_key(a, b, out):
     if kernel is None:
         kernel = _kernels[key] = _kernel_for(a, b)
     _latest_kernel_of_shapes[a.shape, b.shape] = kernel
-    return kernel(a, b.t() if kernel.b_k_major else b, out)
+    return kernel, kernel(a, b.t() if kernel.b_k_major else b, out)
 
 
 def loaded_kernels() -> list:

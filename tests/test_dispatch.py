@@ -1,4 +1,4 @@
-"""pipeir.matmul's two-level dispatch, on the CPU with stand-in kernels that check their
+"""pipeir.matmul's three-tier dispatch, on the CPU with stand-in kernels that check their
 arguments the way the TVM-FFI entry point does. (The real kernels: tests/gpu/test_runtime.py.)"""
 
 import pytest
@@ -49,6 +49,9 @@ class StandInKernel:
 def stand_in_kernels(monkeypatch):
     monkeypatch.setattr(runtime, "_kernels", {})
     monkeypatch.setattr(runtime, "_latest_kernel_of_shapes", {})
+    monkeypatch.setattr(runtime, "_predicted_next", {})
+    monkeypatch.setattr(runtime, "_last_follower", {})
+    monkeypatch.setattr(runtime, "_previous_kernel", None)
     monkeypatch.setattr(runtime, "_kernel_for", StandInKernel)
     monkeypatch.setattr(StandInKernel, "built", 0)
 
@@ -91,9 +94,51 @@ def test_shapes_that_differ_never_meet() -> None:
     assert all(kernel.validated_calls == 1 for kernel in runtime.loaded_kernels())
 
 
+@pytest.fixture
+def keyed_calls(monkeypatch):
+    """Counts the calls that needed a key (did not go to a predicted kernel)."""
+    counted = []
+    by_shapes = runtime._matmul_by_shapes
+
+    def counting(a, b, out):
+        counted.append(tuple(a.shape))
+        return by_shapes(a, b, out)
+
+    monkeypatch.setattr(runtime, "_matmul_by_shapes", counting)
+    return counted
+
+
+def test_a_cycle_of_products_is_predicted_after_two_turns(keyed_calls) -> None:
+    layers = [operands(m=64), operands(m=128), operands(m=192)]
+    keyed_after_each_turn = []
+    for turn in range(5):
+        serials = [int(runtime.matmul(*layer)[0, 0]) for layer in layers]
+        assert serials == [1, 2, 3]
+        keyed_after_each_turn.append(len(keyed_calls))
+    # The second turn confirms 64 -> 128 -> 192; the wrap 192 -> 64 is first seen then,
+    # and confirmed in the third turn; from there on no call builds a key.
+    assert keyed_after_each_turn == [3, 6, 7, 7, 7]
+
+
+def test_a_wrong_prediction_falls_back_and_is_forgotten(keyed_calls) -> None:
+    first, second, other = operands(m=64), operands(m=128), operands(m=192)
+    for _ in range(3):
+        runtime.matmul(*first)
+        runtime.matmul(*second)
+    keyed_calls.clear()
+    runtime.matmul(*first)
+    assert int(runtime.matmul(*other)[0, 0]) == 3  # predicted `second`, TVM-FFI refused it
+    assert keyed_calls == [(192, 48)]
+    runtime.matmul(*first)
+    runtime.matmul(*second)
+    # nothing ever followed `other`, and the prediction after `first` was dropped
+    assert keyed_calls == [(192, 48), (64, 48), (128, 48)]
+
+
 def test_a_bad_out_on_the_hit_path_is_explained() -> None:
     a, b = operands()
-    runtime.matmul(a, b)
+    for _ in range(3):
+        runtime.matmul(a, b)  # predicted from now on
     with pytest.raises(ValueError, match=r"out must have shape \(64, 32\)"):
         runtime.matmul(a, b, out=torch.empty(64, 40, dtype=torch.float16))
 
