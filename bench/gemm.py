@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import random
 import statistics
 import sys
 from importlib.metadata import version
@@ -111,9 +112,9 @@ timings of one kernel is the noise floor any difference between forms is read ag
 
 def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, examples: str | None,
           sampler: ClockSampler, milliseconds) -> None:
-    """Time the baseline and every form in `rounds` interleaved rounds (the GPU's
-    clock drifts within a run; interleaving exposes every kernel to the same
-    drift) and report each kernel's median over the rounds, with the SM clock and
+    """Time the baseline and every form in `rounds` interleaved rounds, each in a
+    new shuffled order (the GPU's clock drifts within a run; interleaving exposes
+    every kernel to the same drift, shuffling to no fixed predecessor) and report each kernel's median over the rounds, with the SM clock and
     power it ran at."""
     dtype, shape = config.dtype, (config.m, config.n, config.k)
     m, n, k = shape
@@ -141,8 +142,12 @@ def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, 
         steps[SECOND_TIMING] = steps["pipeir full pipeline"]
     times: dict[str, list[float]] = {label: [] for label in steps}
     problem = f"{dtype} {m}x{n}x{k}"
+    order = list(steps)
+    shuffle = random.Random(f"{problem} {rounds}").shuffle
     for _ in range(rounds):
-        for label, step in steps.items():
+        shuffle(order)  # no kernel always follows the same one (the GPU's state carries over)
+        for label in order:
+            step = steps[label]
             with sampler.timing(f"{problem} {label}"):
                 times[label].append(milliseconds(step, sets))
     base_ms = statistics.median(times[name])
@@ -227,7 +232,7 @@ def main() -> None:
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
         f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
         + (f"nvidia-smi: {', '.join(f'{field} {value}' for field, value in limits.items())}. " if limits else "")
-        + f"Each figure: median over interleaved rounds of {TIMER_DESCRIPTIONS[args.timer]}, "
+        + f"Each figure: median over interleaved rounds (each in a shuffled order) of {TIMER_DESCRIPTIONS[args.timer]}, "
         "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
         "(last column). SM clock and power: medians of nvidia-smi samples every "
         "20 ms while the kernel was timed; tensor peak: 4096 dense 16-bit (8192 fp8) "
