@@ -42,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = 100
 sys.path.insert(0, str(ROOT))
 
+from pipeir.tune import problem_shape  # noqa: E402
+
 FIRST_LAUNCH = """
 import json, sys, time
 started = time.perf_counter()
@@ -108,15 +110,17 @@ def first_launch(m: int, n: int, k: int, dtype: str, cache: str, tune: bool) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", default="128x128x128", help="MxNxK of the small GEMM")
-    parser.add_argument("--dtype", default="f16", choices=("f16", "bf16"))
+    parser.add_argument("--shape", type=problem_shape, default="128x128x128", help="MxNxK of the small GEMM")
+    parser.add_argument("--dtype", default="f16", choices=("f16", "bf16"), help="element type of A and B")
     parser.add_argument("--calls", type=int, default=10000, help="calls per timing (at least 10,000)")
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (at least 1)")
     parser.add_argument("--out", default=None, help="write the results (markdown) here")
     args = parser.parse_args()
     if args.calls < 10000:
         parser.error("--calls must be at least 10000")
-    m, n, k = (int(x) for x in args.shape.split("x"))
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    m, n, k = args.shape
 
     launches = {}
     for tune in (False, True):

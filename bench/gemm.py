@@ -37,7 +37,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import torch
-import triton.testing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -50,6 +49,7 @@ from pipeir.tune import (  # noqa: E402
     compile_in_parallel,
     default_jobs,
     describe,
+    problem_shape,
     reference_product,
     relative_error,
     time_launches,
@@ -77,6 +77,8 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
 
 
 def do_bench_ms(call, sets) -> float:
+    import triton.testing
+
     position = [0]
 
     def step():
@@ -200,25 +202,47 @@ def pair_table(pairs: list[dict]) -> str:
     return "\n".join(lines)
 
 
+BENCHED_DTYPES = ("f16", "bf16", "f8e4m3")
+
+
+def dtype_list(text: str) -> list[str]:
+    dtypes = text.split(",")
+    unknown = [dtype for dtype in dtypes if dtype not in BENCHED_DTYPES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown dtype {unknown[0]!r}; choose from {', '.join(BENCHED_DTYPES)}")
+    return dtypes
+
+
+def shape_list(text: str) -> list[tuple[int, int, int]]:
+    return [problem_shape(shape) for shape in text.split(",")]
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dtypes", default="f16,bf16,f8e4m3",
+    parser.add_argument("--dtypes", type=dtype_list, default="f16,bf16,f8e4m3",
                         help="comma-separated: f16, bf16, f8e4m3 (fp8 runs against torch._scaled_mm)")
-    parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192,16384x1024x4096",
+    parser.add_argument("--shapes", type=shape_list, default="4096x4096x4096,8192x8192x8192,16384x1024x4096",
                         help="comma-separated MxNxK problems")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds per kernel")
+    parser.add_argument("--rounds", type=positive, default=5, help="interleaved timing rounds per kernel")
     parser.add_argument("--timer", choices=TIMERS, default="do_bench",
                         help="do_bench (L2 cleared between launches) or back-to-back launches")
     parser.add_argument("--cutlass-examples", metavar="CUTLASS_DIR", default=None,
                         help="also time CUTLASS's CuTe DSL Hopper GEMM examples from this checkout")
     parser.add_argument("--out", default=None, help="write the results table here (markdown)")
     args = parser.parse_args()
+    if not torch.cuda.is_available():
+        parser.error("needs a CUDA GPU (sm_90a)")
     configs = []
-    for dtype in args.dtypes.split(","):
-        for shape in args.shapes.split(","):
-            m, n, k = (int(x) for x in shape.split("x"))
+    for dtype in args.dtypes:
+        for m, n, k in args.shapes:
             configs.append(tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype)))
-            print(f"{dtype} {shape}: tuned {describe(configs[-1])}", flush=True)
+            print(f"{dtype} {m}x{n}x{k}: tuned {describe(configs[-1])}", flush=True)
     compile_in_parallel([(config, passes) for config in configs for passes in FORMS.values()], default_jobs())
     rows: list[dict] = []
     pairs: list[dict] = []
