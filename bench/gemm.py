@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
-from gpu_clock import ClockSampler, device_limits, share_of_peak  # noqa: E402
+from gpu_clock import PEAK_DESCRIPTION, SAMPLE_MS, ClockSampler, device_limits, share_of_peak  # noqa: E402
 from pipeir.build import GemmConfig  # noqa: E402
 from pipeir.kernel import TORCH_DTYPES  # noqa: E402
 from pipeir.tune import (  # noqa: E402
@@ -77,6 +77,7 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
 
 
 def do_bench_ms(call, sets) -> float:
+    """triton.testing.do_bench medians (L2 cleared between launches)"""
     import triton.testing
 
     position = [0]
@@ -90,14 +91,11 @@ def do_bench_ms(call, sets) -> float:
 
 
 def back_to_back_ms(call, sets) -> float:
+    """CUDA-event timings of back-to-back launches (each the median of 5 batches)"""
     return time_launches(call, sets, batches=5, target_ms=40.0)
 
 
 TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms}
-TIMER_DESCRIPTIONS = {
-    "do_bench": "triton.testing.do_bench medians (L2 cleared between launches)",
-    "back-to-back": "CUDA-event timings of back-to-back launches (each the median of 5 batches)",
-}
 
 
 def baseline(dtype: str, out_dtype: torch.dtype):
@@ -114,10 +112,10 @@ timings of one kernel is the noise floor any difference between forms is read ag
 
 def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, examples: str | None,
           sampler: ClockSampler, milliseconds) -> None:
-    """Time the baseline and every form in `rounds` interleaved rounds, each in a
-    new shuffled order (the GPU's clock drifts within a run; interleaving exposes
-    every kernel to the same drift, shuffling to no fixed predecessor) and report each kernel's median over the rounds, with the SM clock and
-    power it ran at."""
+    """Time the baseline and every form in `rounds` interleaved rounds, each in a new
+    shuffled order (the GPU's clock drifts within a run: interleaving exposes every
+    kernel to the same drift, shuffling gives none a fixed predecessor), and report
+    each kernel's median over the rounds."""
     dtype, shape = config.dtype, (config.m, config.n, config.k)
     m, n, k = shape
     flops = 2 * m * n * k
@@ -258,11 +256,10 @@ def main() -> None:
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, nvidia-cutlass-dsl "
         f"{version('nvidia-cutlass-dsl')}, xdsl {version('xdsl')}. "
         + (f"nvidia-smi: {', '.join(f'{field} {value}' for field, value in limits.items())}. " if limits else "")
-        + f"Each figure: median over interleaved rounds (each in a shuffled order) of {TIMER_DESCRIPTIONS[args.timer]}, "
+        + f"Each figure: median over interleaved rounds (each in a shuffled order) of {TIMERS[args.timer].__doc__}, "
         "rotating inputs > L2; every pipeir form uses its problem's autotuned configuration "
-        "(last column). SM clock and power: medians of nvidia-smi samples every "
-        "20 ms while the kernel was timed; tensor peak: 4096 dense 16-bit (8192 fp8) "
-        "FLOPs per SM per cycle at that clock."
+        f"(last column). SM clock and power: medians of nvidia-smi samples every "
+        f"{SAMPLE_MS} ms while the kernel was timed; tensor peak: {PEAK_DESCRIPTION} at that clock."
     )
     text = header + "\n\n" + table(rows) + "\n\n" + pair_table(pairs) + "\n"
     print(text)

@@ -4,8 +4,9 @@ A matrix product's rate is bounded by the SM clock: an H100 retires 4096 dense 1
 (8192 fp8) tensor-core FLOPs per SM per cycle, so a kernel at X TFLOP/s needs a
 clock of at least X / (SMs x FLOPs per cycle). `ClockSampler` runs
 `nvidia-smi --loop-ms` beside the timings and attributes each sample, by its
-timestamp, to the kernel being timed when it was taken, so a table can show each kernel's median SM clock, its
-power draw and its share of the tensor-core peak at the clock it actually ran at.
+timestamp, to the kernel being timed when it was taken, so a table can show each
+kernel's median SM clock, its power draw and its share of the tensor-core peak at the
+clock it actually ran at.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ FIELDS = ("timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.a
           "timestamp,clocks.sm,power.draw,temperature.gpu,clocks_throttle_reasons.active")
 """The same query under the newer and the older driver's name for the reasons field."""
 SAMPLE_MS = 20
+PEAK_DESCRIPTION = (
+    f"{DENSE_TENSOR_FLOPS_PER_SM_CYCLE['16-bit']} dense 16-bit "
+    f"({DENSE_TENSOR_FLOPS_PER_SM_CYCLE['fp8']} fp8) FLOPs per SM per cycle"
+)
 
 
 def nvidia_smi_id() -> str:
@@ -60,6 +65,8 @@ class ClockSampler:
         self.windows: list[tuple[str, datetime.datetime, datetime.datetime]] = []
         self.process: subprocess.Popen | None = None
         self.reader: threading.Thread | None = None
+        self.samples: list[tuple[datetime.datetime, float, float, str]] = []
+        """(taken, SM MHz, W, clock-event reasons), parsed once the sampler has stopped."""
 
     def __enter__(self) -> "ClockSampler":
         query = ["nvidia-smi", f"--id={nvidia_smi_id()}", "--format=csv,noheader,nounits"]
@@ -84,6 +91,7 @@ class ClockSampler:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.reader.join(timeout=10)
+        self.samples = [sample for sample in map(parse_sample, self.lines) if sample is not None]
 
     @contextlib.contextmanager
     def timing(self, label: str):
@@ -95,25 +103,13 @@ class ClockSampler:
             torch.cuda.synchronize()
             self.windows.append((label, started, datetime.datetime.now()))
 
-    def samples(self) -> list[tuple[datetime.datetime, float, float, str]]:
-        found = []
-        for line in self.lines:
-            values = [value.strip() for value in line.split(",")]
-            if len(values) != 5:
-                continue
-            try:
-                taken = datetime.datetime.strptime(values[0], "%Y/%m/%d %H:%M:%S.%f")
-                found.append((taken, float(values[1]), float(values[2]), values[4]))
-            except ValueError:
-                continue
-        return found
-
     def summary(self, label: str) -> dict | None:
         """Median SM clock (MHz) and power (W) over the samples taken while `label` was
-        timed, their count, and the clock-event reasons seen (a bit mask per sample)."""
+        timed, their count, and the clock-event reasons seen (a bit mask per sample).
+        Read it after the sampler has stopped."""
         windows = [(start, end) for name, start, end in self.windows if name == label]
         inside = [
-            (clock, watts, reasons) for taken, clock, watts, reasons in self.samples()
+            (clock, watts, reasons) for taken, clock, watts, reasons in self.samples
             if any(start <= taken <= end for start, end in windows)
         ]
         if not inside:
@@ -124,6 +120,18 @@ class ClockSampler:
             count=len(inside),
             reasons=sorted({reasons for _, _, reasons in inside}),
         )
+
+
+def parse_sample(line: str) -> tuple[datetime.datetime, float, float, str] | None:
+    """One nvidia-smi line of FIELDS, or None for a line that is not a sample."""
+    values = [value.strip() for value in line.split(",")]
+    if len(values) != 5:
+        return None
+    try:
+        taken = datetime.datetime.strptime(values[0], "%Y/%m/%d %H:%M:%S.%f")
+        return taken, float(values[1]), float(values[2]), values[4]
+    except ValueError:
+        return None
 
 
 def share_of_peak(tflops: float, mhz: float, dtype: str) -> float:
