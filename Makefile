@@ -24,7 +24,7 @@ test: $(STAMP)
 
 # The seeded fuzz run of docs/reliability.md: 5,000 mutated inputs, no traceback, no hang.
 fuzz: $(STAMP)
-	$(BIN)/python -m pipeir.fuzz --count 5000 --seed 0 --quiet
+	$(BIN)/python -m pipeir.tools.fuzz --count 5000 --seed 0 --quiet
 
 clean:
 	rm -rf $(VENV)

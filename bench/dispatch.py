@@ -49,7 +49,7 @@ import json, sys, time
 started = time.perf_counter()
 import torch
 import pipeir
-from pipeir.kernel import TORCH_DTYPES
+from pipeir.runtime.objects import TORCH_DTYPES
 imported = time.perf_counter()
 m, n, k, dtype = {m}, {n}, {k}, {dtype!r}
 a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[dtype])
@@ -59,7 +59,7 @@ c = pipeir.matmul(a, b)
 torch.cuda.synchronize()
 done = time.perf_counter()
 error = ((c.float() - a.float() @ b.float()).norm() / (a.float() @ b.float()).norm()).item()
-from pipeir.runtime import loaded_kernels
+from pipeir.api import loaded_kernels
 print(json.dumps(dict(imports=imported - started, first_call=done - ready, total=done - started,
                       origin=[kernel.origin for kernel in loaded_kernels()], error=error)))
 """
@@ -132,8 +132,8 @@ def main() -> None:
     import torch
 
     import pipeir
-    from pipeir.kernel import TORCH_DTYPES
-    from pipeir.runtime import loaded_kernels
+    from pipeir.runtime.objects import TORCH_DTYPES
+    from pipeir.api import loaded_kernels
 
     # One core for the per-call timings: a thread that migrates between cores mid-batch
     # is timed on two caches.

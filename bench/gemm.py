@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
 from gpu_clock import PEAK_DESCRIPTION, SAMPLE_MS, ClockSampler, device_limits, share_of_peak  # noqa: E402
-from pipeir.build import GemmConfig  # noqa: E402
-from pipeir.kernel import TORCH_DTYPES  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     compile_in_parallel,
     default_jobs,

@@ -12,8 +12,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pipeir  # noqa: E402
-from pipeir.build import GemmConfig  # noqa: E402
-from pipeir.kernel import TORCH_DTYPES  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -7,11 +7,11 @@ ring depth for one GEMM problem on one GPU.
 The fields a GemmConfig leaves as None are free. Every combination of the free
 tile (128x256, 256x128, 128x128), cluster (1x1, 2x1, 1x2, 2x2) and raster order
 (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
-worker processes (pipeir.compile_worker) into pipeir's object cache, checked against a
+worker processes (pipeir.tools.compile_worker) into pipeir's object cache, checked against a
 float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
 median of repeated batches over rotating inputs larger than L2); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings. The
-choice is stored in `tuning.json` in pipeir's cache (pipeir.cache), keyed by GPU,
+choice is stored in `tuning.json` in pipeir's cache (pipeir.runtime.cache), keyed by GPU,
 problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
 
@@ -23,7 +23,6 @@ CPU), so a later tuning run only loads and times.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -35,16 +34,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NoReturn
 
-import pipeir
-from pipeir.build import ConfigError, GemmConfig
-from pipeir.cache import cache_root, write_atomically
+from pipeir.compile import compile_kernel
+from pipeir.runtime.cache import read_choices, record_choice
+from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
 from pipeir.dialects import pipe
 from pipeir.ir import PipeirError
 from pipeir.passes import HEADLINE_PIPELINE
+from pipeir.version import __version__
 
-PROG = "pipeir-tune"
 TILES = {
     2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
     1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
@@ -107,34 +106,8 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
         f"{config.m}x{config.n}x{config.k}|b_major={config.b_major}|fixed={fixed or '-'}|"
-        f"pipeir {pipeir.__version__}"
+        f"pipeir {__version__}"
     )
-
-
-def tuning_file():
-    return cache_root() / "tuning.json"
-
-
-def read_choices() -> dict:
-    try:
-        return json.loads(tuning_file().read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) -> None:
-    choices = read_choices()
-    choices[key] = {
-        "tile": list(choice.tile_shape),
-        "cluster": list(choice.cluster_shape),
-        "raster": choice.raster_order,
-        "stages": choice.stage_count,
-        "ms": round(timing_ms, 5),
-        "tried": tried,
-        "date": time.strftime("%Y-%m-%d"),
-    }
-    tuning_file().parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(tuning_file(), (json.dumps(choices, indent=1, sort_keys=True) + "\n").encode())
 
 
 def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
@@ -166,10 +139,8 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) 
 
 def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
     """Compile one candidate into the object cache; returns why it failed, if it did."""
-    from pipeir.kernel import compile as compile_kernel
-
     try:
-        compile_kernel(config, passes, tune=False)
+        compile_kernel(config, passes)
     except (ConfigError, PipeirError) as error:
         return str(error)
     except Exception as error:  # a CuTe DSL compile failure: the candidate is out, not the run
@@ -187,8 +158,6 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
     """Compile each (config, passes) into the object cache; per item, None or why it failed."""
     if jobs <= 1 or len(items) <= 1:
         return [prepare(config, passes) for config, passes in items]
-    from pipeir.compile_worker import config_to_json
-
     chunks = [list(range(i, len(items), jobs)) for i in range(min(jobs, len(items)))]
     results: list[str | None] = [None] * len(items)
     with tempfile.TemporaryDirectory(prefix="pipeir-tune-") as scratch:
@@ -200,7 +169,7 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
             ))
             with open(request) as stdin, open(Path(scratch, f"{index}.out"), "w") as stdout, \
                     open(Path(scratch, f"{index}.err"), "w") as stderr:
-                worker = subprocess.Popen([sys.executable, "-m", "pipeir.compile_worker"],
+                worker = subprocess.Popen([sys.executable, "-m", "pipeir.tools.compile_worker"],
                                           stdin=stdin, stdout=stdout, stderr=stderr)
             workers.append((worker, chunk, index))
         for worker, chunk, index in workers:
@@ -218,8 +187,6 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
 
 def operand_sets(config: GemmConfig):
     import torch
-
-    from pipeir.runtime import TORCH_DTYPES
 
     m, n, k = config.m, config.n, config.k
     size = pipe.DTYPE_BYTES[config.dtype]
@@ -279,14 +246,12 @@ def relative_error(function, operands, reference) -> float:
 def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
             reference=None) -> list[Timing]:
     """Time each config; with a `reference`, a candidate must first reproduce it."""
-    from pipeir.kernel import compile as compile_kernel
-
     timings = []
     for config in configs:
         if failures.get(config):
             timings.append(Timing(config, None, failures[config]))
             continue
-        kernel = compile_kernel(config, passes, tune=False)
+        kernel = compile_kernel(config, passes)
         if reference is not None:
             error = relative_error(kernel.function, sets[0], reference)
             if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
@@ -342,81 +307,3 @@ def tune(
 
 def default_jobs() -> int:
     return max(1, min(len(os.sched_getaffinity(0)), 12))
-
-
-def fail(message: str) -> NoReturn:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def problem_shape(text: str) -> tuple[int, int, int]:
-    parts = text.lower().split("x")
-    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise argparse.ArgumentTypeError(f"expected MxNxK with positive sizes, like 4096x4096x4096, got '{text}'")
-    return tuple(int(p) for p in parts)
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    top.error = fail
-    top.add_argument("--shape", type=problem_shape, action="append", required=True,
-                     help="problem MxNxK to tune (repeat for several)")
-    top.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, action="append",
-                     help="A and B element type (repeat for several; default bf16)")
-    top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
-    top.add_argument("--jobs", type=int, default=None,
-                     help="compiler processes (default: CPUs available, at most 12)")
-    top.add_argument("--compile-only", action="store_true",
-                     help="only compile the first-round candidates into the object cache "
-                          "(no GPU needed); time nothing")
-    top.add_argument("--retune", action="store_true", help="tune again even if a choice is cached")
-    return top
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        fail(f"--jobs must be at least 1, got {args.jobs}")
-    jobs = args.jobs or default_jobs()
-    configs = [
-        GemmConfig(m=m, n=n, k=k, dtype=dtype, b_major=args.b_major)
-        for dtype in (args.dtype or ["bf16"]) for (m, n, k) in args.shape
-    ]
-    for config in configs:
-        try:
-            config.validate()
-        except ConfigError as error:
-            fail(str(error))
-    if args.compile_only:
-        every = [candidate for config in configs for candidate in candidates(config)]
-        started = time.perf_counter()
-        failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
-        for config, error in failures.items():
-            if error:
-                print(f"{describe(config)}: {error}")
-        print(f"{len(every)} candidates in the object cache ({sum(1 for e in failures.values() if e)} failed) "
-              f"in {time.perf_counter() - started:.1f} s")
-        return 0
-    import torch
-
-    if not torch.cuda.is_available():
-        fail("tuning times kernels and needs a CUDA device (use --compile-only to only compile)")
-    for config in configs:
-        key = tuning_key(config, torch.cuda.get_device_name())
-        cached = read_choices().get(key)
-        title = f"{config.dtype} {config.m}x{config.n}x{config.k} b_major={config.b_major}"
-        if cached is not None and not args.retune:
-            print(f"{title}: cached: {describe(apply_choice(config, cached))} ({cached['ms']} ms)")
-            continue
-        print(f"{title}:")
-        started = time.perf_counter()
-        best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
-        print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
-              f"(tuned in {time.perf_counter() - started:.1f} s)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

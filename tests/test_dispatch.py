@@ -4,7 +4,7 @@ arguments the way the TVM-FFI entry point does. (The real kernels: tests/gpu/tes
 import pytest
 import torch
 
-from pipeir import runtime
+from pipeir import api
 
 
 class StandInKernel:
@@ -47,12 +47,12 @@ class StandInKernel:
 
 @pytest.fixture(autouse=True)
 def stand_in_kernels(monkeypatch):
-    monkeypatch.setattr(runtime, "_kernels", {})
-    monkeypatch.setattr(runtime, "_latest_kernel_of_shapes", {})
-    monkeypatch.setattr(runtime, "_predicted_next", {})
-    monkeypatch.setattr(runtime, "_last_follower", {})
-    monkeypatch.setattr(runtime, "_previous_kernel", None)
-    monkeypatch.setattr(runtime, "_kernel_for", StandInKernel)
+    monkeypatch.setattr(api, "_kernels", {})
+    monkeypatch.setattr(api, "_latest_kernel_of_shapes", {})
+    monkeypatch.setattr(api, "_predicted_next", {})
+    monkeypatch.setattr(api, "_last_follower", {})
+    monkeypatch.setattr(api, "_previous_kernel", None)
+    monkeypatch.setattr(api, "_kernel_for", StandInKernel)
     monkeypatch.setattr(StandInKernel, "built", 0)
 
 
@@ -64,10 +64,10 @@ def operands(dtype=torch.float16, b_k_major=False, m=64, n=32, k=48):
 
 def test_a_repeated_call_goes_straight_to_its_kernel() -> None:
     a, b = operands()
-    runtime.matmul(a, b)
-    (kernel,) = runtime.loaded_kernels()
+    api.matmul(a, b)
+    (kernel,) = api.loaded_kernels()
     for _ in range(3):
-        out = runtime.matmul(a, b)
+        out = api.matmul(a, b)
         assert out.shape == (64, 32) and out.dtype == torch.float16
     assert (kernel.launches, kernel.validated_calls) == (4, 1)
 
@@ -82,29 +82,29 @@ def test_a_repeated_call_goes_straight_to_its_kernel() -> None:
 )
 def test_kernels_sharing_shapes_each_get_their_own_calls(first, second) -> None:
     calls = [operands(**first), operands(**second)] * 3
-    serials = [int(runtime.matmul(a, b)[0, 0]) for a, b in calls]
+    serials = [int(api.matmul(a, b)[0, 0]) for a, b in calls]
     assert serials == [1, 2] * 3
-    assert len(runtime.loaded_kernels()) == 2
+    assert len(api.loaded_kernels()) == 2
 
 
 def test_shapes_that_differ_never_meet() -> None:
     small, large = operands(m=64), operands(m=128)
-    serials = [int(runtime.matmul(*operands)[0, 0]) for operands in (small, large, small, large)]
+    serials = [int(api.matmul(*operands)[0, 0]) for operands in (small, large, small, large)]
     assert serials == [1, 2, 1, 2]
-    assert all(kernel.validated_calls == 1 for kernel in runtime.loaded_kernels())
+    assert all(kernel.validated_calls == 1 for kernel in api.loaded_kernels())
 
 
 @pytest.fixture
 def keyed_calls(monkeypatch):
     """Counts the calls that needed a key (did not go to a predicted kernel)."""
     counted = []
-    by_shapes = runtime._matmul_by_shapes
+    by_shapes = api._matmul_by_shapes
 
     def counting(a, b, out):
         counted.append(tuple(a.shape))
         return by_shapes(a, b, out)
 
-    monkeypatch.setattr(runtime, "_matmul_by_shapes", counting)
+    monkeypatch.setattr(api, "_matmul_by_shapes", counting)
     return counted
 
 
@@ -112,7 +112,7 @@ def test_a_cycle_of_products_is_predicted_after_two_turns(keyed_calls) -> None:
     layers = [operands(m=64), operands(m=128), operands(m=192)]
     keyed_after_each_turn = []
     for turn in range(5):
-        serials = [int(runtime.matmul(*layer)[0, 0]) for layer in layers]
+        serials = [int(api.matmul(*layer)[0, 0]) for layer in layers]
         assert serials == [1, 2, 3]
         keyed_after_each_turn.append(len(keyed_calls))
     # The second turn confirms 64 -> 128 -> 192; the wrap 192 -> 64 is first seen then,
@@ -123,14 +123,14 @@ def test_a_cycle_of_products_is_predicted_after_two_turns(keyed_calls) -> None:
 def test_a_wrong_prediction_falls_back_and_is_forgotten(keyed_calls) -> None:
     first, second, other = operands(m=64), operands(m=128), operands(m=192)
     for _ in range(3):
-        runtime.matmul(*first)
-        runtime.matmul(*second)
+        api.matmul(*first)
+        api.matmul(*second)
     keyed_calls.clear()
-    runtime.matmul(*first)
-    assert int(runtime.matmul(*other)[0, 0]) == 3  # predicted `second`, TVM-FFI refused it
+    api.matmul(*first)
+    assert int(api.matmul(*other)[0, 0]) == 3  # predicted `second`, TVM-FFI refused it
     assert keyed_calls == [(192, 48)]
-    runtime.matmul(*first)
-    runtime.matmul(*second)
+    api.matmul(*first)
+    api.matmul(*second)
     # nothing ever followed `other`, and the prediction after `first` was dropped
     assert keyed_calls == [(192, 48), (64, 48), (128, 48)]
 
@@ -138,12 +138,12 @@ def test_a_wrong_prediction_falls_back_and_is_forgotten(keyed_calls) -> None:
 def test_a_bad_out_on_the_hit_path_is_explained() -> None:
     a, b = operands()
     for _ in range(3):
-        runtime.matmul(a, b)  # predicted from now on
+        api.matmul(a, b)  # predicted from now on
     with pytest.raises(ValueError, match=r"out must have shape \(64, 32\)"):
-        runtime.matmul(a, b, out=torch.empty(64, 40, dtype=torch.float16))
+        api.matmul(a, b, out=torch.empty(64, 40, dtype=torch.float16))
 
 
 def test_non_tensors_are_refused_by_name() -> None:
     a, _ = operands()
     with pytest.raises(TypeError, match="takes torch tensors, got Tensor and list"):
-        runtime.matmul(a, [[1.0]])
+        api.matmul(a, [[1.0]])

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from pipeir import fuzz
-from pipeir.opt import main as pipeir_opt
+from pipeir.tools import fuzz
+from pipeir.tools.opt import main as pipeir_opt
 
 
 def run_opt(capsys, *argv: str) -> tuple[int, str, str]:
@@ -22,7 +22,7 @@ def test_short_seeded_run_has_no_failures(tmp_path, monkeypatch):
     # budget (case 1 of seed 0 does this twice). A smaller budget takes the
     # same path, the located "simulation stopped" error, in about a second;
     # builder kernels here need at most some 20,000 operations per launch.
-    monkeypatch.setattr("pipeir.interp.OP_BUDGET", 200_000)
+    monkeypatch.setattr("pipeir.analysis.interp.OP_BUDGET", 200_000)
     summary = fuzz.fuzz(300, seed=0, jobs=min(2, os.cpu_count() or 1), failures_dir=str(tmp_path))
     assert summary.runs["traceback"] == 0, summary.report()
     assert summary.runs["hang"] == 0, summary.report()

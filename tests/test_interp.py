@@ -6,8 +6,9 @@ from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp, i1
 from xdsl.interpreter import Interpreter
 from xdsl.interpreters.arith import ArithFunctions
 
-from pipeir.build import GemmConfig, gemm
-from pipeir.interp import (
+from pipeir.build import gemm
+from pipeir.target.spec import GemmConfig
+from pipeir.analysis.interp import (
     KernelArithFunctions,
     consumer_waits,
     producer_copies,
@@ -130,7 +131,7 @@ def test_an_op_without_semantics_is_a_located_error() -> None:
 
 
 def test_runaway_loops_stop(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pipeir.interp.OP_BUDGET", 500)
+    monkeypatch.setattr("pipeir.analysis.interp.OP_BUDGET", 500)
     module = gemm(GemmConfig(m=128, n=128, k=64 * 100, tile=TILE, stages=2))
     with pytest.raises(PipeirError, match="simulation stopped after 500 operations"):
         trace_kernel(module)

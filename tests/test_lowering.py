@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from pipeir.build import GemmConfig, gemm
+from pipeir.build import gemm
+from pipeir.target.spec import GemmConfig
 from pipeir.passes import run_passes
 from pipeir.ir import PipeirError
 from pipeir.lower.emit import lower_module

@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from xdsl.dialects import arith
 
-from pipeir.build import GemmConfig, gemm
-from pipeir.interp import consumer_waits, producer_copies, trace_kernel
+from pipeir.build import gemm
+from pipeir.target.spec import GemmConfig
+from pipeir.analysis.interp import consumer_waits, producer_copies, trace_kernel
 from pipeir.ir import PipeirError
 from pipeir.passes import roll_producer, run_passes
-from pipeir.passes.verify_pipeline import verify_pipeline
+from pipeir.analysis.protocol import verify_pipeline
 
 PIPELINES = [
     ("fold-static-full",),

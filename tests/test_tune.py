@@ -11,12 +11,11 @@ import pytest
 
 pytest.importorskip("cutlass")
 
-from pipeir.build import GemmConfig  # noqa: E402
+from pipeir.runtime.cache import read_choices, record_choice  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     apply_choice,
     candidates,
-    read_choices,
-    record_choice,
     shallower_rings,
     tuned_config,
     tuning_key,
@@ -71,7 +70,7 @@ def test_without_a_gpu_the_defaults_apply() -> None:
 
 
 def run_tune(*args: str, env=None):
-    return subprocess.run([sys.executable, "-m", "pipeir.tune", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "pipeir.tools.tune", *args], capture_output=True, text=True,
                           env=env, check=False)
 
 
@@ -107,7 +106,7 @@ def test_compile_only_fills_the_object_cache_once(tmp_path) -> None:
 
 SECOND_PROCESS = """
 import pipeir
-from pipeir.build import GemmConfig
+from pipeir.target.spec import GemmConfig
 print(pipeir.compile(GemmConfig(m=256, n=256, k=128, dtype="f16", tile=(128, 128, 64)), tune=False).origin)
 """
 
@@ -129,7 +128,7 @@ def test_a_second_process_loads_the_compiled_object(tmp_path) -> None:
 
 
 def test_configs_cross_to_compiler_processes_intact() -> None:
-    from pipeir.compile_worker import config_from_json, config_to_json
+    from pipeir.target.spec import config_from_json, config_to_json
 
     for config in (*candidates(FREE)[:3], FREE, replace(FREE, m=None, out_dtype="f16", b_major="mn")):
         assert config_from_json(json.loads(json.dumps(config_to_json(config)))) == config

@@ -11,13 +11,14 @@ from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
 from xdsl.ir import Operation
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from pipeir.build import GemmConfig, gemm
+from pipeir.build import gemm
+from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
-from pipeir.interp import Launch
+from pipeir.analysis.interp import Launch
 from pipeir.ir import PipeirError
-from pipeir.opt import main as pipeir_opt
+from pipeir.tools.opt import main as pipeir_opt
 from pipeir.passes import HEADLINE_PIPELINE, PASSES, run_passes
-from pipeir.passes.verify_pipeline import launches, problem_sizes, verify_pipeline
+from pipeir.analysis.protocol import launches, problem_sizes, verify_pipeline
 
 TILE = (128, 64, 16)  # small stages: 12 of them fit shared memory
 CLUSTERS = [(1, 1), (2, 1), (1, 2), (2, 2)]

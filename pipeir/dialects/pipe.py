@@ -520,6 +520,29 @@ class MmaOp(ConsumerEventOp):
 
 
 @irdl_op_definition
+class MmaWaitOp(IRDLOperation):
+    """Consumer: wait until at most `pending` of the role's issued `pipe.mma` batches
+    are still running (WGMMA's wait_group). `pipe.mma` only issues its batch: a stage
+    may be released, and the accumulators read, once its batch has retired."""
+
+    name = "pipe.mma_wait"
+
+    pending = prop_def(IntegerAttr[IndexType])
+
+    assembly_format = "`pending` `(` $pending `)` attr-dict"
+
+    def __init__(self, pending: int):
+        super().__init__(properties={"pending": IntegerAttr.from_index_int_value(pending)})
+
+    @property
+    def pending_count(self) -> int:
+        return self.pending.value.data
+
+    def verify_(self) -> None:
+        _require_role(self, CONSUMER_ROLES, "consumer")
+
+
+@irdl_op_definition
 class ReleaseOp(ConsumerEventOp):
     """Consumer: the stage may be refilled (signals every CTA that multicast into it)."""
 
@@ -787,6 +810,7 @@ Pipe = Dialect(
         ProducerTailOp,
         WaitOp,
         MmaOp,
+        MmaWaitOp,
         ReleaseOp,
         ClusterRankOp,
         KTileCountOp,

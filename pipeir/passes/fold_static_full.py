@@ -23,7 +23,7 @@ from xdsl.transforms.canonicalization_patterns.arith import (
 from xdsl.transforms.canonicalization_patterns.scf import IfPropagateConstantCondition
 
 from pipeir.dialects import pipe
-from pipeir.passes.bounds import bounds
+from pipeir.analysis.bounds import bounds
 
 
 def decide_k_tile(op: pipe.KTileFitsOp | pipe.KTileFullOp) -> bool | None:

@@ -29,7 +29,7 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from pipeir.dialects import pipe
 from pipeir.ir import remark
-from pipeir.passes.bounds import Bounds, k_tile_count_bounds
+from pipeir.analysis.bounds import Bounds, k_tile_count_bounds
 
 SHARED_WARPS_REASON = (
     "not rolled: producer and consumer share these warps ('mainloop' role), so a "

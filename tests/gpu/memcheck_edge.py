@@ -6,7 +6,7 @@ import sys
 import torch
 
 import pipeir
-from pipeir.build import GemmConfig
+from pipeir.target.spec import GemmConfig
 
 M, N, K = 300, 520, 200
 kernel = pipeir.compile(GemmConfig(m=M, n=N, k=K, dtype="bf16", tile=(128, 128, 64), cluster=(2, 1)), tune=False)

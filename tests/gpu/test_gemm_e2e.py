@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import pipeir
-from pipeir.build import GemmConfig
-from pipeir.kernel import TORCH_DTYPES
+from pipeir.target.spec import GemmConfig
+from pipeir.runtime.objects import TORCH_DTYPES
 
 pytestmark = pytest.mark.gpu
 

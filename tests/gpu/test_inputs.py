@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import pipeir
-from pipeir.build import GemmConfig
+from pipeir.target.spec import GemmConfig
 
 pytestmark = pytest.mark.gpu
 M, N, K = 256, 512, 128

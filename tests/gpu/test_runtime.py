@@ -9,10 +9,11 @@ import pytest
 import torch
 
 import pipeir
-from pipeir import runtime
-from pipeir.build import GemmConfig
-from pipeir.kernel import TORCH_DTYPES
-from pipeir.tune import read_choices, tune, tuning_key
+from pipeir import api
+from pipeir.target.spec import GemmConfig
+from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.runtime.cache import read_choices
+from pipeir.tune import tune, tuning_key
 
 pytestmark = [pytest.mark.gpu, pytest.mark.xdist_group("runtime")]
 
@@ -46,12 +47,12 @@ def test_repeated_calls_reuse_one_kernel() -> None:
     a = torch.randn(256, 128, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(128, 256, device="cuda", dtype=torch.bfloat16)
     pipeir.matmul(a, b)
-    before = runtime.loaded_kernels()
+    before = api.loaded_kernels()
     for _ in range(3):
         pipeir.matmul(torch.randn_like(a), torch.randn_like(b))
-    assert runtime.loaded_kernels() == before
+    assert api.loaded_kernels() == before
     pipeir.matmul(torch.randn(512, 128, device="cuda", dtype=torch.bfloat16), b)
-    assert len(runtime.loaded_kernels()) == len(before) + 1
+    assert len(api.loaded_kernels()) == len(before) + 1
 
 
 def test_kernels_sharing_shapes_each_compute_their_own_product() -> None:
@@ -132,7 +133,7 @@ def test_matmul_bad_out_on_the_hit_path() -> None:
 
 SECOND_PROCESS = """
 import json, torch, pipeir
-from pipeir.build import GemmConfig
+from pipeir.target.spec import GemmConfig
 kernel = pipeir.compile(GemmConfig(m=256, n=384, k=192, dtype="f16", tile=(128, 128, 64)), tune=False)
 a = torch.randn(256, 192, device="cuda", dtype=torch.float16)
 b = torch.randn(384, 192, device="cuda", dtype=torch.float16)

@@ -2,31 +2,16 @@
 a JSON object, "passes": [...]} on stdin, compiles each into pipeir's object cache,
 and writes a JSON list with, per item, null or why it failed.
 
-The tuner starts these with `python -m pipeir.compile_worker` rather than through
+The tuner starts these with `python -m pipeir.tools.compile_worker` rather than through
 multiprocessing, which would re-import the caller's main script in every worker.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 
-from pipeir.build import GemmConfig
-
-TUPLE_FIELDS = ("tile", "cluster")
-
-
-def config_to_json(config: GemmConfig) -> dict:
-    return dataclasses.asdict(config)
-
-
-def config_from_json(fields: dict) -> GemmConfig:
-    return GemmConfig(**{
-        name: tuple(value) if name in TUPLE_FIELDS and value is not None else value
-        for name, value in fields.items()
-    })
-
+from pipeir.target.spec import config_from_json
 
 def main() -> int:
     from pipeir.tune import prepare

@@ -1,9 +1,9 @@
-"""`python -m pipeir.fuzz`: a seeded fuzzer for `pipeir-opt`.
+"""`python -m pipeir.tools.fuzz`: a seeded fuzzer for `pipeir-opt`.
 
 Each case starts from a valid builder kernel (`pipeir.build.gemm` with random
 options), optionally runs some passes on it, prints it, and applies 1 to 3
 random text mutations (about a fifth of the cases stay unmutated). The driver
-(`pipeir.opt.main`) then runs in-process on the text with one or two pass
+(`pipeir.tools.opt.main`) then runs in-process on the text with one or two pass
 pipelines from `PIPELINES`, and every run is classified:
 
   ok          exit status 0, stderr holds only remarks, and the printed IR
@@ -48,8 +48,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from random import Random
 
-from pipeir import opt
-from pipeir.build import GemmConfig, gemm
+from pipeir.tools import opt
+from pipeir.build import gemm
+from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
 from pipeir.ir import PipeirError, make_context, parse_module, verify_located
 from pipeir.passes import PASSES, run_passes
@@ -83,7 +84,7 @@ UNMUTATED_FRACTION = 0.2
 PREPASS_FRACTION = 0.3
 MAX_MUTATIONS = 3
 DEFAULT_TIMEOUT_S = 60.0
-"""CPU seconds per driver run. Above what pipeir.interp's runaway-loop guard
+"""CPU seconds per driver run. Above what pipeir.analysis.interp's runaway-loop guard
 (OP_BUDGET operations) takes to fire, 15 to 27 s of CPU here: a kernel whose
 loop runs away gets a correct diagnostic from verify-pipeline, only late.
 CPU time, not wall-clock time, so that a loaded machine (CI, other jobs)
@@ -666,7 +667,7 @@ def write_reproducer(directory: str, seed: int, result: Result) -> None:
     stem = os.path.join(directory, f"case-{result.index:05d}")
     case = result.case
     notes = [f"pipeir-fuzz seed {seed} case {result.index}"]
-    notes.append(f"rerun: python -m pipeir.fuzz --seed {seed} --case {result.index}")
+    notes.append(f"rerun: python -m pipeir.tools.fuzz --seed {seed} --case {result.index}")
     if case is not None:
         with open(stem + ".mlir", "wb") as file:
             file.write(case.data())
@@ -692,7 +693,7 @@ def _prepare() -> None:
     share it and no case pays for an import."""
     for factory in PASSES.values():
         factory()
-    import pipeir.interp  # noqa: F401  (verify-pipeline)
+    import pipeir.analysis.interp  # noqa: F401  (verify-pipeline)
     import xdsl.universe  # noqa: F401  (the driver's targets)
 
     opt.PipeirOptMain(["-"])  # loads the rest of the driver's lazy imports

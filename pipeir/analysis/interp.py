@@ -73,11 +73,12 @@ class Event:
     """One pipeline event of a role, in the role's program order.
 
     `kind` is the op name without `pipe.`: acquire, copy, commit,
-    producer_tail, wait, mma, release, acc_init, epilogue. `tile` is the work
+    producer_tail, wait, mma, mma_wait, release, acc_init, epilogue. `tile` is the work
     tile (m, n): an epilogue's operands, else the coordinates the role's last
     `tile_coords` produced (None before the first). A copy also has its
     `operand`, `operand_tile` (the tile row m of A or column n of B), `k_tile`
-    and `rank` (None when not multicast); an epilogue has `masked`."""
+    and `rank` (None when not multicast); an epilogue has `masked`, an
+    mma_wait `pending`."""
 
     kind: str
     op: Operation = field(repr=False)
@@ -88,6 +89,7 @@ class Event:
     k_tile: int | None = None
     rank: int | None = None
     masked: bool | None = None
+    pending: int | None = None
 
     @property
     def stage(self) -> int | None:
@@ -281,6 +283,10 @@ class PipeFunctions(InterpreterFunctions):
     @impl(pipe.MmaOp)
     def run_mma(self, interpreter: Interpreter, op: pipe.MmaOp, args: PythonValues):
         return self._record("mma", op, state=args[1])
+
+    @impl(pipe.MmaWaitOp)
+    def run_mma_wait(self, interpreter: Interpreter, op: pipe.MmaWaitOp, args: PythonValues):
+        return self._record("mma_wait", op, pending=op.pending_count)
 
     @impl(pipe.ReleaseOp)
     def run_release(self, interpreter: Interpreter, op: pipe.ReleaseOp, args: PythonValues):

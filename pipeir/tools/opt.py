@@ -123,7 +123,7 @@ class PipeirOptMain(xDSLOptMain):
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
         ) -> None:
             if previous is not None and self.args.verify_each:
-                from pipeir.passes.verify_pipeline import verify_pipeline  # simulation: load on demand
+                from pipeir.analysis.protocol import verify_pipeline  # simulation: load on demand
 
                 verify_located(module)
                 verify_pipeline(module)

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from pipeir.build import ConfigError, GemmConfig, gemm
+from pipeir.build import gemm
+from pipeir.target.spec import ConfigError, GemmConfig
 from pipeir.dialects import pipe
 
 PROG = "pipeir-gen"

@@ -25,7 +25,7 @@ loops contain neither, so they are not K loops; the persistent tile loop
 contains the K loops, so it is not innermost).
 
 CLI: ``pipeir-stats KERNEL.py [--json] [--sass-out FILE]`` (or
-``python -m pipeir.lower.sass_stats KERNEL.py``) compiles the generated file
+``python -m pipeir.tools.stats KERNEL.py``) compiles the generated file
 and prints the stats of every kernel in it.
 """
 
@@ -134,7 +134,7 @@ def find_nvdisasm() -> str:
 
 def _load_module(module_or_path):
     if isinstance(module_or_path, (str, os.PathLike)):
-        from pipeir.lower.cute_frame import import_kernel_file
+        from pipeir.runtime.sources import import_kernel_file
         return import_kernel_file(module_or_path)
     return module_or_path
 
@@ -347,7 +347,7 @@ def load_kernel(path: str):
     if not path.endswith(".mlir"):
         return path
     from pipeir.ir import make_context, parse_module, verify_located
-    from pipeir.lower.cute_frame import load_kernel_module
+    from pipeir.runtime.sources import load_kernel_module
     from pipeir.lower.emit import lower_module
 
     with open(path) as stream:

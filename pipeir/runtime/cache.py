@@ -12,8 +12,14 @@ processes never read a half-written entry.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeir.target.spec import GemmConfig
 
 
 def cache_root() -> pathlib.Path:
@@ -31,3 +37,29 @@ def write_atomically(path: pathlib.Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+
+
+def tuning_file():
+    return cache_root() / "tuning.json"
+
+
+def read_choices() -> dict:
+    try:
+        return json.loads(tuning_file().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) -> None:
+    choices = read_choices()
+    choices[key] = {
+        "tile": list(choice.tile_shape),
+        "cluster": list(choice.cluster_shape),
+        "raster": choice.raster_order,
+        "stages": choice.stage_count,
+        "ms": round(timing_ms, 5),
+        "tried": tried,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    tuning_file().parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(tuning_file(), (json.dumps(choices, indent=1, sort_keys=True) + "\n").encode())

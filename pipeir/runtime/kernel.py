@@ -1,39 +1,20 @@
-"""`pipeir.compile` (defined here): from a GEMM configuration or `pipe` IR to a callable on
-torch tensors.
+"""`GemmKernel`: a compiled GEMM, callable on torch tensors.
 
-    kernel = pipeir.compile(GemmConfig(m=4096, n=4096, k=4096, dtype="bf16"))
-    c = kernel(a, b)            # a: (M, K); b: (N, K) if K-major, (K, N) if MN-major
-    kernel(a, b, out=c)
-
-Fields of the configuration left as None (tile, stages, cluster, raster) are
-filled by the autotuner (pipeir.tune) unless `tune=False`. The IR runs through
-`passes` (the headline pipeline by default), is lowered to CuTe DSL source, and
-compiled once with `cute.compile(..., "--enable-tvm-ffi")` on fake tensors, or
-loaded from pipeir's object cache when any process compiled it before
-(pipeir.runtime). Bad tensors raise TypeError / ValueError with the reason before
-any launch; a call on a static-shape kernel with `out=` given leaves those checks
-to the TVM-FFI entry point (dtype, shape, strides, 16-byte alignment, device) and
-explains its rejections afterwards, so the hit path costs little more than the
-bare TVM-FFI call.
+Bad tensors raise TypeError / ValueError with the reason before any launch; a call
+on a static-shape kernel with `out=` given leaves those checks to the TVM-FFI entry
+point (dtype, shape, strides, 16-byte alignment, device) and explains its rejections
+afterwards, so the hit path costs little more than the bare TVM-FFI call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 from xdsl.dialects.builtin import ModuleOp
 
-from pipeir.build import GemmConfig, gemm
+from pipeir.analysis.interp import kernel_of
 from pipeir.dialects import pipe
-from pipeir.interp import kernel_of
-from pipeir.ir import verify_located
-from pipeir.lower.emit import lower_module
-from pipeir.passes import HEADLINE_PIPELINE, run_passes
-from pipeir.passes.verify_pipeline import verify_pipeline
-from pipeir.runtime import TORCH_DTYPES, LoadedFunction, compiled_function
-
-__all__ = ["TORCH_DTYPES", "GemmKernel", "compile"]
+from pipeir.runtime.objects import TORCH_DTYPES, LoadedFunction
+from pipeir.target.spec import GemmConfig
 
 
 class GemmKernel:
@@ -113,32 +94,3 @@ class GemmKernel:
             out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
         self.function(a, b, out)
         return out
-
-
-def compile(  # noqa: A001
-    source: ModuleOp | GemmConfig,
-    passes: Sequence[str] = HEADLINE_PIPELINE,
-    *,
-    tune: bool = True,
-) -> GemmKernel:
-    """Compile a configuration (built in the naive form) or a `pipe` module.
-
-    With `tune` (the default), a configuration's free fields come from the
-    autotuner: its cached choice for this problem and GPU, or a tuning run now
-    when there is a CUDA device and no cached choice (see pipeir.tune).
-    """
-    config = None
-    if isinstance(source, GemmConfig):
-        if tune:
-            from pipeir.tune import tuned_config
-
-            source = tuned_config(source)
-        config = source
-        module = gemm(source)
-    else:
-        module = source.clone()
-    verify_located(module)
-    run_passes(module, passes)
-    verify_pipeline(module)  # a wrong ring protocol deadlocks on the GPU without a word
-    text = lower_module(module)
-    return GemmKernel(module, text, compiled_function(text, kernel_of(module).arch.data), config)

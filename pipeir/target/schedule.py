@@ -1,0 +1,50 @@
+"""The static persistent schedule of output tiles: the one definition of what the
+`pipe` work-tile ops mean.
+
+The problem's output tiles (ceil(M / tile_m) x ceil(N / tile_n)) are grouped into
+cluster tiles of cluster_m x cluster_n output tiles; a cluster takes linear work tiles
+first, first + stride, ... where `first` is its index among the launched clusters and
+`stride` their number. Linear work tile `t` is a cluster tile, walked along M
+(raster "m": consecutive work tiles share a column of B tiles) or along N (raster
+"n"); the CTA of rank `rank` in its cluster takes the output tile at its own
+(rank_m, rank_n) position inside it (CuTe's cluster layout: rank = rank_m + rank_n *
+cluster_m). A cluster tile that overhangs the problem gives some CTAs a tile outside
+it: their loads read zeros and their stores are clipped.
+
+These functions take Python ints (the interpreter, pipeir.analysis.interp) or CuTe DSL
+Int32 values (the lowered scheduler, pipeir.lower.cute.schedulers) alike: they use only
+`+ - * // %` on their arguments and branch only on the compile-time `raster`.
+"""
+
+from __future__ import annotations
+
+
+def ceil_div(a, b):
+    return (a + b - 1) // b
+
+
+def cluster_tiles(tiles_m, tiles_n, cluster_m: int, cluster_n: int):
+    """(cluster tiles along M, along N) of a problem of tiles_m x tiles_n output tiles."""
+    return ceil_div(tiles_m, cluster_m), ceil_div(tiles_n, cluster_n)
+
+
+def work_tile_count(tiles_m, tiles_n, cluster_m: int, cluster_n: int):
+    """Number of linear work tiles (cluster tiles) of the problem."""
+    along_m, along_n = cluster_tiles(tiles_m, tiles_n, cluster_m, cluster_n)
+    return along_m * along_n
+
+
+def rank_coords(rank, cluster_m: int):
+    """(rank_m, rank_n) of a CTA's rank in its cluster."""
+    return rank % cluster_m, rank // cluster_m
+
+
+def tile_coords(tile, rank, tiles_m, tiles_n, cluster_m: int, cluster_n: int, raster: str):
+    """Output tile (m, n) that the CTA of `rank` computes for linear work tile `tile`."""
+    along_m, along_n = cluster_tiles(tiles_m, tiles_n, cluster_m, cluster_n)
+    if raster == "m":
+        cluster_tile_m, cluster_tile_n = tile % along_m, tile // along_m
+    else:
+        cluster_tile_m, cluster_tile_n = tile // along_n, tile % along_n
+    rank_m, rank_n = rank_coords(rank, cluster_m)
+    return cluster_tile_m * cluster_m + rank_m, cluster_tile_n * cluster_n + rank_n

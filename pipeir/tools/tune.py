@@ -1,0 +1,100 @@
+"""`pipeir-tune`: tune GEMM problems on the GPU ahead of time (see pipeir.tune).
+
+    pipeir-tune --dtype bf16 --shape 4096x4096x4096 [--shape 8192x8192x8192 ...]
+                [--b-major k|mn] [--jobs N] [--compile-only] [--retune]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pipeir import tune as tuner
+from pipeir.dialects import pipe
+from pipeir.passes import HEADLINE_PIPELINE
+from pipeir.runtime.cache import read_choices
+from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.tune import apply_choice, candidates, default_jobs, describe, prepare_all, tune, tuning_key
+
+PROG = "pipeir-tune"
+
+
+def fail(message: str) -> NoReturn:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def problem_shape(text: str) -> tuple[int, int, int]:
+    parts = text.lower().split("x")
+    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected MxNxK with positive sizes, like 4096x4096x4096, got '{text}'")
+    return tuple(int(p) for p in parts)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog=PROG, description=tuner.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    top.error = fail
+    top.add_argument("--shape", type=problem_shape, action="append", required=True,
+                     help="problem MxNxK to tune (repeat for several)")
+    top.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, action="append",
+                     help="A and B element type (repeat for several; default bf16)")
+    top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
+    top.add_argument("--jobs", type=int, default=None,
+                     help="compiler processes (default: CPUs available, at most 12)")
+    top.add_argument("--compile-only", action="store_true",
+                     help="only compile the first-round candidates into the object cache "
+                          "(no GPU needed); time nothing")
+    top.add_argument("--retune", action="store_true", help="tune again even if a choice is cached")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        fail(f"--jobs must be at least 1, got {args.jobs}")
+    jobs = args.jobs or default_jobs()
+    configs = [
+        GemmConfig(m=m, n=n, k=k, dtype=dtype, b_major=args.b_major)
+        for dtype in (args.dtype or ["bf16"]) for (m, n, k) in args.shape
+    ]
+    for config in configs:
+        try:
+            config.validate()
+        except ConfigError as error:
+            fail(str(error))
+    if args.compile_only:
+        every = [candidate for config in configs for candidate in candidates(config)]
+        started = time.perf_counter()
+        failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
+        for config, error in failures.items():
+            if error:
+                print(f"{describe(config)}: {error}")
+        print(f"{len(every)} candidates in the object cache ({sum(1 for e in failures.values() if e)} failed) "
+              f"in {time.perf_counter() - started:.1f} s")
+        return 0
+    import torch
+
+    if not torch.cuda.is_available():
+        fail("tuning times kernels and needs a CUDA device (use --compile-only to only compile)")
+    for config in configs:
+        key = tuning_key(config, torch.cuda.get_device_name())
+        cached = read_choices().get(key)
+        title = f"{config.dtype} {config.m}x{config.n}x{config.k} b_major={config.b_major}"
+        if cached is not None and not args.retune:
+            print(f"{title}: cached: {describe(apply_choice(config, cached))} ({cached['ms']} ms)")
+            continue
+        print(f"{title}:")
+        started = time.perf_counter()
+        best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+        print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
+              f"(tuned in {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
