@@ -35,6 +35,8 @@ COMPILE_OPTIONS = "--enable-tvm-ffi"
 ARCH_OF_CAPABILITY = {(9, 0): "sm_90a"}
 """Devices pipeir can run on: the lowering emits sm_90a kernels only (sm_100a IR is
 accepted by the passes but not lowered)."""
+LOWERED_ARCHS = tuple(sorted(set(ARCH_OF_CAPABILITY.values())))
+"""Targets the lowering and the CuTe DSL compile support."""
 
 
 @dataclass

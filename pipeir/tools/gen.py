@@ -25,21 +25,26 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def is_positive_integer(text: str) -> bool:
+    # ASCII only: str.isdigit also accepts '²', which int() refuses.
+    return text.isascii() and text.isdigit() and int(text) > 0
+
+
 def size(text: str) -> int | None:
     if text == "dyn":
         return None
-    try:
-        return int(text)
-    except ValueError:
+    if not is_positive_integer(text):
         raise argparse.ArgumentTypeError(f"expected a positive integer or 'dyn', got '{text}'")
+    return int(text)
 
 
 def shape(count: int) -> type:
     def parse(text: str) -> tuple[int, ...]:
         parts = text.lower().split("x")
-        if len(parts) != count or not all(p.isdigit() for p in parts):
+        if len(parts) != count or not all(map(is_positive_integer, parts)):
             example = "128x256x64" if count == 3 else "2x1"
-            raise argparse.ArgumentTypeError(f"expected a shape like {example}, got '{text}'")
+            raise argparse.ArgumentTypeError(
+                f"expected a shape of positive sizes like {example}, got '{text}'")
         return tuple(int(p) for p in parts)
 
     return parse

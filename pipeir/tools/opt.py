@@ -143,6 +143,14 @@ class PipeirOptMain(xDSLOptMain):
         except OSError as error:
             fail(f"cannot open '{self.args.input_file}': {error.strerror}", status=1)
 
+    def prepare_output(self) -> IO[str]:
+        if self.args.output_file is None:
+            return sys.stdout
+        try:
+            return open(self.args.output_file, "w")
+        except OSError as error:
+            fail(f"cannot write '{self.args.output_file}': {error.strerror}", status=1)
+
     def get_input_name(self) -> str:
         return self.args.input_file if self.args.input_file not in (None, "-") else "<stdin>"
 
@@ -204,8 +212,12 @@ class PipeirOptMain(xDSLOptMain):
 
 
 def emit_cute_source(module: ModuleOp, output: IO[str]) -> None:
+    """Lower `module` to CuTe DSL once its ring protocol is proved: a wrong protocol
+    deadlocks on the GPU without a word, whatever passes did or did not run."""
+    from pipeir.analysis.protocol import verify_pipeline
     from pipeir.lower.emit import lower_module  # imports CuTe DSL: only when asked
 
+    verify_pipeline(module)
     output.write(lower_module(module))
 
 
