@@ -95,9 +95,14 @@ def one_line(message: str) -> str:
 def parse_module(ctx: Context, text: str, name: str = "<stdin>", line_offset: int = 0) -> ModuleOp:
     """Parse `text`; `line_offset` shifts reported lines (a chunk of a larger file)."""
     try:
-        return LocatingParser(ctx, "\n" * line_offset + text, name).parse_module()
+        module = LocatingParser(ctx, "\n" * line_offset + text, name).parse_module()
     except ParseError as error:
         raise PipeirError(str(error.span.get_location()), error.msg) from None
+    if not isinstance(module.location, FileLineColLoc):
+        # A module the parser wrapped around top-level ops: errors about the module
+        # as a whole (no kernel to lower, ...) point at the start of its text.
+        module.location = FileLineColLoc(StringAttr(name), IntAttr(line_offset + 1), IntAttr(1))
+    return module
 
 
 def verify_located(module: ModuleOp) -> None:
