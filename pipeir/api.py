@@ -40,6 +40,11 @@ def compile(  # noqa: A001
     autotuner: its cached choice for this problem and GPU, or a tuning run now
     when there is a CUDA device and no cached choice (see pipeir.tune).
     """
+    if not isinstance(source, (GemmConfig, ModuleOp)):
+        raise TypeError(
+            f"pipeir.compile takes a GemmConfig or a pipe module, got {type(source).__name__}")
+    if isinstance(passes, str) or not all(isinstance(name, str) for name in passes):
+        raise TypeError(f"passes must be a sequence of pass names, got {passes!r}")
     if isinstance(source, GemmConfig) and tune:
         source = tuned_config(source, passes)
     return compile_kernel(source, passes)

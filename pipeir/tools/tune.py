@@ -71,11 +71,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         every = [candidate for config in configs for candidate in candidates(config)]
         started = time.perf_counter()
         failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
-        for config, error in failures.items():
-            if error:
-                print(f"{describe(config)}: {error}")
-        print(f"{len(every)} candidates in the object cache ({sum(1 for e in failures.values() if e)} failed) "
+        failed = [config for config, error in failures.items() if error]
+        for config in failed:
+            print(f"{describe(config)}: {failures[config]}")
+        print(f"{len(every)} candidates in the object cache ({len(failed)} failed) "
               f"in {time.perf_counter() - started:.1f} s")
+        if len(failed) == len(every):
+            print(f"{PROG}: error: every candidate failed to compile", file=sys.stderr)
+            return 1
         return 0
     import torch
 
@@ -90,7 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         print(f"{title}:")
         started = time.perf_counter()
-        best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+        try:
+            best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+        except ConfigError as error:  # no candidate compiled and computed the right result
+            print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
+            return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
               f"(tuned in {time.perf_counter() - started:.1f} s)")
     return 0
