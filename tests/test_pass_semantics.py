@@ -16,6 +16,7 @@ from pipeir.analysis.interp import consumer_waits, producer_copies, trace_kernel
 from pipeir.ir import PipeirError
 from pipeir.passes import roll_producer, run_passes
 from pipeir.analysis.protocol import verify_pipeline
+from pipeir.target.schedule import work_tile_count
 
 PIPELINES = [
     ("fold-static-full",),
@@ -40,17 +41,19 @@ def configs(draw):
     k = k_tiles * tk - draw(st.sampled_from([0, 0, tk // 2, tk - 16]))
     static = draw(st.sampled_from(["all", "none", "k-only-dynamic"]))
     sizes = {"all": (m, n, k), "none": (None, None, None), "k-only-dynamic": (m, n, None)}[static]
+    cluster_m, cluster_n = draw(st.sampled_from([(1, 1), (2, 1), (1, 2), (2, 2)]))
     config = GemmConfig(
         *sizes,
         dtype=dtype,
         tile=tile,
         stages=stages,
-        cluster=draw(st.sampled_from([(1, 1), (2, 1), (1, 2), (2, 2)])),
+        cluster=(cluster_m, cluster_n),
         b_major="k" if dtype.startswith("f8") else draw(st.sampled_from(["k", "mn"])),
         warp_specialize=draw(st.booleans()),
     )
-    work_tiles = -(-m // tm) * -(-n // tn)
-    grid = draw(st.integers(1, min(4, work_tiles)))
+    # A grid is whole clusters, each with a work tile (a cluster tile) to run.
+    work_tiles = work_tile_count(-(-m // tm), -(-n // tn), cluster_m, cluster_n)
+    grid = cluster_m * cluster_n * draw(st.integers(1, min(4, work_tiles)))
     return config, (m, n, k), grid, draw(st.integers(0, grid - 1))
 
 
@@ -95,7 +98,8 @@ def roll_drops_last_k_tile(monkeypatch):
 
 def test_the_schedule_check_catches_a_broken_roll(roll_drops_last_k_tile) -> None:
     sizes = (256, 512, 640)
-    assert schedule(roll_drops_last_k_tile, sizes, 1, 0) != schedule(gemm(BROKEN_ROLL_CONFIG), sizes, 1, 0)
+    grid = 2  # one 2x1 cluster
+    assert schedule(roll_drops_last_k_tile, sizes, grid, 0) != schedule(gemm(BROKEN_ROLL_CONFIG), sizes, grid, 0)
 
 
 def test_the_protocol_verifier_catches_a_broken_roll(roll_drops_last_k_tile) -> None:

@@ -10,6 +10,7 @@ from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import BlockArgument, SSAValue
 
 from pipeir.dialects import pipe
+from pipeir.target import schedule
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ def bounds(value: SSAValue) -> Bounds:
         case pipe.WorkTileCountOp():
             (m, n, _), (tm, tn, _) = _kernel_dims(op)
             if _static(m) and _static(n):
-                count = pipe.ceil_div(m, tm) * pipe.ceil_div(n, tn)
+                kernel = pipe.enclosing_kernel(op)
+                count = schedule.work_tile_count(
+                    pipe.ceil_div(m, tm), pipe.ceil_div(n, tn), *kernel.cluster_shape
+                )
                 return Bounds(count, count)
             return Bounds(1, None)
         case pipe.FirstWorkTileOp() | pipe.ClusterRankOp():
@@ -88,12 +92,14 @@ def bounds(value: SSAValue) -> Bounds:
         case pipe.WorkTileStrideOp():
             return Bounds(1, None)
         case pipe.TileCoordsOp():
-            (m, _, _), (tm, _, _) = _kernel_dims(op)
-            if not _static(m):
+            # A cluster tile that overhangs the problem puts some CTAs' tiles past
+            # its last row or column, up to the end of that cluster tile.
+            kernel = pipe.enclosing_kernel(op)
+            index = 0 if value is op.m else 1
+            size = kernel.problem_shape[index]
+            if not _static(size):
                 return NATURAL
-            tiles_m = pipe.ceil_div(m, tm)
-            if value is op.m:
-                return Bounds(0, tiles_m - 1)
-            tile = bounds(op.tile).hi
-            return Bounds(0, None if tile is None else tile // tiles_m)
+            tiles = pipe.ceil_div(size, kernel.tile_shape[index])
+            cluster = kernel.cluster_shape[index]
+            return Bounds(0, pipe.ceil_div(tiles, cluster) * cluster - 1)
     return UNKNOWN

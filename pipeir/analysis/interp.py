@@ -6,20 +6,24 @@ for a launch: the problem sizes M, N, K, the persistent grid size, and the
 CTA's id and cluster rank. A `!pipe.state` value is an immutable `State`
 (index, phase, count). Pipeline events are not synchronised here: each role
 runs to its end on its own and leaves a trace, an ordered list of `Event`s.
-pipeir.passes.verify_pipeline replays the traces against each other.
+pipeir.analysis.protocol replays the traces against each other.
 
-Launch semantics:
-  * k_tile_count = ceil(K / tile_k); work_tile_count = ceil(M / tile_m) *
+Launch semantics (the work-tile ops are the lowering's, from
+pipeir.target.schedule, the one definition of the persistent schedule):
+  * k_tile_count = ceil(K / tile_k);
+  * work_tile_count = the number of cluster tiles, ceil(tiles_m / cluster_m) *
+    ceil(tiles_n / cluster_n) with tiles_m = ceil(M / tile_m), tiles_n =
     ceil(N / tile_n);
-  * the persistent schedule: first_work_tile = the CTA's id,
-    work_tile_stride = the grid size (number of persistent CTAs);
-  * tile_coords(t) = (t % tiles_m, t // tiles_m): work tiles are rastered
-    along M, as CUTLASS's StaticPersistentTileScheduler does with
-    raster_along_m, so consecutive tiles share a column of B;
+  * the persistent schedule: a grid is a whole number of clusters, cluster c
+    being CTAs c * cluster_size .. (c + 1) * cluster_size - 1;
+    first_work_tile = the CTA's cluster index, cta // cluster_size;
+    work_tile_stride = the number of clusters, grid // cluster_size;
+  * tile_coords(t) = schedule.tile_coords: cluster tile t walked along the
+    kernel's raster order (M by default), then the output tile at the CTA's
+    rank inside it, which lies outside M x N where a cluster tile overhangs;
   * k_tile_fits(k) = k * tile_k < K, k_tile_full(k) = (k + 1) * tile_k <= K,
     mn_tile_full(m, n) = (m + 1) * tile_m <= M and (n + 1) * tile_n <= N;
-  * cta_rank_in_cluster = the launch's rank (by default cta % cluster size:
-    a cluster is that many consecutive CTAs).
+  * cta_rank_in_cluster = the launch's rank (by default cta % cluster size).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from xdsl.ir import Operation, SSAValue
 
 from pipeir.dialects import pipe
 from pipeir.ir import PipeirError, location_of
+from pipeir.target import schedule
 
 OP_BUDGET = 2_000_000
 """Most operations one launch may execute: a guard against loops that do not
@@ -117,6 +122,64 @@ class Launch:
 
     def describe(self) -> str:
         return f"M={self.m} N={self.n} K={self.k}, CTA {self.cta} of {self.grid} (rank {self.rank})"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What a launch of a kernel works on: its tile counts and its CTA's place in the
+    persistent schedule (pipeir.target.schedule)."""
+
+    tile_shape: tuple[int, int, int]
+    cluster_shape: tuple[int, int]
+    raster: str
+    launch: Launch
+
+    @classmethod
+    def of(cls, kernel: pipe.KernelOp, launch: Launch) -> Geometry:
+        return cls(kernel.tile_shape, kernel.cluster_shape, kernel.raster_order, launch)
+
+    @property
+    def cluster_size(self) -> int:
+        cluster_m, cluster_n = self.cluster_shape
+        return cluster_m * cluster_n
+
+    @property
+    def tiles_m(self) -> int:
+        return pipe.ceil_div(self.launch.m, self.tile_shape[0])
+
+    @property
+    def tiles_n(self) -> int:
+        return pipe.ceil_div(self.launch.n, self.tile_shape[1])
+
+    @property
+    def k_tiles(self) -> int:
+        return pipe.ceil_div(self.launch.k, self.tile_shape[2])
+
+    @property
+    def work_tiles(self) -> int:
+        return schedule.work_tile_count(self.tiles_m, self.tiles_n, *self.cluster_shape)
+
+    @property
+    def first_work_tile(self) -> int:
+        return self.launch.cta // self.cluster_size
+
+    @property
+    def work_tile_stride(self) -> int:
+        return self.launch.grid // self.cluster_size
+
+    def tile_coords(self, tile: int) -> tuple[int, int]:
+        return schedule.tile_coords(
+            tile, self.launch.rank, self.tiles_m, self.tiles_n, *self.cluster_shape, self.raster
+        )
+
+    def output_tiles(self) -> list[tuple[int, int]]:
+        """The output tiles the CTA computes, in order."""
+        tiles = range(self.first_work_tile, self.work_tiles, self.work_tile_stride)
+        return [self.tile_coords(tile) for tile in tiles]
+
+    def tile_is_full(self, m: int, n: int) -> bool:
+        tile_m, tile_n, _ = self.tile_shape
+        return (m + 1) * tile_m <= self.launch.m and (n + 1) * tile_n <= self.launch.n
 
 
 KernelTrace = dict[str, list[Event]]
@@ -212,9 +275,8 @@ class PipeFunctions(InterpreterFunctions):
 
     def __init__(self, kernel: pipe.KernelOp, launch: Launch):
         self.launch = launch
-        self.tile_m, self.tile_n, self.tile_k = kernel.tile_shape
-        self.tiles_m = pipe.ceil_div(launch.m, self.tile_m)
-        self.tiles_n = pipe.ceil_div(launch.n, self.tile_n)
+        self.geometry = Geometry.of(kernel, launch)
+        self.tile_k = kernel.tile_shape[2]
         self.traces: KernelTrace = {}
         self._events: list[Event] = []
         self._tile: tuple[int, int] | None = None
@@ -313,30 +375,30 @@ class PipeFunctions(InterpreterFunctions):
     def run_k_tile_count(
         self, interpreter: Interpreter, op: pipe.KTileCountOp, args: PythonValues
     ):
-        return (pipe.ceil_div(self.launch.k, self.tile_k),)
+        return (self.geometry.k_tiles,)
 
     @impl(pipe.WorkTileCountOp)
     def run_work_tile_count(
         self, interpreter: Interpreter, op: pipe.WorkTileCountOp, args: PythonValues
     ):
-        return (self.tiles_m * self.tiles_n,)
+        return (self.geometry.work_tiles,)
 
     @impl(pipe.FirstWorkTileOp)
     def run_first_work_tile(
         self, interpreter: Interpreter, op: pipe.FirstWorkTileOp, args: PythonValues
     ):
-        return (self.launch.cta,)
+        return (self.geometry.first_work_tile,)
 
     @impl(pipe.WorkTileStrideOp)
     def run_work_tile_stride(
         self, interpreter: Interpreter, op: pipe.WorkTileStrideOp, args: PythonValues
     ):
-        return (self.launch.grid,)
+        return (self.geometry.work_tile_stride,)
 
     @impl(pipe.TileCoordsOp)
     def run_tile_coords(self, interpreter: Interpreter, op: pipe.TileCoordsOp, args: PythonValues):
         (tile,) = args
-        self._tile = (tile % self.tiles_m, tile // self.tiles_m)
+        self._tile = self.geometry.tile_coords(tile)
         return self._tile
 
     @impl(pipe.KTileFitsOp)
@@ -351,8 +413,7 @@ class PipeFunctions(InterpreterFunctions):
     def run_mn_tile_full(
         self, interpreter: Interpreter, op: pipe.MnTileFullOp, args: PythonValues
     ):
-        m, n = args
-        return ((m + 1) * self.tile_m <= self.launch.m and (n + 1) * self.tile_n <= self.launch.n,)
+        return (self.geometry.tile_is_full(*args),)
 
 
 class _OpBudget(Interpreter.Listener):
@@ -425,7 +486,12 @@ def make_launch(
             sizes.append(static)
     cm, cn = kernel.cluster_shape
     cluster_size = cm * cn
-    if grid <= 0 or not 0 <= cta < grid:
+    if grid <= 0 or grid % cluster_size:
+        raise PipeirError(
+            location_of(kernel),
+            f"a grid of {grid} CTAs is not a positive multiple of the {cm}x{cn} cluster",
+        )
+    if not 0 <= cta < grid:
         raise PipeirError(
             location_of(kernel), f"CTA {cta} is not in a grid of {grid} persistent CTAs"
         )
