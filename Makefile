@@ -22,9 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/python -m pytest -q
 
-# The seeded fuzz run of docs/reliability.md: 5,000 mutated inputs, no traceback, no hang.
+# The seeded fuzz runs of docs/reliability.md: 5,000 mutated inputs, then 5,000 command
+# lines of every tool; no traceback, no hang.
 fuzz: $(STAMP)
 	$(BIN)/python -m pipeir.tools.fuzz --count 5000 --seed 0 --quiet
+	$(BIN)/python -m pipeir.tools.fuzz_cli --count 5000 --seed 0 --quiet
 
 clean:
 	rm -rf $(VENV)

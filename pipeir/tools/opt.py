@@ -73,7 +73,10 @@ class PipeirOptMain(xDSLOptMain):
         self.pass_spec, rest = split_pass_flags(argv)
         # Summaries import every pass module: only worth it when help is shown.
         self.wants_help = any(a in ("-h", "--help") for a in rest)
-        super().__init__(description=__doc__.splitlines()[0], args=rest)
+        try:
+            super().__init__(description=__doc__.splitlines()[0], args=rest)
+        except ArgSpecParseError:  # xDSL parses the target as a spec: '' or '{' is no name
+            fail(f"argument -t/--emit: expected one of {', '.join(self.available_targets)}")
 
     def register_all_dialects(self) -> None:
         for dialect in DIALECTS:
@@ -215,7 +218,7 @@ def emit_cute_source(module: ModuleOp, output: IO[str]) -> None:
     """Lower `module` to CuTe DSL once its ring protocol is proved: a wrong protocol
     deadlocks on the GPU without a word, whatever passes did or did not run."""
     from pipeir.analysis.protocol import verify_pipeline
-    from pipeir.lower.emit import lower_module  # imports CuTe DSL: only when asked
+    from pipeir.lower import lower_module  # imports CuTe DSL: only when asked
 
     verify_pipeline(module)
     output.write(lower_module(module))
