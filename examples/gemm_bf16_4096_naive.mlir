@@ -1,9 +1,9 @@
 // The naive form of a bf16 4096^3 GEMM, tile 128x256x64, 4 stages, cluster 2x1, as emitted by
 // pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 --stages 4 --cluster 2x1
 builtin.module {
-  pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %0 = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 2>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %0 = pipe.pipeline stages(4)
+    pipe.role producer warps(1) {
       %1 = pipe.init_state %0 index(0) phase(1)
       %2 = pipe.k_tile_count
       %3 = pipe.first_work_tile
@@ -88,7 +88,7 @@ builtin.module {
       }
       pipe.producer_tail %0[%6]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %44 = pipe.init_state %0 index(0) phase(0)
       %45 = pipe.k_tile_count
       %46 = pipe.first_work_tile
@@ -98,24 +98,35 @@ builtin.module {
         %52, %53 = pipe.tile_coords %50
         pipe.acc_init
         %54 = arith.constant 0 : index
-        %55 = arith.constant 1 : index
-        %56 = scf.for %57 = %54 to %45 step %55 iter_args(%58 = %51) -> (!pipe.state) {
-          %59 = pipe.k_tile_full %57
-          scf.if %59 {
-            pipe.wait %0[%58]
-            pipe.mma %0[%58]
-            pipe.release %0[%58]
-          }
-          %60 = pipe.advance %58
-          scf.yield %60 : !pipe.state
+        %55 = pipe.k_tile_full %54
+        scf.if %55 {
+          pipe.wait %0[%51]
+          pipe.mma %0[%51]
         }
-        %61 = pipe.mn_tile_full %52, %53
-        scf.if %61 {
+        %56 = pipe.advance %51
+        %57 = arith.constant 1 : index
+        %58, %59 = scf.for %60 = %57 to %45 step %57 iter_args(%61 = %56, %62 = %51) -> (!pipe.state, !pipe.state) {
+          %63 = pipe.k_tile_full %60
+          scf.if %63 {
+            pipe.wait %0[%61]
+            pipe.mma %0[%61]
+            pipe.mma_wait pending(1)
+            pipe.release %0[%62]
+          }
+          %64 = pipe.advance %61
+          %65 = pipe.advance %62
+          scf.yield %64, %65 : !pipe.state, !pipe.state
+        }
+        pipe.mma_wait pending(0)
+        pipe.release %0[%59]
+        %66 = pipe.advance %59
+        %67 = pipe.mn_tile_full %52, %53
+        scf.if %67 {
           pipe.epilogue %52, %53 masked(false)
         } else {
           pipe.epilogue %52, %53 masked(true)
         }
-        scf.yield %56 : !pipe.state
+        scf.yield %66 : !pipe.state
       }
     }
   }

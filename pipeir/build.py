@@ -6,6 +6,12 @@ that issues k-tile `k + stages` under re-computed full-tile and next-tile
 predicates; the consumer guards every K iteration with a full-tile predicate;
 every multicast copy re-derives the CTA's cluster rank right where it is used.
 The passes in pipeir.passes turn this into the rolled form.
+
+The consumer has two shapes (GemmConfig.mma_in_flight, docs/dialect.md):
+0, serial: per k-tile wait; mma; mma_wait pending(0); release.
+1, overlapped: k-tile 0's batch is issued before the K loop; each iteration
+issues k-tile k's batch, waits until only it is in flight, and releases the
+stage of k-tile k - 1, so the read and release state chains run one stage apart.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from xdsl.dialects.builtin import IndexType
 from xdsl.ir import Block, Region, SSAValue
 
 from pipeir.dialects import pipe
-from pipeir.target.spec import CONSUMER_WARPS, PRODUCER_WARPS, ConfigError, GemmConfig
+from pipeir.target import target_for
+from pipeir.target.spec import GemmConfig
+
 
 def _index(value: int) -> SSAValue:
     return arith.ConstantOp.from_int_and_width(value, IndexType()).result
@@ -53,8 +61,12 @@ class _GemmBuilder:
         self.config = config
         self.pipeline = pipeline
         self.stages = config.stage_count
+        self.target = target_for(config.arch)
         cm, cn = config.cluster_shape
         self.mcast = {"a": cn, "b": cm}
+
+    def role(self, kind: str) -> pipe.RoleOp:
+        return pipe.RoleOp(kind, self.target.role_warps(kind))
 
     def issue(self, state: SSAValue, tile: dict[str, SSAValue], k_tile: SSAValue) -> SSAValue:
         """acquire / copy A / copy B / commit of one k-tile; returns the next state."""
@@ -80,26 +92,64 @@ class _GemmBuilder:
 
         return _for(_index(0), k_tiles, _index(1), [state], steady)[0]
 
-    def consume_k(self, state: SSAValue) -> None:
-        pipe.WaitOp(self.pipeline, state)
-        pipe.MmaOp(self.pipeline, state)
-        pipe.ReleaseOp(self.pipeline, state)
+    def guarded(self, k: SSAValue, body: Callable[[], None]) -> None:
+        """`body` under the k-tile's full-tile guard; the same body runs for a partial
+        k-tile unless K is statically a whole number of tiles (fold-static-full then
+        drops the guard)."""
+        full = pipe.KTileFullOp(k).result
+        regions = []
+        for _ in range(1 if self.config.static_full_k else 2):
+            block = Block()
+            with ImplicitBuilder(block):
+                body()
+                scf.YieldOp()
+            regions.append(Region(block))
+        scf.IfOp(full, [], *regions)
 
     def consume_k_tile(self, k: SSAValue, state: SSAValue) -> SSAValue:
-        full = pipe.KTileFullOp(k).result
-        then_block = Block()
-        with ImplicitBuilder(then_block):
-            self.consume_k(state)
-            scf.YieldOp()
-        else_region = None
-        if not self.config.static_full_k:
-            else_block = Block()
-            with ImplicitBuilder(else_block):
-                self.consume_k(state)
-                scf.YieldOp()
-            else_region = Region(else_block)
-        scf.IfOp(full, [], Region(then_block), else_region)
+        """Serial consumer step: wait; mma; mma_wait pending(0); release; advance."""
+
+        def step() -> None:
+            pipe.WaitOp(self.pipeline, state)
+            pipe.MmaOp(self.pipeline, state)
+            pipe.MmaWaitOp(0)
+            pipe.ReleaseOp(self.pipeline, state)
+
+        self.guarded(k, step)
         return pipe.AdvanceOp(state).result
+
+    def consume_serial(self, k_tiles: SSAValue, state: SSAValue) -> SSAValue:
+        (state,) = _for(_index(0), k_tiles, _index(1), [state], lambda k, c: [self.consume_k_tile(k, c[0])])
+        return state
+
+    def consume_overlapped(self, k_tiles: SSAValue, state: SSAValue) -> SSAValue:
+        """One MMA batch stays in flight across the wait for the next stage: k-tile 0
+        is issued before the loop (K >= 1), and iteration k releases k-tile k - 1's
+        stage once only k-tile k's batch is running."""
+
+        def issue(read: SSAValue) -> None:
+            pipe.WaitOp(self.pipeline, read)
+            pipe.MmaOp(self.pipeline, read)
+
+        self.guarded(_index(0), lambda: issue(state))
+        read = pipe.AdvanceOp(state).result
+
+        def step(k: SSAValue, chains: Sequence[SSAValue]) -> Sequence[SSAValue]:
+            read, release = chains
+
+            def overlap() -> None:
+                issue(read)
+                pipe.MmaWaitOp(1)
+                pipe.ReleaseOp(self.pipeline, release)
+
+            self.guarded(k, overlap)
+            return [pipe.AdvanceOp(read).result, pipe.AdvanceOp(release).result]
+
+        one = _index(1)
+        _, release = _for(one, k_tiles, one, [read, state], step)
+        pipe.MmaWaitOp(0)
+        pipe.ReleaseOp(self.pipeline, release)
+        return pipe.AdvanceOp(release).result
 
     def epilogue(self, m: SSAValue, n: SSAValue) -> None:
         full = pipe.MnTileFullOp(m, n).result
@@ -128,7 +178,7 @@ class _GemmBuilder:
         return _for(first, count, stride, states, per_tile)
 
     def producer_role(self) -> None:
-        role = pipe.RoleOp("producer", PRODUCER_WARPS)
+        role = self.role("producer")
         with ImplicitBuilder(role.body):
             start = pipe.InitStateOp(self.pipeline, 0, 1).result
             k_tiles = pipe.KTileCountOp().result
@@ -138,17 +188,15 @@ class _GemmBuilder:
             pipe.ProducerTailOp(self.pipeline, end)
 
     def consumer_role(self) -> None:
-        role = pipe.RoleOp("consumer", CONSUMER_WARPS)
+        role = self.role("consumer")
         with ImplicitBuilder(role.body):
             start = pipe.InitStateOp(self.pipeline, 0, 0).result
             k_tiles = pipe.KTileCountOp().result
 
             def tile(m: SSAValue, n: SSAValue, s: Sequence[SSAValue]) -> Sequence[SSAValue]:
                 pipe.AccInitOp()
-                (state,) = _for(
-                    _index(0), k_tiles, _index(1), s,
-                    lambda k, c: [self.consume_k_tile(k, c[0])],
-                )
+                consume = self.consume_overlapped if self.config.mma_in_flight_count else self.consume_serial
+                state = consume(k_tiles, s[0])
                 self.epilogue(m, n)
                 return [state]
 
@@ -158,7 +206,7 @@ class _GemmBuilder:
         """Producer and consumer in the same warps (no warp specialization): the
         consumer drains k-tile k, then the same warps refill its stage with
         k-tile k + stages."""
-        role = pipe.RoleOp("mainloop", CONSUMER_WARPS)
+        role = self.role("mainloop")
         with ImplicitBuilder(role.body):
             produced = pipe.InitStateOp(self.pipeline, 0, 1).result
             consumed = pipe.InitStateOp(self.pipeline, 0, 0).result
@@ -191,7 +239,6 @@ class _GemmBuilder:
 def gemm(config: GemmConfig) -> builtin.ModuleOp:
     """The naive-form `pipe` kernel for `config` (raises ConfigError if invalid)."""
     config.validate()
-    cm, cn = config.cluster_shape
     kernel = pipe.KernelOp(
         config.name,
         arch=config.arch,
@@ -200,17 +247,12 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         c_dtype=config.c_dtype,
         tile=config.tile_shape,
         cluster=config.cluster_shape,
-        problem=config.problem,
+        problem=(config.m, config.n, config.k),
         b_major=config.b_major,
         raster=config.raster,
     )
     with ImplicitBuilder(kernel.body):
-        pipeline = pipe.PipelineOp(
-            config.stage_count,
-            pipe.CONSUMER_FOR_ARCH[config.arch],
-            config.stage_bytes,
-            mcast=(cn, cm),
-        ).result
+        pipeline = pipe.PipelineOp(config.stage_count).result
         builder = _GemmBuilder(config, pipeline)
         if config.warp_specialize:
             builder.producer_role()
@@ -220,4 +262,3 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
     module = builtin.ModuleOp([kernel])
     module.verify()
     return module
-

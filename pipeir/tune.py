@@ -5,8 +5,8 @@ ring depth for one GEMM problem on one GPU.
                 [--b-major k|mn] [--jobs N] [--compile-only] [--retune]
 
 The fields a GemmConfig leaves as None are free. Every combination of the free
-tile (128x256, 256x128, 128x128), cluster (1x1, 2x1, 1x2, 2x2) and raster order
-(m, n) is built at the deepest ring that fits shared memory, compiled in parallel
+tile and cluster that the target offers (sm_90a: tiles 128x256, 256x128, 128x128;
+clusters 1x1, 2x1, 1x2, 2x2) and raster order (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
 worker processes (pipeir.tools.compile_worker) into pipeir's object cache, checked against a
 float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
 median of repeated batches over rotating inputs larger than L2); the three fastest
@@ -35,19 +35,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeir.compile import compile_kernel
+from pipeir.compiler import compile_kernel
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.target import Raster, target_for
+from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
-from pipeir.dialects import pipe
 from pipeir.ir import PipeirError
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.version import __version__
 
-TILES = {
-    2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
-    1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
-}
 SHALLOWER_RINGS = 2
 FINALISTS = 3
 MAX_RELATIVE_ERROR = 2e-2
@@ -74,10 +71,12 @@ def is_tunable(config: GemmConfig) -> bool:
 
 
 def candidates(config: GemmConfig) -> list[GemmConfig]:
-    """Every valid combination of the free tile, cluster and raster choices."""
-    tiles = [config.tile] if config.tile else TILES[pipe.DTYPE_BYTES[config.dtype]]
-    clusters = [config.cluster] if config.cluster else pipe.CLUSTER_SHAPES
-    rasters = [config.raster] if config.raster else pipe.RASTER_ORDERS
+    """Every valid combination of the free tile, cluster and raster choices (the
+    target's candidate tiles and clusters)."""
+    target = target_for(config.arch)
+    tiles = [config.tile] if config.tile else target.candidate_tiles(config.dtype)
+    clusters = [config.cluster] if config.cluster else target.CLUSTER_SHAPES
+    rasters = [config.raster] if config.raster else tuple(Raster)
     found = []
     for tile, cluster, raster in itertools.product(tiles, clusters, rasters):
         candidate = replace(config, tile=tuple(tile), cluster=tuple(cluster), raster=raster)
@@ -189,7 +188,7 @@ def operand_sets(config: GemmConfig):
     import torch
 
     m, n, k = config.m, config.n, config.k
-    size = pipe.DTYPE_BYTES[config.dtype]
+    size = dtype_bytes(config.dtype)
     per_set = (m * k + n * k) * size + m * n * 2
     count = max(1, min(8, -(-ROTATING_BYTES // per_set)))
     b_shape = (n, k) if config.b_major == "k" else (k, n)

@@ -104,7 +104,7 @@ def located_kernel(extra_producer_ops: str = "") -> tuple[list[str], ModuleOp]:
     """A builder kernel parsed from text as `kernel.mlir`, with `extra_producer_ops`
     at the start of the producer role."""
     text = str(gemm(GemmConfig(m=128, n=128, k=64, tile=TILE, stages=1)))
-    role = '    pipe.role "producer" warps(1) {\n'
+    role = "    pipe.role producer warps(1) {\n"
     text = text.replace(role, role + extra_producer_ops, 1)
     return text.splitlines(), parse_module(make_context(), text, "kernel.mlir")
 

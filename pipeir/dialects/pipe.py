@@ -11,10 +11,8 @@ it acts on. See docs/dialect.md for the design and the CuTe DSL mapping.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 from xdsl.dialects.builtin import (
-    ArrayAttr,
     DenseArrayBase,
     IndexType,
     IntegerAttr,
@@ -23,6 +21,7 @@ from xdsl.dialects.builtin import (
     i1,
     i64,
 )
+from xdsl.dialects.utils.enum_attribute import EnumAttribute
 from xdsl.ir import (
     Attribute,
     Block,
@@ -30,6 +29,7 @@ from xdsl.ir import (
     Operation,
     ParametrizedAttribute,
     Region,
+    SpacedOpaqueSyntaxAttribute,
     SSAValue,
     TypeAttribute,
 )
@@ -53,24 +53,58 @@ from xdsl.traits import (
     SymbolOpInterface,
 )
 from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.str_enum import StrEnum
 
-ARCHS = ("sm_90a", "sm_100a")
-CONSUMER_FOR_ARCH = {"sm_90a": "wgmma", "sm_100a": "umma"}
-DTYPE_BYTES = {"f16": 2, "bf16": 2, "f8e4m3": 1, "f8e5m2": 1, "f32": 4}
-OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
-OUTPUT_DTYPES = ("f16", "bf16")
-CLUSTER_SHAPES = ((1, 1), (2, 1), (1, 2), (2, 2))
-RASTER_ORDERS = ("m", "n")
-MAX_STAGES = 12
+from pipeir.target import target_for
+from pipeir.target.base import ELEMENT_TYPES, Arch, ConfigError, Major, Raster
+from pipeir.target.spec import GemmConfig
+
 DYNAMIC = -1
+"""A problem size known only at run time."""
+OPERANDS = ("a", "b")
+"""What each ring stage holds: one tile of A and one of B."""
 
 
 def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
-ROLE_KINDS = ("producer", "consumer", "mainloop")
-PRODUCER_ROLES = ("producer", "mainloop")
-CONSUMER_ROLES = ("consumer", "mainloop")
-OPERANDS = ("a", "b")
+
+
+class RoleKind(StrEnum):
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
+    MAINLOOP = "mainloop"
+
+
+PRODUCER_ROLES = (RoleKind.PRODUCER, RoleKind.MAINLOOP)
+CONSUMER_ROLES = (RoleKind.CONSUMER, RoleKind.MAINLOOP)
+
+
+@irdl_attr_definition
+class ArchAttr(EnumAttribute[Arch], SpacedOpaqueSyntaxAttribute):
+    """The GPU architecture a kernel is built for: `#pipe<arch sm_90a>`."""
+
+    name = "pipe.arch"
+
+
+@irdl_attr_definition
+class MajorAttr(EnumAttribute[Major], SpacedOpaqueSyntaxAttribute):
+    """An operand's contiguous dimension: `#pipe<major k>` or `#pipe<major mn>`."""
+
+    name = "pipe.major"
+
+
+@irdl_attr_definition
+class RasterAttr(EnumAttribute[Raster], SpacedOpaqueSyntaxAttribute):
+    """The persistent scheduler's tile order: `#pipe<raster m>` or `#pipe<raster n>`."""
+
+    name = "pipe.raster"
+
+
+@irdl_attr_definition
+class RoleKindAttr(EnumAttribute[RoleKind], SpacedOpaqueSyntaxAttribute):
+    """What a role's warps do; printed bare in `pipe.role producer warps(1)`."""
+
+    name = "pipe.role_kind"
 
 
 @irdl_attr_definition
@@ -85,6 +119,11 @@ class StateType(ParametrizedAttribute, TypeAttribute):
     """Position in the ring: stage index and phase (`!pipe.state`)."""
 
     name = "pipe.state"
+
+
+def dtype_name(element_type: Attribute) -> str | None:
+    """The configuration's name of an IR element type (None if pipeir has none)."""
+    return next((name for name, t in ELEMENT_TYPES.items() if t == element_type), None)
 
 
 def _ints(attr: DenseArrayBase) -> tuple[int, ...]:
@@ -108,10 +147,10 @@ def enclosing_kernel(op: Operation) -> KernelOp:
 
 def _verifies(op: Operation) -> bool:
     """Whether `op`'s own rules hold. Checks that read another op's properties
-    (the kernel's tile, the pipeline's mcast) run only when that op verifies:
-    xDSL's recursive `verify()` checks nested ops before their parents, and an
-    invalid kernel or pipeline must be reported by its own verifier instead of
-    crashing (KeyError, IndexError) inside a child's."""
+    (the kernel's cluster, its arch) run only when that op verifies: xDSL's
+    recursive `verify()` checks nested ops before their parents, and an invalid
+    kernel must be reported by its own verifier instead of crashing (ValueError,
+    KeyError) inside a child's."""
     try:
         op.verify_()
     except VerifyException:
@@ -119,7 +158,7 @@ def _verifies(op: Operation) -> bool:
     return True
 
 
-def _require_role(op: Operation, allowed: tuple[str, ...], what: str) -> None:
+def _require_role(op: Operation, allowed: tuple[RoleKind, ...], what: str) -> None:
     role = _enclosing(op, RoleOp)
     if role is None:
         raise VerifyException(f"'{op.name}' must be inside a 'pipe.role'")
@@ -135,25 +174,29 @@ def _require_role(op: Operation, allowed: tuple[str, ...], what: str) -> None:
 class KernelOp(IRDLOperation):
     """A warp-specialized GEMM kernel and its static configuration.
 
-    problem = [M, N, K]; -1 marks a dimension known only at run time.
+    problem = [M, N, K]; -1 marks a dimension known only at run time. The
+    accumulator is f32. Everything else about the kernel (stage bytes, multicast,
+    shared-memory budget, MMA engine) follows from these properties and the ring
+    depth, and what may be built is the arch's target's rule (pipeir.target): the
+    verifier asks it about `spec`, this kernel's configuration.
     """
 
     name = "pipe.kernel"
 
     sym_name = prop_def(SymbolNameConstraint())
-    arch = prop_def(StringAttr)
-    a_dtype = prop_def(StringAttr)
-    b_dtype = prop_def(StringAttr)
-    c_dtype = prop_def(StringAttr)
-    acc_dtype = prop_def(StringAttr)
+    arch = prop_def(ArchAttr)
+    a_dtype = prop_def(TypeAttribute)
+    b_dtype = prop_def(TypeAttribute)
+    c_dtype = prop_def(TypeAttribute)
+    """Element types of A, B and C: builtin float types (bf16, f16, f8E4M3FN, f8E5M2).
+    Any type parses, so that the verifier can say which ones pipeir builds."""
     tile = prop_def(DenseArrayBase)
     cluster = prop_def(DenseArrayBase)
     problem = prop_def(DenseArrayBase)
-    a_major = prop_def(StringAttr)
-    b_major = prop_def(StringAttr)
-    raster = opt_prop_def(StringAttr)
-    """Order in which the persistent scheduler walks output tiles: "m" (down a column
-    of tiles first, the default when absent) or "n" (along a row)."""
+    a_major = prop_def(MajorAttr)
+    b_major = prop_def(MajorAttr)
+    raster = opt_prop_def(RasterAttr)
+    """Order in which the persistent scheduler walks output tiles (raster m when absent)."""
 
     body = region_def("single_block")
 
@@ -172,26 +215,27 @@ class KernelOp(IRDLOperation):
         c_dtype: str,
         tile: Sequence[int],
         cluster: Sequence[int],
-        problem: Sequence[int],
-        a_major: str = "k",
-        b_major: str = "k",
+        problem: Sequence[int | None],
+        a_major: str = Major.K,
+        b_major: str = Major.K,
         raster: str | None = None,
         body: Region | None = None,
     ):
-        optional = {"raster": StringAttr(raster)} if raster is not None else {}
+        """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
+        problem size is dynamic."""
+        optional = {"raster": RasterAttr(Raster(raster))} if raster is not None else {}
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
-                "arch": StringAttr(arch),
-                "a_dtype": StringAttr(a_dtype),
-                "b_dtype": StringAttr(b_dtype),
-                "c_dtype": StringAttr(c_dtype),
-                "acc_dtype": StringAttr("f32"),
+                "arch": ArchAttr(Arch(arch)),
+                "a_dtype": ELEMENT_TYPES[a_dtype],
+                "b_dtype": ELEMENT_TYPES[b_dtype],
+                "c_dtype": ELEMENT_TYPES[c_dtype],
                 "tile": DenseArrayBase.from_list(i64, tile),
                 "cluster": DenseArrayBase.from_list(i64, cluster),
-                "problem": DenseArrayBase.from_list(i64, problem),
-                "a_major": StringAttr(a_major),
-                "b_major": StringAttr(b_major),
+                "problem": DenseArrayBase.from_list(i64, [DYNAMIC if p is None else p for p in problem]),
+                "a_major": MajorAttr(Major(a_major)),
+                "b_major": MajorAttr(Major(b_major)),
                 **optional,
             },
             regions=[body if body is not None else Region(Block())],
@@ -208,13 +252,25 @@ class KernelOp(IRDLOperation):
         return m, n
 
     @property
-    def raster_order(self) -> str:
-        return self.raster.data if self.raster is not None else "m"
+    def raster_order(self) -> Raster:
+        return self.raster.data if self.raster is not None else Raster.M
 
     @property
     def problem_shape(self) -> tuple[int, int, int]:
         m, n, k = _ints(self.problem)
         return m, n, k
+
+    @property
+    def a_dtype_name(self) -> str | None:
+        return dtype_name(self.a_dtype)
+
+    @property
+    def b_dtype_name(self) -> str | None:
+        return dtype_name(self.b_dtype)
+
+    @property
+    def c_dtype_name(self) -> str | None:
+        return dtype_name(self.c_dtype)
 
     @property
     def roles(self) -> list[RoleOp]:
@@ -224,105 +280,91 @@ class KernelOp(IRDLOperation):
     def pipelines(self) -> list[PipelineOp]:
         return [op for op in self.body.block.ops if isinstance(op, PipelineOp)]
 
-    def stage_bytes(self) -> int:
-        tm, tn, tk = self.tile_shape
-        return tk * (
-            tm * DTYPE_BYTES[self.a_dtype.data] + tn * DTYPE_BYTES[self.b_dtype.data]
+    def mcast_of(self, operand: str) -> int:
+        """CTAs of the cluster that receive each TMA load of `operand`: A is shared
+        along the cluster's N extent, B along its M extent."""
+        cm, cn = self.cluster_shape
+        return {"a": cn, "b": cm}[operand]
+
+    @property
+    def spec(self) -> GemmConfig:
+        """This kernel's configuration: its properties, the ring depth of its pipeline
+        (None unless it has exactly one), and the most MMA batches its `pipe.mma_wait`s
+        leave in flight."""
+        m, n, k = self.problem_shape
+        tile, cluster = self.tile_shape, self.cluster_shape
+        pipelines = self.pipelines
+        return GemmConfig(
+            m=None if m == DYNAMIC else m,
+            n=None if n == DYNAMIC else n,
+            k=None if k == DYNAMIC else k,
+            dtype=self.a_dtype_name,
+            out_dtype=self.c_dtype_name,
+            tile=tile,
+            stages=pipelines[0].stage_count if len(pipelines) == 1 else None,
+            cluster=cluster,
+            raster=self.raster_order,
+            arch=self.arch.data,
+            b_major=self.b_major.data,
+            warp_specialize=all(role.kind.data != RoleKind.MAINLOOP for role in self.roles),
+            mma_in_flight=max(
+                (op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp)), default=0
+            ),
+            name=self.sym_name.data,
         )
 
     def verify_(self) -> None:
         def fail(rule: str) -> None:
             raise VerifyException(f"'pipe.kernel' @{self.sym_name.data}: {rule}")
 
-        if self.arch.data not in ARCHS:
-            fail(f"arch must be one of {', '.join(ARCHS)}, got '{self.arch.data}'")
-        for operand, dtype in (("a", self.a_dtype), ("b", self.b_dtype)):
-            if dtype.data not in OPERAND_DTYPES:
-                fail(
-                    f"{operand}_dtype must be one of {', '.join(OPERAND_DTYPES)}, "
-                    f"got '{dtype.data}'"
-                )
-        if (DTYPE_BYTES[self.a_dtype.data] == 1) != (DTYPE_BYTES[self.b_dtype.data] == 1):
-            fail("a_dtype and b_dtype must both be 8-bit or both be 16-bit")
-        if self.c_dtype.data not in OUTPUT_DTYPES:
-            fail(f"c_dtype must be one of {', '.join(OUTPUT_DTYPES)}, got '{self.c_dtype.data}'")
-        if self.acc_dtype.data != "f32":
-            fail(f"acc_dtype must be 'f32', got '{self.acc_dtype.data}'")
+        for field, element_type in (("a_dtype", self.a_dtype), ("b_dtype", self.b_dtype), ("c_dtype", self.c_dtype)):
+            if dtype_name(element_type) is None:
+                fail(f"{field} must be one of {', '.join(map(str, ELEMENT_TYPES.values()))}, got {element_type}")
         tile, cluster, problem = _ints(self.tile), _ints(self.cluster), _ints(self.problem)
-        if len(tile) != 3 or any(t <= 0 for t in tile):
-            fail(f"tile must be three positive sizes [m, n, k], got {list(tile)}")
-        if len(cluster) != 2 or tuple(cluster) not in CLUSTER_SHAPES:
-            fail(
-                "cluster must be one of "
-                + ", ".join(f"[{m}, {n}]" for m, n in CLUSTER_SHAPES)
-                + f", got {list(cluster)}"
-            )
+        if len(tile) != 3:
+            fail(f"tile must be three sizes [m, n, k], got {list(tile)}")
+        if len(cluster) != 2:
+            fail(f"cluster must be two sizes [m, n], got {list(cluster)}")
         if len(problem) != 3 or any(p == 0 or p < DYNAMIC for p in problem):
             fail(f"problem must be [M, N, K] with positive sizes or -1 (dynamic), got {list(problem)}")
-        if self.a_major.data != "k":
-            fail(f"a_major must be 'k', got '{self.a_major.data}'")
-        if self.b_major.data not in ("k", "mn"):
-            fail(f"b_major must be 'k' or 'mn', got '{self.b_major.data}'")
-        if self.b_major.data == "mn" and DTYPE_BYTES[self.b_dtype.data] == 1:
-            fail("8-bit B must be K-major (b_major = 'k')")
-        if self.raster_order not in RASTER_ORDERS:
-            fail(f"raster must be 'm' or 'n', got '{self.raster_order}'")
         kinds = [role.kind.data for role in self.roles]
-        # A role of unknown kind is reported by the role itself, at its location.
-        if all(kind in ROLE_KINDS for kind in kinds):
-            if "mainloop" in kinds and len(kinds) != 1:
-                fail("a 'mainloop' role (shared producer/consumer warps) must be the only role")
-            if "mainloop" not in kinds and sorted(kinds) != ["consumer", "producer"]:
-                fail(f"needs exactly one 'producer' and one 'consumer' role, got {kinds}")
+        if RoleKind.MAINLOOP in kinds and len(kinds) != 1:
+            fail("a 'mainloop' role (shared producer/consumer warps) must be the only role")
+        if RoleKind.MAINLOOP not in kinds and sorted(kinds) != [RoleKind.CONSUMER, RoleKind.PRODUCER]:
+            fail(f"needs exactly one 'producer' and one 'consumer' role, got {list(map(str, kinds))}")
         if len(self.pipelines) != 1:
             fail(f"needs exactly one 'pipe.pipeline', got {len(self.pipelines)}")
+        target = target_for(self.arch.data)
+        try:
+            target.check_dtypes(self.a_dtype_name, self.b_dtype_name, self.c_dtype_name)
+            target.check_majors(self.a_major.data, self.b_major.data, self.b_dtype_name)
+            target.check(self.spec)
+        except ConfigError as error:
+            fail(str(error))
 
 
 @irdl_op_definition
 class PipelineOp(IRDLOperation):
-    """Declares the operand-stage ring: depth, who fills it, who drains it.
+    """Declares the operand-stage ring and its depth, `pipe.pipeline stages(N)`.
 
-    `holds` lists what each stage holds (one tile per operand, `stage_bytes`
-    in total); `mcast` gives, per operand, how many CTAs of the cluster receive
-    each TMA load (A is shared along the cluster's N extent, B along its M).
+    Each stage holds one tile of A and one of B (`operand_names`), filled by TMA and
+    drained by the arch's MMA; how many bytes that is, and how many CTAs each load
+    is multicast to (`mcast_of`), follow from the kernel's properties.
     """
 
     name = "pipe.pipeline"
 
     stages = prop_def(IntegerAttr[IndexType])
-    producer = prop_def(StringAttr)
-    consumer = prop_def(StringAttr)
-    holds = prop_def(ArrayAttr[StringAttr])
-    stage_bytes = prop_def(IntegerAttr[IndexType])
-    mcast = prop_def(DenseArrayBase)
 
     result = result_def(PipelineType)
 
     traits = traits_def(HasParent(KernelOp))
 
-    assembly_format = (
-        "`stages` `(` $stages `)` $producer `->` $consumer `holds` $holds "
-        "`bytes` `(` $stage_bytes `)` attr-dict"
-    )
-    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "`stages` `(` $stages `)` attr-dict"
 
-    def __init__(
-        self,
-        stages: int,
-        consumer: str,
-        stage_bytes: int,
-        mcast: Sequence[int],
-        holds: Sequence[str] = OPERANDS,
-    ):
+    def __init__(self, stages: int):
         super().__init__(
-            properties={
-                "stages": IntegerAttr.from_index_int_value(stages),
-                "producer": StringAttr("tma"),
-                "consumer": StringAttr(consumer),
-                "holds": ArrayAttr([StringAttr(o) for o in holds]),
-                "stage_bytes": IntegerAttr.from_index_int_value(stage_bytes),
-                "mcast": DenseArrayBase.from_list(i64, mcast),
-            },
+            properties={"stages": IntegerAttr.from_index_int_value(stages)},
             result_types=[PipelineType()],
         )
 
@@ -332,41 +374,16 @@ class PipelineOp(IRDLOperation):
 
     @property
     def operand_names(self) -> tuple[str, ...]:
-        return tuple(o.data for o in self.holds.data)
+        return OPERANDS
 
-    def verify_(self) -> None:
-        def fail(rule: str) -> None:
-            raise VerifyException(f"'pipe.pipeline': {rule}")
-
-        if not 1 <= self.stage_count <= MAX_STAGES:
-            fail(f"stages must be in 1..{MAX_STAGES}, got {self.stage_count}")
-        if self.producer.data != "tma":
-            fail(f"producer must be 'tma', got '{self.producer.data}'")
-        if self.operand_names != OPERANDS:
-            fail(f"holds must be [\"a\", \"b\"], got {list(self.operand_names)}")
+    @property
+    def kernel(self) -> KernelOp:
         kernel = self.parent_op()
-        if not isinstance(kernel, KernelOp) or not _verifies(kernel):
-            return
-        expected = CONSUMER_FOR_ARCH.get(kernel.arch.data)
-        if expected is not None and self.consumer.data != expected:
-            fail(
-                f"consumer '{self.consumer.data}' does not run on {kernel.arch.data} "
-                f"(expected '{expected}')"
-            )
-        if self.stage_bytes.value.data != kernel.stage_bytes():
-            fail(
-                f"stage_bytes ({self.stage_bytes.value.data}) must equal the A and B "
-                f"tile bytes of the kernel's tile shape ({kernel.stage_bytes()})"
-            )
-        cm, cn = kernel.cluster_shape
-        if _ints(self.mcast) != (cn, cm):
-            fail(
-                f"mcast must be [cluster_n, cluster_m] = [{cn}, {cm}] for cluster "
-                f"{cm}x{cn}, got {list(_ints(self.mcast))}"
-            )
+        assert isinstance(kernel, KernelOp)
+        return kernel
 
     def mcast_of(self, operand: str) -> int:
-        return _ints(self.mcast)[self.operand_names.index(operand)]
+        return self.kernel.mcast_of(operand)
 
 
 @irdl_op_definition
@@ -375,11 +392,12 @@ class RoleOp(IRDLOperation):
 
     kind: `producer` (the TMA warp), `consumer` (the MMA warpgroups) or
     `mainloop` (producer and consumer share their warps: no warp specialization).
+    `warps` must be what the kernel's target gives the role (the lowering reads it).
     """
 
     name = "pipe.role"
 
-    kind = prop_def(StringAttr)
+    kind = prop_def(RoleKindAttr)
     warps = prop_def(IntegerAttr[IndexType])
     body = region_def("single_block")
 
@@ -390,20 +408,22 @@ class RoleOp(IRDLOperation):
     def __init__(self, kind: str, warps: int, body: Region | None = None):
         super().__init__(
             properties={
-                "kind": StringAttr(kind),
+                "kind": RoleKindAttr(RoleKind(kind)),
                 "warps": IntegerAttr.from_index_int_value(warps),
             },
             regions=[body if body is not None else Region(Block())],
         )
 
     def verify_(self) -> None:
-        if self.kind.data not in ROLE_KINDS:
+        kernel = self.parent_op()
+        if not isinstance(kernel, KernelOp):
+            return  # HasParent reports it
+        target = target_for(kernel.arch.data)
+        expected = target.role_warps(self.kind.data)
+        if self.warps.value.data != expected:
             raise VerifyException(
-                f"'pipe.role': kind must be one of {', '.join(ROLE_KINDS)}, got '{self.kind.data}'"
-            )
-        if self.warps.value.data <= 0:
-            raise VerifyException(
-                f"'pipe.role' {self.kind.data}: warps must be positive, got {self.warps.value.data}"
+                f"'pipe.role' {self.kind.data}: a {self.kind.data} role has {expected} warp(s) "
+                f"on {target.ARCH}, got {self.warps.value.data}"
             )
 
 
@@ -514,7 +534,9 @@ class WaitOp(ConsumerEventOp):
 
 @irdl_op_definition
 class MmaOp(ConsumerEventOp):
-    """Consumer: accumulate the stage's A and B tiles into the accumulators."""
+    """Consumer: issue the MMA batch that accumulates the stage's A and B tiles into the
+    accumulators, asynchronously (WGMMA on sm_90a): the stage is read, and the
+    accumulators written, until a `pipe.mma_wait` retires the batch."""
 
     name = "pipe.mma"
 
@@ -575,7 +597,7 @@ class CopyOp(IRDLOperation):
     """Producer: TMA-load tile (`tile`, `k_tile`) of `operand` into the stage of `state`.
 
     `tile` is the output-tile row for A (its m coordinate) and the output-tile
-    column for B (its n coordinate). A multicast operand (pipeline `mcast` > 1)
+    column for B (its n coordinate). A multicast operand (`KernelOp.mcast_of` > 1)
     needs the CTA's rank in its cluster, which selects the slice this CTA loads
     and the peers it multicasts to.
     """
@@ -610,18 +632,19 @@ class CopyOp(IRDLOperation):
 
     def verify_(self) -> None:
         _require_role(self, PRODUCER_ROLES, "producer")
-        pipeline = self.pipeline.owner
-        if isinstance(pipeline, PipelineOp) and _verifies(pipeline):
-            if self.operand.data not in pipeline.operand_names:
-                raise VerifyException(
-                    f"'pipe.copy': operand '{self.operand.data}' is not held by the "
-                    f"pipeline (it holds {', '.join(pipeline.operand_names)})"
-                )
-            if (pipeline.mcast_of(self.operand.data) > 1) != (self.rank is not None):
+        if self.operand.data not in OPERANDS:
+            raise VerifyException(
+                f"'pipe.copy': operand '{self.operand.data}' is not held by the "
+                f"pipeline (it holds {', '.join(OPERANDS)})"
+            )
+        kernel = enclosing_kernel(self)
+        if _verifies(kernel):
+            receivers = kernel.mcast_of(self.operand.data)
+            if (receivers > 1) != (self.rank is not None):
                 need = "needs" if self.rank is None else "must not have"
                 raise VerifyException(
                     f"'pipe.copy' of '{self.operand.data}': a copy multicast to "
-                    f"{pipeline.mcast_of(self.operand.data)} CTA(s) {need} a `rank` operand"
+                    f"{receivers} CTA(s) {need} a `rank` operand"
                 )
         if not _between_acquire_and_commit(self, self.state):
             raise VerifyException(
@@ -824,5 +847,5 @@ Pipe = Dialect(
         AccInitOp,
         EpilogueOp,
     ],
-    [PipelineType, StateType],
+    [ArchAttr, MajorAttr, RasterAttr, RoleKindAttr, PipelineType, StateType],
 )

@@ -1,32 +1,19 @@
-"""`GemmConfig`: the one configuration of a GEMM kernel, its legality, and its JSON form."""
+"""`GemmConfig`: the one configuration of a GEMM kernel, and its JSON form.
+
+What a configuration may be on a GPU (tiles, clusters, dtypes, the shared-memory
+budget and the ring depth it allows) is not decided here but by the configuration's
+target, `pipeir.target.target_for(config.arch)` (pipeir/target/sm90.py, sm100.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
 
-from pipeir.dialects import pipe
+from pipeir.target import target_for
+from pipeir.target.base import ConfigError, Raster
 
-SMEM_BYTES = {"sm_90a": 232448, "sm_100a": 232448}
-"""Shared memory one CTA may use (227 KiB on both H100 and B200)."""
-
-EPILOGUE_RESERVE_BYTES = 32 * 1024
-"""Shared memory kept back for the epilogue staging buffer and the barriers."""
-
-CONSUMER_WARPS = 8
-PRODUCER_WARPS = 1
-
-
-class ConfigError(ValueError):
-    """A GEMM configuration that pipeir cannot build, with the reason."""
-
-
-def default_tile(dtype: str) -> tuple[int, int, int]:
-    return (128, 256, 128) if pipe.DTYPE_BYTES[dtype] == 1 else (128, 256, 64)
-
-
-def default_out_dtype(dtype: str) -> str:
-    return "f16" if dtype == "f16" else "bf16"
+__all__ = ["ConfigError", "GemmConfig", "config_from_json", "config_to_json"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +21,12 @@ class GemmConfig:
     """C[M, N] = A[M, K] @ B[K, N]; None for a size known only at run time.
 
     `tile`, `stages`, `cluster` and `raster` left as None are free: `pipeir.compile`
-    fills them from the autotuner (pipeir.tune), and the builder uses the defaults
-    below (tile 128x256, the most stages that fit, cluster 1x1, raster along M).
+    fills them from the autotuner (pipeir.tune), and the builder uses the target's
+    defaults (its default tile, the most stages that fit, cluster 1x1, raster M).
+    `mma_in_flight` is how many MMA batches the consumer leaves running while it
+    waits for the next stage: 1 releases each stage one k-tile late (CUTLASS's
+    wait_group(1) consumer), 0 waits for every batch before releasing its stage.
+    None means 1 where that is legal (a warp-specialized kernel with 2+ stages), else 0.
     """
 
     m: int | None
@@ -50,11 +41,12 @@ class GemmConfig:
     arch: str = "sm_90a"
     b_major: str = "k"
     warp_specialize: bool = True
+    mma_in_flight: int | None = None
     name: str = "gemm"
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:
-        return self.tile or default_tile(self.dtype)
+        return self.tile or target_for(self.arch).default_tile(self.dtype)
 
     @property
     def cluster_shape(self) -> tuple[int, int]:
@@ -62,80 +54,34 @@ class GemmConfig:
 
     @property
     def raster_order(self) -> str:
-        return self.raster or "m"
+        return self.raster or Raster.M
 
     @property
     def c_dtype(self) -> str:
-        return self.out_dtype or default_out_dtype(self.dtype)
-
-    @property
-    def stage_bytes(self) -> int:
-        tm, tn, tk = self.tile_shape
-        return tk * (tm + tn) * pipe.DTYPE_BYTES[self.dtype]
+        """The output dtype: `out_dtype`, else f16 for f16 inputs and bf16 otherwise."""
+        return self.out_dtype or ("f16" if self.dtype == "f16" else "bf16")
 
     @property
     def max_stages(self) -> int:
-        budget = SMEM_BYTES[self.arch] - EPILOGUE_RESERVE_BYTES
-        return min(pipe.MAX_STAGES, budget // self.stage_bytes)
+        return target_for(self.arch).max_stages(self)
 
     @property
     def stage_count(self) -> int:
         return self.stages if self.stages is not None else self.max_stages
 
     @property
-    def problem(self) -> tuple[int, int, int]:
-        return tuple(pipe.DYNAMIC if d is None else d for d in (self.m, self.n, self.k))
-
-    def validate(self) -> None:
-        if self.arch not in pipe.ARCHS:
-            raise ConfigError(f"arch must be one of {', '.join(pipe.ARCHS)}, got '{self.arch}'")
-        if self.dtype not in pipe.OPERAND_DTYPES:
-            raise ConfigError(
-                f"dtype must be one of {', '.join(pipe.OPERAND_DTYPES)}, got '{self.dtype}'"
-            )
-        if self.c_dtype not in pipe.OUTPUT_DTYPES:
-            raise ConfigError(
-                f"out dtype must be one of {', '.join(pipe.OUTPUT_DTYPES)}, got '{self.c_dtype}'"
-            )
-        for dim, size in zip("mnk", (self.m, self.n, self.k)):
-            if size is not None and size <= 0:
-                raise ConfigError(f"{dim} must be positive, got {size}")
-        tm, tn, tk = self.tile_shape
-        if tm not in (128, 256) or tn not in (64, 128, 256) or (tm, tn) == (256, 256):
-            raise ConfigError(
-                f"tile {tm}x{tn}x{tk}: tile_m must be 128 or 256 (two MMA warpgroups split M), "
-                "tile_n 64, 128 or 256, and not 256x256 (too many accumulator registers)"
-            )
-        k_atom = 32 if pipe.DTYPE_BYTES[self.dtype] == 1 else 16
-        if tk % k_atom or tk * pipe.DTYPE_BYTES[self.dtype] > 256:
-            raise ConfigError(
-                f"tile_k {tk}: must be a multiple of {k_atom} with at most 256 bytes per "
-                f"row for {self.dtype}"
-            )
-        if self.cluster_shape not in pipe.CLUSTER_SHAPES:
-            raise ConfigError(
-                f"cluster {'x'.join(map(str, self.cluster_shape))} is not one of "
-                + ", ".join(f"{m}x{n}" for m, n in pipe.CLUSTER_SHAPES)
-            )
-        if self.raster_order not in pipe.RASTER_ORDERS:
-            raise ConfigError(f"raster must be 'm' or 'n', got '{self.raster_order}'")
-        if self.b_major not in ("k", "mn"):
-            raise ConfigError(f"b_major must be 'k' or 'mn', got '{self.b_major}'")
-        if self.b_major == "mn" and pipe.DTYPE_BYTES[self.dtype] == 1:
-            raise ConfigError("8-bit B must be K-major: WGMMA reads fp8 operands K-major only")
-        if not 1 <= self.stage_count <= pipe.MAX_STAGES:
-            raise ConfigError(f"stages must be in 1..{pipe.MAX_STAGES}, got {self.stage_count}")
-        if self.stage_count > self.max_stages:
-            raise ConfigError(
-                f"{self.stage_count} stages of {self.stage_bytes} bytes do not fit the "
-                f"{SMEM_BYTES[self.arch]}-byte shared memory of {self.arch} "
-                f"({EPILOGUE_RESERVE_BYTES} reserved for the epilogue): at most "
-                f"{self.max_stages}"
-            )
+    def mma_in_flight_count(self) -> int:
+        if self.mma_in_flight is not None:
+            return self.mma_in_flight
+        return 1 if self.warp_specialize and self.stage_count > 1 else 0
 
     @property
     def static_full_k(self) -> bool:
         return self.k is not None and self.k % self.tile_shape[2] == 0
+
+    def validate(self) -> None:
+        """Raise ConfigError (one line) unless the target can build this configuration."""
+        target_for(self.arch).check(self)
 
 
 TUPLE_FIELDS = ("tile", "cluster")

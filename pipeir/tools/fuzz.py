@@ -22,8 +22,11 @@ pipelines from `PIPELINES`, and every run is classified:
               needs to stop a loop: see DEFAULT_TIMEOUT_S), or more than
               WALL_FACTOR times that in wall-clock time.
 
-An unmutated case must be ok with every pipeline. The exit status is 1 if
-any run is a traceback, bad-output or hang or an unmutated case fails, else 0.
+An unmutated case must be ok with every pipeline. A mutated case that a run
+with verify-pipeline accepts with K dynamic is verified again with K static at
+every k-tile count 1..2S+2, whole and with a tail (recheck_at_static_k): it
+must pass at each. The exit status is 1 if any run is a traceback, bad-output
+or hang, an unmutated case fails, or such a re-verification rejects, else 0.
 Case i depends only on (seed, i): `--case i` reruns it alone, and the
 result does not depend on --jobs. Failures are written to --failures-dir as
 `case-NNNNN.mlir` (the exact input) and `case-NNNNN.txt` (how it was made,
@@ -48,8 +51,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from random import Random
 
+from xdsl.dialects.builtin import DenseArrayBase, i64
+
+from pipeir.analysis.interp import kernel_of
+from pipeir.analysis.protocol import max_k_tiles, verify_kernel
 from pipeir.tools import opt
 from pipeir.build import gemm
+from pipeir.target import target_for
+from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
 from pipeir.ir import PipeirError, make_context, parse_module, verify_located
@@ -106,16 +115,22 @@ FAILING = ("traceback", "bad-output", "hang")
 
 
 def random_config(rng: Random) -> GemmConfig:
-    """A random valid GemmConfig (see pipeir.build.GemmConfig.validate)."""
-    dtype = rng.choice(pipe.OPERAND_DTYPES)
-    width = pipe.DTYPE_BYTES[dtype]
-    k_atom = 32 if width == 1 else 16
-    tile_m = rng.choice((128, 256))
-    tile_n = rng.choice((64, 128) if tile_m == 256 else (64, 128, 256))
-    tile_k = k_atom * rng.randint(1, 256 // (k_atom * width))
-    probe = GemmConfig(None, None, None, dtype=dtype, tile=(tile_m, tile_n, tile_k))
+    """A random valid GemmConfig, drawn from what its target offers."""
+    arch = "sm_100a" if rng.random() < 0.1 else "sm_90a"
+    target = target_for(arch)
+    dtype = rng.choice(target.OPERAND_DTYPES)
+    width = dtype_bytes(dtype)
+    k_atom = target.mma_k_atom(dtype)
+    tile_m = rng.choice(target.TILE_M)
+    tile_n = rng.choice([n for n in target.TILE_N if (tile_m, n) not in target.EXCLUDED_TILES])
+    tile_k = k_atom * rng.randint(1, target.MAX_TILE_K_BYTES // (k_atom * width))
+    out_dtype = rng.choice((None, *target.OUTPUT_DTYPES))
+    probe = GemmConfig(None, None, None, dtype=dtype, out_dtype=out_dtype, tile=(tile_m, tile_n, tile_k), arch=arch)
     # Most rings short (small, fast cases), some up to the shared-memory limit.
-    stages = rng.randint(1, min(probe.max_stages, rng.choice((2, 3, 4, pipe.MAX_STAGES))))
+    stages = rng.randint(1, min(probe.max_stages, rng.choice((2, 3, 4, target.MAX_STAGES))))
+    warp_specialize = rng.random() < 0.75
+    # Both consumer shapes: one MMA batch in flight needs a second stage.
+    mma_in_flight = rng.choice((0, 1)) if warp_specialize and stages > 1 else 0
 
     def size(tile: int, extra: Sequence[int]) -> int | None:
         if rng.random() < 0.3:
@@ -127,13 +142,14 @@ def random_config(rng: Random) -> GemmConfig:
         n=size(tile_n, ()),
         k=size(tile_k, (stages * tile_k, stages * tile_k + tile_k // 2, (stages + 1) * tile_k)),
         dtype=dtype,
-        out_dtype=rng.choice((None, *pipe.OUTPUT_DTYPES)),
+        out_dtype=out_dtype,
         tile=(tile_m, tile_n, tile_k),
         stages=stages,
-        cluster=rng.choice(pipe.CLUSTER_SHAPES),
-        arch="sm_100a" if rng.random() < 0.1 else "sm_90a",
-        b_major="mn" if width == 2 and rng.random() < 0.3 else "k",
-        warp_specialize=rng.random() < 0.75,
+        cluster=rng.choice(target.CLUSTER_SHAPES),
+        arch=arch,
+        b_major="mn" if dtype in target.MN_MAJOR_DTYPES and rng.random() < 0.3 else "k",
+        warp_specialize=warp_specialize,
+        mma_in_flight=mma_in_flight,
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
     )
     config.validate()
@@ -168,12 +184,12 @@ PREDICATE = re.compile(r"(?<=pipe\.)(k_tile_fits|k_tile_full)\b")
 
 INTEGERS = (0, 13, -1, 1, 2, 3, 4, 12, 16, 64, 128, 255, 256, 1000, 2**31, 2**63 - 1, 2**63, 2**64, -(2**63))
 STRINGS = {
-    "dtype": ("f16", "bf16", "f8e4m3", "f8e5m2", "f32", "i8", "", "F16", "tf32"),
-    "arch": ("sm_90a", "sm_100a", "sm_80", "", "sm_90a "),
-    "role": ("producer", "consumer", "mainloop", "", "Producer", "epilogue"),
+    "dtype": ("f16", "bf16", "f8E4M3FN", "f8E5M2", "f32", "i8", "", "F16", "tf32", "index", "f8e4m3", '"bf16"'),
+    "arch": ("sm_90a", "sm_100a", "sm_80", "", "sm_90a ", '"sm_90a"'),
+    "role": ("producer", "consumer", "mainloop", "", "Producer", "epilogue", '"producer"'),
     "operand": ("a", "b", "c", "", "ab"),
-    "engine": ("tma", "wgmma", "umma", "", "cp.async"),
-    "major": ("k", "mn", "m", ""),
+    "major": ("k", "mn", "m", "", '"k"'),
+    "raster": ("m", "n", "k", "", '"m"'),
 }
 GARBAGE = (
     "{", "}", "(", ")", "[", "]", "<", ">", "%", "%0", "%999", "@", "@gemm", '"', "'", "->", ":", ",",
@@ -260,12 +276,17 @@ def _perturb_string(kind: str) -> Callable[[Random, re.Match[str]], str]:
     return perturb
 
 
+def _perturb_word(kind: str) -> Callable[[Random, re.Match[str]], str]:
+    """A bare word (a type, or an enum attribute's value) swapped for another."""
+
+    def perturb(rng: Random, match: re.Match[str]) -> str:
+        return rng.choice(STRINGS[kind])
+
+    return perturb
+
+
 def _perturb_bool(rng: Random, match: re.Match[str]) -> str:
     return rng.choice(("true", "false", "0", "1", "2", "-1", "yes", ""))
-
-
-def _perturb_holds(rng: Random, match: re.Match[str]) -> str:
-    return rng.choice(('["b", "a"]', '["a"]', "[]", '["a", "b", "c"]', '["a", "a"]', "[1, 2]"))
 
 
 ATTRIBUTES: tuple[tuple[str, re.Pattern[str], Callable[[Random, re.Match[str]], str]], ...] = (
@@ -273,16 +294,15 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], Callable[[Random, re.Match[str]], 
     ("index", re.compile(r"(?<=index\()(-?\d+)(?=\))"), _perturb_int),
     ("phase", re.compile(r"(?<=phase\()(-?\d+)(?=\))"), _perturb_int),
     ("warps", re.compile(r"(?<=warps\()(-?\d+)(?=\))"), _perturb_int),
-    ("bytes", re.compile(r"(?<=bytes\()(-?\d+)(?=\))"), _perturb_int),
+    ("pending", re.compile(r"(?<=pending\()(-?\d+)(?=\))"), _perturb_int),
     ("array", re.compile(r"array<i64: ([^>]*)>"), _perturb_array),
     ("masked", re.compile(r"(?<=masked\()(true|false)(?=\))"), _perturb_bool),
-    ("dtype", re.compile(r'"(f16|bf16|f8e4m3|f8e5m2|f32)"'), _perturb_string("dtype")),
-    ("arch", re.compile(r'"(sm_90a|sm_100a)"'), _perturb_string("arch")),
-    ("role", re.compile(r'(?<=pipe\.role )"(\w+)"'), _perturb_string("role")),
+    ("dtype", re.compile(r"(?<=_dtype = )(\w+)"), _perturb_word("dtype")),
+    ("arch", re.compile(r"(?<=#pipe<arch )(\w+)(?=>)"), _perturb_word("arch")),
+    ("role", re.compile(r"(?<=pipe\.role )(\w+)"), _perturb_word("role")),
     ("operand", re.compile(r'(?<=pipe\.copy )"(\w+)"'), _perturb_string("operand")),
-    ("engine", re.compile(r'"(tma|wgmma|umma)"'), _perturb_string("engine")),
-    ("major", re.compile(r'(?<=_major = )"(k|mn)"'), _perturb_string("major")),
-    ("holds", re.compile(r"(?<=holds )\[[^\]]*\]"), _perturb_holds),
+    ("major", re.compile(r"(?<=#pipe<major )(\w+)(?=>)"), _perturb_word("major")),
+    ("raster", re.compile(r"(?<=#pipe<raster )(\w+)(?=>)"), _perturb_word("raster")),
 )
 
 
@@ -488,6 +508,7 @@ class Result:
     seconds: float
     case: Case | None = None  # kept only for failures (the parent writes reproducers)
     error: str = ""  # a failure of the fuzzer's own case generation
+    static_k: StaticKCheck | None = None  # an accepted dynamic-K mutant re-verified at static K
 
     @property
     def unmutated_failure(self) -> bool:
@@ -495,22 +516,73 @@ class Result:
 
     @property
     def failed(self) -> bool:
-        return bool(self.error) or self.unmutated_failure or any(r.klass in FAILING for r in self.runs)
+        return (
+            bool(self.error)
+            or self.unmutated_failure
+            or any(r.klass in FAILING for r in self.runs)
+            or bool(self.static_k and self.static_k.failures)
+        )
 
 
 _CONTEXT = None
 
 
-def _reparse(text: str) -> str | None:
-    """Why the driver's output does not parse and verify again, or None."""
+def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = make_context()
+    return _CONTEXT
+
+
+def _reparse(text: str) -> str | None:
+    """Why the driver's output does not parse and verify again, or None."""
     try:
-        verify_located(parse_module(_CONTEXT, text, "<output>"))
+        verify_located(parse_module(_context(), text, "<output>"))
     except PipeirError as error:
         return str(error)
     return None
+
+
+VERIFYING_FLAGS = ("--verify-pipeline", "--verify-each")
+
+
+def verifies(pipeline: Sequence[str]) -> bool:
+    """Whether a driver command line runs verify-pipeline on its final IR."""
+    return any(flag in pipeline for flag in VERIFYING_FLAGS) or any(
+        "verify-pipeline" in arg.split(",") for arg in pipeline
+    )
+
+
+@dataclass
+class StaticKCheck:
+    """An accepted dynamic-K kernel re-verified at static K (issue 13, acceptance 1)."""
+
+    sizes: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def recheck_at_static_k(text: str) -> StaticKCheck | None:
+    """Re-verify the kernel that `text` holds, accepted by verify-pipeline with K
+    dynamic, with K static at every k-tile count 1..2S+2 (S stages), each as whole
+    k-tiles and with a partial last k-tile: a K at which the static simulation
+    rejects a kernel the dynamic proof accepted is a hole in that proof. None if
+    the kernel's K is static."""
+    kernel = kernel_of(parse_module(_context(), text, "<output>"))
+    m, n, k = kernel.problem_shape
+    if k != pipe.DYNAMIC:
+        return None
+    tile_k = kernel.tile_shape[2]
+    (pipeline,) = kernel.pipelines
+    check = StaticKCheck()
+    for k_tiles in range(1, max_k_tiles(pipeline.stage_count) + 1):
+        for size in (k_tiles * tile_k - tile_k // 2, k_tiles * tile_k):
+            kernel.properties["problem"] = DenseArrayBase.from_list(i64, [m, n, size])
+            check.sizes += 1
+            try:
+                verify_kernel(kernel)
+            except PipeirError as error:
+                check.failures.append(f"K={size}: {error}")
+    return check
 
 
 def classify(rc: int | None, stdout: str, stderr: str, exception: str) -> tuple[str, str]:
@@ -592,6 +664,16 @@ def run_case(index: int) -> Result:
             _set_timers(0)
     os.unlink(path)
     result = Result(index, case.mutations, runs, time.perf_counter() - start)
+    accepted = next((run for run in runs if run.klass == "ok" and verifies(run.pipeline)), None)
+    if case.mutated and accepted is not None:
+        _set_timers(_WORKER.timeout)
+        try:
+            result.static_k = recheck_at_static_k(accepted.stdout)
+        except Hang as hang:
+            result.static_k = StaticKCheck(failures=[f"re-verification still running after the {hang} time limit"])
+        finally:
+            _set_timers(0)
+        result.seconds = time.perf_counter() - start
     if result.failed:
         result.case = case
     return result
@@ -615,6 +697,9 @@ class Summary:
     mutated_ok: int = 0
     failures: list[Result] = field(default_factory=list)
     slowest: list[tuple[float, int]] = field(default_factory=list)
+    static_k_kernels: int = 0
+    static_k_sizes: int = 0
+    static_k_failures: int = 0
 
     @property
     def failed(self) -> bool:
@@ -630,6 +715,10 @@ class Summary:
         for klass in CLASSES:
             lines.append(f"  {klass:<10} {self.runs[klass]:>6} {self.cases[klass]:>7}")
         lines.append(f"  unmutated cases failing: {self.unmutated_failures}")
+        lines.append(
+            f"  accepted dynamic-K mutants re-verified at static K: {self.static_k_kernels} "
+            f"({self.static_k_sizes} sizes), rejected at some K: {self.static_k_failures}"
+        )
         lines.append(f"  mutated cases that stayed valid (ok with every pipeline): {self.mutated_ok}")
         lines.append(
             "  mutations applied: "
@@ -655,6 +744,8 @@ SEVERITY = {"ok": 0, "diagnostic": 1, "bad-output": 2, "traceback": 3, "hang": 4
 def describe_failure(result: Result) -> str:
     if result.error:
         return result.error.strip().splitlines()[-1]
+    if result.static_k and result.static_k.failures:
+        return f"accepted at dynamic K, rejected at static {result.static_k.failures[0]}"
     bad = [run for run in result.runs if run.klass in FAILING or (run.klass != "ok" and not result.mutations)]
     run = bad[0]
     what = "unmutated case not ok: " if not result.mutations else ""
@@ -676,6 +767,9 @@ def write_reproducer(directory: str, seed: int, result: Result) -> None:
         notes.append(f"mutations: {', '.join(case.mutations) or 'none (must succeed)'}")
     if result.error:
         notes.append(result.error)
+    if result.static_k and result.static_k.failures:
+        notes.append("accepted with K dynamic, rejected with K static at:")
+        notes += result.static_k.failures
     for run in result.runs:
         notes.append("")
         notes.append(f"$ pipeir-opt {' '.join(run.pipeline)} {os.path.basename(stem)}.mlir")
@@ -748,6 +842,10 @@ def fuzz(
             summary.unmutated_failures += result.unmutated_failure
         elif result.runs and all(run.klass == "ok" for run in result.runs):
             summary.mutated_ok += 1
+        if result.static_k is not None:
+            summary.static_k_kernels += 1
+            summary.static_k_sizes += result.static_k.sizes
+            summary.static_k_failures += bool(result.static_k.failures)
         if result.failed:
             summary.failures.append(result)
             if failures_dir is not None:

@@ -1,7 +1,7 @@
 """`pipeir-gen`: emit a naive-form kernel as `pipe` IR.
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
-        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--no-warp-specialize]
+        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
 
 A size given as `dyn` (or left out) is known only at run time.
 """
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir.build import gemm
+from pipeir.target import ELEMENT_TYPES, Arch, Major, Raster
 from pipeir.target.spec import ConfigError, GemmConfig
-from pipeir.dialects import pipe
 
 PROG = "pipeir-gen"
 
@@ -61,8 +61,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--m", type=size, default=None, help="rows of A and C, or 'dyn'")
     g.add_argument("--n", type=size, default=None, help="columns of B and C, or 'dyn'")
     g.add_argument("--k", type=size, default=None, help="reduction size, or 'dyn'")
-    g.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, default="bf16", help="A and B element type")
-    g.add_argument("--out-dtype", choices=pipe.OUTPUT_DTYPES, default=None,
+    g.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), default="bf16", help="A and B element type")
+    g.add_argument("--out-dtype", choices=tuple(ELEMENT_TYPES), default=None,
                    help="C element type (default: f16 for f16 inputs, else bf16)")
     g.add_argument("--tile", type=shape(3), default=None,
                    help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
@@ -70,12 +70,16 @@ def parser() -> argparse.ArgumentParser:
                    help="AB ring depth (default: the most that fit shared memory)")
     g.add_argument("--cluster", type=shape(2), default=None,
                    help="cluster shape MxN: 1x1 (default), 2x1, 1x2, 2x2")
-    g.add_argument("--raster", choices=pipe.RASTER_ORDERS, default=None,
+    g.add_argument("--raster", choices=tuple(Raster), default=None,
                    help="order of output tiles in the persistent schedule: along M (default) or N")
-    g.add_argument("--arch", choices=pipe.ARCHS, default="sm_90a")
-    g.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
+    g.add_argument("--arch", choices=tuple(Arch), default="sm_90a")
+    g.add_argument("--b-major", choices=tuple(Major), default="k", help="B layout: K-major or MN-major")
     g.add_argument("--no-warp-specialize", action="store_true",
                    help="producer and consumer share the same warps (rolling is then unsafe)")
+    g.add_argument("--mma-in-flight", type=int, choices=(0, 1), default=None,
+                   help="MMA batches the consumer keeps running while it waits for the next stage: "
+                        "1 releases each stage one k-tile late, 0 waits for every batch (default: 1 "
+                        "with 2+ stages and warp specialization, else 0)")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -86,7 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = GemmConfig(
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
         tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, arch=args.arch,
-        b_major=args.b_major, warp_specialize=not args.no_warp_specialize, name=args.name,
+        b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
+        mma_in_flight=args.mma_in_flight, name=args.name,
     )
     try:
         text = str(gemm(config)) + "\n"

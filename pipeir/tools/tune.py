@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir import tune as tuner
-from pipeir.dialects import pipe
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.cache import read_choices
+from pipeir.target import ELEMENT_TYPES
 from pipeir.target.spec import ConfigError, GemmConfig
 from pipeir.tune import apply_choice, candidates, default_jobs, describe, prepare_all, tune, tuning_key
 
@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     top.error = fail
     top.add_argument("--shape", type=problem_shape, action="append", required=True,
                      help="problem MxNxK to tune (repeat for several)")
-    top.add_argument("--dtype", choices=pipe.OPERAND_DTYPES, action="append",
+    top.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), action="append",
                      help="A and B element type (repeat for several; default bf16)")
     top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
     top.add_argument("--jobs", type=int, default=None,

@@ -8,6 +8,6 @@
 // CHECK-NOT: Traceback
 // CHECK: {{^}}{{.*}}parse-constraint-errors.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: {{.+}}
 // CHECK-NOT: {{.}}
-pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
+pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
 ^bb0:
 }

@@ -10,17 +10,18 @@
 // ----- PARSE_ERROR
 // malformed IR: one located line, no traceback
 // RUN: awk -v c=PARSE_ERROR 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=PARSE_ERROR
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %s = pipe.init_state %p index(0) phase(0)
     pipe.wait %p[%s
 // PARSE_ERROR-NOT: Traceback
 // PARSE_ERROR: {{^}}<stdin>:[[# @LINE + 2]]:5: error: Expected ']'{{$}}
 // PARSE_ERROR-NOT: {{.}}
     pipe.mma %p[%s]
+    pipe.mma_wait pending(0)
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -28,16 +29,16 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- PARSE_UNREGISTERED
 // an op the pipe dialect does not define
 // RUN: awk -v c=PARSE_UNREGISTERED 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=PARSE_UNREGISTERED
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %s = pipe.init_state %p index(0) phase(0)
 // PARSE_UNREGISTERED-NOT: Traceback
 // PARSE_UNREGISTERED: {{^}}<stdin>:[[# @LINE + 2]]:{{[0-9]+}}: error: Operation pipe.fence is not registered{{$}}
 // PARSE_UNREGISTERED-NOT: {{.}}
     pipe.fence %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }

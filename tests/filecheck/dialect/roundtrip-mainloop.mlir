@@ -1,7 +1,7 @@
 // Round trip of a kernel without warp specialization: one `mainloop` role runs
 // both the producer and the consumer events, so it threads two !pipe.state
 // values (the fill position and the drain position) through the same loops.
-// sm_100a with UMMA, mixed fp8 operands, a 2x2 cluster (A and B both multicast,
+// sm_100a with UMMA, fp8 operands, a 2x2 cluster (A and B both multicast,
 // so every copy carries the CTA's rank) and a problem shape known only at run time.
 
 // RUN: pipeir-opt %s | pipeir-opt | filecheck %s
@@ -9,9 +9,9 @@
 // RUN: pipeir-opt %s --print-op-generic | filecheck %s --check-prefix=GENERIC
 // RUN: pipeir-opt %s --print-op-generic | pipeir-opt --print-op-generic | filecheck %s --check-prefix=GENERIC
 
-pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype = "f8e5m2", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = "k", b_major = "k"} {
-  %ring = pipe.pipeline stages(6) "tma" -> "umma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 2, 2>}
-  pipe.role "mainloop" warps(4) {
+pipe.kernel @gemm_fp8 attributes {arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = f16, tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %ring = pipe.pipeline stages(6)
+  pipe.role mainloop warps(4) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c6 = arith.constant 6 : index
@@ -42,6 +42,7 @@ pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype 
       %p_done, %c_done = scf.for %k = %c0 to %k_tiles step %c1 iter_args(%p = %primed, %c = %c_tile) -> (!pipe.state, !pipe.state) {
         pipe.wait %ring[%c]
         pipe.mma %ring[%c]
+        pipe.mma_wait pending(0)
         pipe.release %ring[%c]
         %c_next = pipe.advance %c
         %refill_k = arith.addi %k, %c6 : index
@@ -71,9 +72,9 @@ pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype 
 }
 
 // The custom form prints back exactly as written above.
-// CHECK-LABEL: pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype = "f8e5m2", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = "k", b_major = "k"} {
-// CHECK-NEXT:  %ring = pipe.pipeline stages(6) "tma" -> "umma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 2, 2>}
-// CHECK-NEXT:  pipe.role "mainloop" warps(4) {
+// CHECK-LABEL: pipe.kernel @gemm_fp8 attributes {arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = f16, tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+// CHECK-NEXT:  %ring = pipe.pipeline stages(6)
+// CHECK-NEXT:  pipe.role mainloop warps(4) {
 // CHECK-NEXT:  %c0 = arith.constant 0 : index
 // CHECK-NEXT:  %c1 = arith.constant 1 : index
 // CHECK-NEXT:  %c6 = arith.constant 6 : index
@@ -104,6 +105,7 @@ pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype 
 // CHECK-NEXT:  %p_done, %c_done = scf.for %k = %c0 to %k_tiles step %c1 iter_args(%p = %primed, %c = %c_tile) -> (!pipe.state, !pipe.state) {
 // CHECK-NEXT:  pipe.wait %ring[%c]
 // CHECK-NEXT:  pipe.mma %ring[%c]
+// CHECK-NEXT:  pipe.mma_wait pending(0)
 // CHECK-NEXT:  pipe.release %ring[%c]
 // CHECK-NEXT:  %c_next = pipe.advance %c
 // CHECK-NEXT:  %refill_k = arith.addi %k, %c6 : index
@@ -135,9 +137,9 @@ pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype 
 // CHECK-NOT:   {{.}}
 
 // The generic form: every pipe op with its properties, operand and result types.
-// GENERIC:     "pipe.kernel"() <{sym_name = "gemm_fp8", arch = "sm_100a", a_dtype = "f8e4m3", b_dtype = "f8e5m2", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = "k", b_major = "k"}> ({
-// GENERIC:     %ring = "pipe.pipeline"() <{stages = 6 : index, producer = "tma", consumer = "umma", holds = ["a", "b"], stage_bytes = 32768 : index, mcast = array<i64: 2, 2>}> : () -> !pipe.pipeline
-// GENERIC:     "pipe.role"() <{kind = "mainloop", warps = 4 : index}> ({
+// GENERIC:     "pipe.kernel"() <{sym_name = "gemm_fp8", arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = f16, tile = array<i64: 128, 128, 128>, cluster = array<i64: 2, 2>, problem = array<i64: -1, -1, -1>, a_major = #pipe<major k>, b_major = #pipe<major k>}> ({
+// GENERIC:     %ring = "pipe.pipeline"() <{stages = 6 : index}> : () -> !pipe.pipeline
+// GENERIC:     "pipe.role"() <{kind = #pipe<role_kind mainloop>, warps = 4 : index}> ({
 // GENERIC:     %rank = "pipe.cta_rank_in_cluster"() : () -> index
 // GENERIC:     %k_tiles = "pipe.k_tile_count"() : () -> index
 // GENERIC:     %first = "pipe.first_work_tile"() : () -> index
@@ -163,6 +165,7 @@ pipe.kernel @gemm_fp8 attributes {arch = "sm_100a", a_dtype = "f8e4m3", b_dtype 
 // GENERIC:     ^bb0(%k: index, %p: !pipe.state, %c: !pipe.state):
 // GENERIC:     "pipe.wait"(%ring, %c) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     "pipe.mma"(%ring, %c) : (!pipe.pipeline, !pipe.state) -> ()
+// GENERIC:     "pipe.mma_wait"() <{pending = 0 : index}> : () -> ()
 // GENERIC:     "pipe.release"(%ring, %c) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %c_next = "pipe.advance"(%c) : (!pipe.state) -> !pipe.state
 // GENERIC:     %refill = "pipe.k_tile_fits"(%refill_k) : (index) -> i1

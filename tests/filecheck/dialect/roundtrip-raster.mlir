@@ -4,25 +4,25 @@
 // RUN: pipeir-opt %s --print-op-generic | pipeir-opt | filecheck %s
 
 // CHECK-LABEL: pipe.kernel @along_n attributes {
-// CHECK-SAME:    b_major = "k", raster = "n"} {
-pipe.kernel @along_n attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k", raster = "n"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+// CHECK-SAME:    b_major = #pipe<major k>, raster = #pipe<raster n>} {
+pipe.kernel @along_n attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>, raster = #pipe<raster n>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
 
 // CHECK-LABEL: pipe.kernel @default_order attributes {
-// CHECK-SAME:    b_major = "k"} {
-pipe.kernel @default_order attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+// CHECK-SAME:    b_major = #pipe<major k>} {
+pipe.kernel @default_order attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }

@@ -11,9 +11,9 @@
 // RUN: pipeir-opt %s --print-op-generic | filecheck %s --check-prefix=GENERIC
 // RUN: pipeir-opt %s --print-op-generic | pipeir-opt --print-op-generic | filecheck %s --check-prefix=GENERIC
 
-pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = "k", b_major = "mn"} {
-  %pipe = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 2>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = #pipe<major k>, b_major = #pipe<major mn>} {
+  %pipe = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c4 = arith.constant 4 : index
@@ -60,7 +60,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
     }
     pipe.producer_tail %pipe[%end]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %zero = arith.constant 0 : index
     %one = arith.constant 1 : index
     %num_k = pipe.k_tile_count
@@ -74,6 +74,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
       %drained = scf.for %kk = %zero to %num_k step %one iter_args(%c_state = %c_tile_state) -> (!pipe.state) {
         pipe.wait %pipe[%c_state]
         pipe.mma %pipe[%c_state]
+        pipe.mma_wait pending(0)
         pipe.release %pipe[%c_state]
         %c_next = pipe.advance %c_state
         scf.yield %c_next : !pipe.state
@@ -90,9 +91,9 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 }
 
 // The custom form prints back exactly as written above.
-// CHECK-LABEL: pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = "k", b_major = "mn"} {
-// CHECK-NEXT:  %pipe = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 2>}
-// CHECK-NEXT:  pipe.role "producer" warps(1) {
+// CHECK-LABEL: pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = #pipe<major k>, b_major = #pipe<major mn>} {
+// CHECK-NEXT:  %pipe = pipe.pipeline stages(4)
+// CHECK-NEXT:  pipe.role producer warps(1) {
 // CHECK-NEXT:  %c0 = arith.constant 0 : index
 // CHECK-NEXT:  %c1 = arith.constant 1 : index
 // CHECK-NEXT:  %c4 = arith.constant 4 : index
@@ -139,7 +140,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // CHECK-NEXT:  }
 // CHECK-NEXT:  pipe.producer_tail %pipe[%end]
 // CHECK-NEXT:  }
-// CHECK-NEXT:  pipe.role "consumer" warps(8) {
+// CHECK-NEXT:  pipe.role consumer warps(8) {
 // CHECK-NEXT:  %zero = arith.constant 0 : index
 // CHECK-NEXT:  %one = arith.constant 1 : index
 // CHECK-NEXT:  %num_k = pipe.k_tile_count
@@ -153,6 +154,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // CHECK-NEXT:  %drained = scf.for %kk = %zero to %num_k step %one iter_args(%c_state = %c_tile_state) -> (!pipe.state) {
 // CHECK-NEXT:  pipe.wait %pipe[%c_state]
 // CHECK-NEXT:  pipe.mma %pipe[%c_state]
+// CHECK-NEXT:  pipe.mma_wait pending(0)
 // CHECK-NEXT:  pipe.release %pipe[%c_state]
 // CHECK-NEXT:  %c_next = pipe.advance %c_state
 // CHECK-NEXT:  scf.yield %c_next : !pipe.state
@@ -171,9 +173,9 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // CHECK-NOT:   {{.}}
 
 // The generic form: every pipe op with its properties, operand and result types.
-// GENERIC:     "pipe.kernel"() <{sym_name = "gemm", arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = "k", b_major = "mn"}> ({
-// GENERIC:     %pipe = "pipe.pipeline"() <{stages = 4 : index, producer = "tma", consumer = "wgmma", holds = ["a", "b"], stage_bytes = 49152 : index, mcast = array<i64: 1, 2>}> : () -> !pipe.pipeline
-// GENERIC:     "pipe.role"() <{kind = "producer", warps = 1 : index}> ({
+// GENERIC:     "pipe.kernel"() <{sym_name = "gemm", arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, -1>, a_major = #pipe<major k>, b_major = #pipe<major mn>}> ({
+// GENERIC:     %pipe = "pipe.pipeline"() <{stages = 4 : index}> : () -> !pipe.pipeline
+// GENERIC:     "pipe.role"() <{kind = #pipe<role_kind producer>, warps = 1 : index}> ({
 // GENERIC:     %rank = "pipe.cta_rank_in_cluster"() : () -> index
 // GENERIC:     %k_tiles = "pipe.k_tile_count"() : () -> index
 // GENERIC:     %first = "pipe.first_work_tile"() : () -> index
@@ -210,7 +212,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // GENERIC:     "scf.yield"(%steady) : (!pipe.state) -> ()
 // GENERIC:     }) : (index, index, index, !pipe.state) -> !pipe.state
 // GENERIC:     "pipe.producer_tail"(%pipe, %end) : (!pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.role"() <{kind = "consumer", warps = 8 : index}> ({
+// GENERIC:     "pipe.role"() <{kind = #pipe<role_kind consumer>, warps = 8 : index}> ({
 // GENERIC:     %num_k = "pipe.k_tile_count"() : () -> index
 // GENERIC:     %first_tile = "pipe.first_work_tile"() : () -> index
 // GENERIC:     %num_tiles = "pipe.work_tile_count"() : () -> index
@@ -222,6 +224,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // GENERIC:     ^bb0(%kk: index, %c_state: !pipe.state):
 // GENERIC:     "pipe.wait"(%pipe, %c_state) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     "pipe.mma"(%pipe, %c_state) : (!pipe.pipeline, !pipe.state) -> ()
+// GENERIC:     "pipe.mma_wait"() <{pending = 0 : index}> : () -> ()
 // GENERIC:     "pipe.release"(%pipe, %c_state) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %c_next = "pipe.advance"(%c_state) : (!pipe.state) -> !pipe.state
 // GENERIC:     "scf.yield"(%c_next) : (!pipe.state) -> ()

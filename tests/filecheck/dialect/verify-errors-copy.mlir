@@ -12,9 +12,9 @@
 // ----- COPY_BEFORE_ACQUIRE
 // copy issued before the stage is acquired
 // RUN: awk -v c=COPY_BEFORE_ACQUIRE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_BEFORE_ACQUIRE
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
 // COPY_BEFORE_ACQUIRE-NOT: Traceback
@@ -24,7 +24,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     pipe.acquire %p[%s]
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -32,9 +32,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_AFTER_COMMIT
 // copy issued after the stage is committed
 // RUN: awk -v c=COPY_AFTER_COMMIT 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_AFTER_COMMIT
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     pipe.acquire %p[%s]
@@ -44,7 +44,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // COPY_AFTER_COMMIT-NOT: {{.}}
     pipe.copy "a"[%c0, %c0] into %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -52,9 +52,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_NO_COMMIT
 // copy never committed
 // RUN: awk -v c=COPY_NO_COMMIT 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_NO_COMMIT
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     pipe.acquire %p[%s]
@@ -63,7 +63,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // COPY_NO_COMMIT-NOT: {{.}}
     pipe.copy "a"[%c0, %c0] into %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -71,9 +71,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_OTHER_BLOCK
 // acquire and commit must be in the copy's own block
 // RUN: awk -v c=COPY_OTHER_BLOCK 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_OTHER_BLOCK
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     %true = arith.constant true
@@ -86,7 +86,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     }
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -94,9 +94,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_OTHER_STATE
 // acquire/commit of another state do not cover the copy
 // RUN: awk -v c=COPY_OTHER_STATE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_OTHER_STATE
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     %s1 = pipe.advance %s
@@ -107,7 +107,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     pipe.copy "a"[%c0, %c0] into %p[%s1]
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -115,9 +115,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_OPERAND
 // the pipeline holds only a and b
 // RUN: awk -v c=COPY_OPERAND 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_OPERAND
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     pipe.acquire %p[%s]
@@ -127,7 +127,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     pipe.copy "c"[%c0, %c0] into %p[%s]
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -135,9 +135,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_MCAST_NO_RANK
 // B is multicast to 2 CTAs of a 2x1 cluster: rank required
 // RUN: awk -v c=COPY_MCAST_NO_RANK 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_MCAST_NO_RANK
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 2>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     pipe.acquire %p[%s]
@@ -147,7 +147,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     pipe.copy "b"[%c0, %c0] into %p[%s]
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -155,9 +155,9 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_RANK_NO_MCAST
 // A is not multicast in a 2x1 cluster: no rank
 // RUN: awk -v c=COPY_RANK_NO_MCAST 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_RANK_NO_MCAST
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 2>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
     %rank = pipe.cta_rank_in_cluster
@@ -168,7 +168,7 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
     pipe.copy "a"[%c0, %c0] into %p[%s] rank %rank
     pipe.commit %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -176,12 +176,12 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COPY_IN_CONSUMER
 // copy is a producer event
 // RUN: awk -v c=COPY_IN_CONSUMER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COPY_IN_CONSUMER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %c0 = arith.constant 0 : index
     %s = pipe.init_state %p index(0) phase(1)
 // COPY_IN_CONSUMER-NOT: Traceback

@@ -12,12 +12,12 @@
 // ----- ACQUIRE_IN_CONSUMER
 // pipe.acquire is a producer event
 // RUN: awk -v c=ACQUIRE_IN_CONSUMER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=ACQUIRE_IN_CONSUMER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %s = pipe.init_state %p index(0) phase(0)
 // ACQUIRE_IN_CONSUMER-NOT: Traceback
 // ACQUIRE_IN_CONSUMER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.acquire' is a producer event but sits in a 'consumer' role (allowed roles: producer, mainloop){{$}}
@@ -29,12 +29,12 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- COMMIT_IN_CONSUMER
 // pipe.commit is a producer event
 // RUN: awk -v c=COMMIT_IN_CONSUMER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=COMMIT_IN_CONSUMER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %s = pipe.init_state %p index(0) phase(0)
 // COMMIT_IN_CONSUMER-NOT: Traceback
 // COMMIT_IN_CONSUMER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.commit' is a producer event but sits in a 'consumer' role (allowed roles: producer, mainloop){{$}}
@@ -46,12 +46,12 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- TAIL_IN_CONSUMER
 // pipe.producer_tail is a producer event
 // RUN: awk -v c=TAIL_IN_CONSUMER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=TAIL_IN_CONSUMER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %s = pipe.init_state %p index(0) phase(0)
 // TAIL_IN_CONSUMER-NOT: Traceback
 // TAIL_IN_CONSUMER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.producer_tail' is a producer event but sits in a 'consumer' role (allowed roles: producer, mainloop){{$}}
@@ -63,16 +63,16 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- WAIT_IN_PRODUCER
 // pipe.wait is a consumer event
 // RUN: awk -v c=WAIT_IN_PRODUCER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=WAIT_IN_PRODUCER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %s = pipe.init_state %p index(0) phase(0)
 // WAIT_IN_PRODUCER-NOT: Traceback
 // WAIT_IN_PRODUCER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.wait' is a consumer event but sits in a 'producer' role (allowed roles: consumer, mainloop){{$}}
 // WAIT_IN_PRODUCER-NOT: {{.}}
     pipe.wait %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -80,16 +80,17 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- MMA_IN_PRODUCER
 // pipe.mma is a consumer event
 // RUN: awk -v c=MMA_IN_PRODUCER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=MMA_IN_PRODUCER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %s = pipe.init_state %p index(0) phase(0)
 // MMA_IN_PRODUCER-NOT: Traceback
 // MMA_IN_PRODUCER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.mma' is a consumer event but sits in a 'producer' role (allowed roles: consumer, mainloop){{$}}
 // MMA_IN_PRODUCER-NOT: {{.}}
     pipe.mma %p[%s]
+    pipe.mma_wait pending(0)
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -97,16 +98,16 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- RELEASE_IN_PRODUCER
 // pipe.release is a consumer event
 // RUN: awk -v c=RELEASE_IN_PRODUCER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=RELEASE_IN_PRODUCER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %s = pipe.init_state %p index(0) phase(0)
 // RELEASE_IN_PRODUCER-NOT: Traceback
 // RELEASE_IN_PRODUCER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.release' is a consumer event but sits in a 'producer' role (allowed roles: consumer, mainloop){{$}}
 // RELEASE_IN_PRODUCER-NOT: {{.}}
     pipe.release %p[%s]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -114,15 +115,15 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- ACC_INIT_IN_PRODUCER
 // the accumulators belong to the consumer
 // RUN: awk -v c=ACC_INIT_IN_PRODUCER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=ACC_INIT_IN_PRODUCER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
 // ACC_INIT_IN_PRODUCER-NOT: Traceback
 // ACC_INIT_IN_PRODUCER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.acc_init' is a consumer event but sits in a 'producer' role (allowed roles: consumer, mainloop){{$}}
 // ACC_INIT_IN_PRODUCER-NOT: {{.}}
     pipe.acc_init
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -130,16 +131,16 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- EPILOGUE_IN_PRODUCER
 // the epilogue belongs to the consumer
 // RUN: awk -v c=EPILOGUE_IN_PRODUCER 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=EPILOGUE_IN_PRODUCER
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
 // EPILOGUE_IN_PRODUCER-NOT: Traceback
 // EPILOGUE_IN_PRODUCER: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.epilogue' is a consumer event but sits in a 'producer' role (allowed roles: consumer, mainloop){{$}}
 // EPILOGUE_IN_PRODUCER-NOT: {{.}}
     pipe.epilogue %c0, %c0 masked(false)
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
 }
@@ -147,12 +148,12 @@ pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_
 // ----- ACQUIRE_OUTSIDE_ROLE
 // stage events run in a role, not in the kernel body
 // RUN: awk -v c=ACQUIRE_OUTSIDE_ROLE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=ACQUIRE_OUTSIDE_ROLE
-pipe.kernel @k attributes {arch = "sm_90a", a_dtype = "f16", b_dtype = "f16", c_dtype = "f16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %p = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
   ^bb0:
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
   ^bb0:
   }
   %s = pipe.init_state %p index(0) phase(1)

@@ -18,7 +18,7 @@
 // STATS-NEXT: fold-static-full: folded 5 'pipe.k_tile_full'
 // STATS-NOT:  mn_tile_full
 
-// CHECK-LABEL:  pipe.role "consumer"
+// CHECK-LABEL:  pipe.role consumer
 // CHECK:          %c2 = arith.constant 2 : index
 // Constants: fits(63) and full(63) hold, fits(64) and full(64) do not.
 // CHECK-NEXT:     pipe.acc_init {tag = "fits_63"}
@@ -77,13 +77,13 @@
 // CHECK-NOT:    {{fits_64|full_64|fits_kt"|fits_i_plus_64|full_u_from_100}}
 
 builtin.module {
-  pipe.kernel @bounds attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: -1, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @bounds attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: -1, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %ps = pipe.init_state %p index(0) phase(1)
       pipe.producer_tail %p[%ps]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
       %count = pipe.work_tile_count

@@ -7,8 +7,9 @@
 //
 // Static-full 4096^3: every guard but the steady loop's next-tile predicate
 // fits(k + 4) is decided. Producer: the four prologue blocks lose their
-// guards; the steady loop keeps only fits(k + 4). Consumer: no predicate and
-// no scf.if left; the epilogue is the unmasked one only.
+// guards; the steady loop keeps only fits(k + 4). Consumer (overlapped: k-tile
+// 0 peeled, then wait / mma / mma_wait pending(1) / release of the previous
+// stage): no predicate and no scf.if left; the epilogue is the unmasked one only.
 // RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 --tile 128x256x64 --stages 4 --cluster 2x1 > %t.full
 // RUN: pipeir-opt --fold-static-full --pass-statistics %t.full > %t.full.once 2> %t.full.err
 // RUN: filecheck %s --check-prefix=FULL --input-file %t.full.once
@@ -27,11 +28,15 @@
 // RUN: pipeir-opt --fold-static-full %t.kdyn.once > %t.kdyn.twice
 // RUN: diff %t.kdyn.once %t.kdyn.twice
 //
-// K tail (K = 4000, tile_k 64: 63 k-tiles, the last one partial): the prologue
-// fits-predicates are proven (k-tile i < 4 <= 63) and folded, but the full-tile
-// predicates stay guarded: the steady loop keeps full(k) & fits(k + 4) and the
-// consumer keeps pipe.k_tile_full with both of its branches.
-// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4000 --tile 128x256x64 --stages 4 --cluster 2x1 > %t.ktail
+// K tail (K = 4000, tile_k 64: 63 k-tiles, the last one partial), with the
+// serial consumer (--mma-in-flight 0): the prologue fits-predicates are proven
+// (k-tile i < 4 <= 63) and folded, but the full-tile predicates stay guarded:
+// the steady loop keeps full(k) & fits(k + 4) and the consumer keeps
+// pipe.k_tile_full with both of its branches.
+// With the overlapped consumer (the default) the peeled k-tile 0 is proven
+// full and loses its guard; the loop's guard stays.
+// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4000 --tile 128x256x64 --stages 4 --cluster 2x1 | pipeir-opt --fold-static-full | filecheck %s --check-prefix=KTAIL-OVERLAP
+// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4000 --tile 128x256x64 --stages 4 --cluster 2x1 --mma-in-flight 0 > %t.ktail
 // RUN: pipeir-opt --fold-static-full --pass-statistics %t.ktail > %t.ktail.once 2> %t.ktail.err
 // RUN: filecheck %s --check-prefix=KTAIL --input-file %t.ktail.once
 // RUN: filecheck %s --check-prefix=KTAIL-STATS --input-file %t.ktail.err
@@ -53,10 +58,10 @@
 // RUN: filecheck %s --check-prefix=NOFOLD-STATS --input-file %t.dyn.err
 
 // FULL-STATS:      fold-static-full: folded 4 'pipe.k_tile_fits'
-// FULL-STATS-NEXT: fold-static-full: folded 2 'pipe.k_tile_full'
+// FULL-STATS-NEXT: fold-static-full: folded 3 'pipe.k_tile_full'
 // FULL-STATS-NEXT: fold-static-full: folded 1 'pipe.mn_tile_full'
 
-// FULL-LABEL:  pipe.role "producer"
+// FULL-LABEL:  pipe.role producer
 // FULL:          [[KT:%[0-9]+]] = pipe.k_tile_count
 // FULL:          pipe.tile_coords
 // FULL-NOT:        scf.if
@@ -98,17 +103,27 @@
 // FULL-NEXT:        pipe.acquire
 // FULL-NEXT:        pipe.copy "a"[%{{[0-9]+}}, [[NK]]]
 // FULL-NOT:        pipe.k_tile_f
-// FULL-LABEL:  pipe.role "consumer"
+// FULL-LABEL:  pipe.role consumer
 // FULL:          [[M:%[0-9]+]], [[N:%[0-9]+]] = pipe.tile_coords
 // FULL-NOT:        pipe.k_tile_f
 // FULL-NOT:        scf.if
-// FULL:          scf.for [[KC:%[0-9]+]] = %{{[0-9]+}} to %{{[0-9]+}} step %{{[0-9]+}} iter_args([[SC:%[0-9]+]] = %{{[0-9]+}}) -> (!pipe.state) {
-// FULL-NEXT:       pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
-// FULL-NEXT:       pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
-// FULL-NEXT:       pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
-// FULL-NEXT:       pipe.advance [[SC]]
+// FULL:          pipe.acc_init
+// FULL-NEXT:     pipe.wait %{{[0-9]+}}{{\[}}[[S0:%[0-9]+]]]
+// FULL-NEXT:     pipe.mma %{{[0-9]+}}{{\[}}[[S0]]]
+// FULL-NEXT:     [[R0:%[0-9]+]] = pipe.advance [[S0]]
+// FULL-NEXT:     [[ONE:%[0-9]+]] = arith.constant 1 : index
+// FULL-NEXT:     %{{[0-9]+}}, [[LEND:%[0-9]+]] = scf.for %{{[0-9]+}} = [[ONE]] to %{{[0-9]+}} step [[ONE]] iter_args([[R:%[0-9]+]] = [[R0]], [[L:%[0-9]+]] = [[S0]]) -> (!pipe.state, !pipe.state) {
+// FULL-NEXT:       pipe.wait %{{[0-9]+}}{{\[}}[[R]]]
+// FULL-NEXT:       pipe.mma %{{[0-9]+}}{{\[}}[[R]]]
+// FULL-NEXT:       pipe.mma_wait pending(1)
+// FULL-NEXT:       pipe.release %{{[0-9]+}}{{\[}}[[L]]]
+// FULL-NEXT:       pipe.advance [[R]]
+// FULL-NEXT:       pipe.advance [[L]]
 // FULL-NEXT:       scf.yield
 // FULL-NEXT:     }
+// FULL-NEXT:     pipe.mma_wait pending(0)
+// FULL-NEXT:     pipe.release %{{[0-9]+}}{{\[}}[[LEND]]]
+// FULL-NEXT:     pipe.advance [[LEND]]
 // FULL-NEXT:     pipe.epilogue [[M]], [[N]] masked(false)
 // FULL-NEXT:     scf.yield
 // FULL-NOT:      pipe.epilogue
@@ -118,7 +133,7 @@
 // KDYN-STATS:      fold-static-full: folded 1 'pipe.mn_tile_full'
 // KDYN-STATS-NOT:  k_tile
 
-// KDYN-LABEL:  pipe.role "producer"
+// KDYN-LABEL:  pipe.role producer
 // KDYN:          [[KT:%[0-9]+]] = pipe.k_tile_count
 // KDYN:          pipe.tile_coords
 // KDYN-NEXT:    [[K0:%[0-9]+]] = arith.constant 0 : index
@@ -184,22 +199,40 @@
 // KDYN-NEXT:      scf.if [[GO]] -> (!pipe.state) {
 // KDYN-NEXT:        pipe.acquire
 // KDYN-NEXT:        pipe.copy "a"[%{{[0-9]+}}, [[NK]]]
-// KDYN-LABEL:  pipe.role "consumer"
+// KDYN-LABEL:  pipe.role consumer
 // KDYN:          [[M:%[0-9]+]], [[N:%[0-9]+]] = pipe.tile_coords
-// KDYN:          scf.for [[KC:%[0-9]+]] = %{{[0-9]+}} to %{{[0-9]+}} step %{{[0-9]+}} iter_args([[SC:%[0-9]+]] = %{{[0-9]+}}) -> (!pipe.state) {
+// KDYN-NEXT:     pipe.acc_init
+// KDYN-NEXT:     [[K0:%[0-9]+]] = arith.constant 0 : index
+// KDYN-NEXT:     [[KF0:%[0-9]+]] = pipe.k_tile_full [[K0]]
+// KDYN-NEXT:     scf.if [[KF0]] {
+// KDYN-NEXT:       pipe.wait %{{[0-9]+}}{{\[}}[[S0:%[0-9]+]]]
+// KDYN-NEXT:       pipe.mma %{{[0-9]+}}{{\[}}[[S0]]]
+// KDYN-NEXT:     } else {
+// KDYN-NEXT:       pipe.wait %{{[0-9]+}}{{\[}}[[S0]]]
+// KDYN-NEXT:       pipe.mma %{{[0-9]+}}{{\[}}[[S0]]]
+// KDYN-NEXT:     }
+// KDYN-NEXT:     [[R0:%[0-9]+]] = pipe.advance [[S0]]
+// KDYN-NEXT:     [[ONE:%[0-9]+]] = arith.constant 1 : index
+// KDYN-NEXT:     %{{[0-9]+}}, [[LEND:%[0-9]+]] = scf.for [[KC:%[0-9]+]] = [[ONE]] to %{{[0-9]+}} step [[ONE]] iter_args([[R:%[0-9]+]] = [[R0]], [[L:%[0-9]+]] = [[S0]]) -> (!pipe.state, !pipe.state) {
 // KDYN-NEXT:       [[KF:%[0-9]+]] = pipe.k_tile_full [[KC]]
 // KDYN-NEXT:       scf.if [[KF]] {
-// KDYN-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
-// KDYN-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
-// KDYN-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
+// KDYN-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[R]]]
+// KDYN-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[R]]]
+// KDYN-NEXT:         pipe.mma_wait pending(1)
+// KDYN-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[L]]]
 // KDYN-NEXT:       } else {
-// KDYN-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
-// KDYN-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
-// KDYN-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
+// KDYN-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[R]]]
+// KDYN-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[R]]]
+// KDYN-NEXT:         pipe.mma_wait pending(1)
+// KDYN-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[L]]]
 // KDYN-NEXT:       }
-// KDYN-NEXT:       pipe.advance [[SC]]
+// KDYN-NEXT:       pipe.advance [[R]]
+// KDYN-NEXT:       pipe.advance [[L]]
 // KDYN-NEXT:       scf.yield
 // KDYN-NEXT:     }
+// KDYN-NEXT:     pipe.mma_wait pending(0)
+// KDYN-NEXT:     pipe.release %{{[0-9]+}}{{\[}}[[LEND]]]
+// KDYN-NEXT:     pipe.advance [[LEND]]
 // KDYN-NEXT:     pipe.epilogue [[M]], [[N]] masked(false)
 // KDYN-NEXT:     scf.yield
 // KDYN-NOT:      pipe.epilogue
@@ -209,7 +242,7 @@
 // KTAIL-STATS-NEXT: fold-static-full: folded 1 'pipe.mn_tile_full'
 // KTAIL-STATS-NOT: k_tile_full
 
-// KTAIL-LABEL:  pipe.role "producer"
+// KTAIL-LABEL:  pipe.role producer
 // KTAIL:          [[KT:%[0-9]+]] = pipe.k_tile_count
 // KTAIL:          pipe.tile_coords
 // KTAIL-NOT:       pipe.k_tile_f
@@ -252,17 +285,19 @@
 // KTAIL-NEXT:      scf.if [[GO]] -> (!pipe.state) {
 // KTAIL-NEXT:        pipe.acquire
 // KTAIL-NEXT:        pipe.copy "a"[%{{[0-9]+}}, [[NK]]]
-// KTAIL-LABEL:  pipe.role "consumer"
+// KTAIL-LABEL:  pipe.role consumer
 // KTAIL:          [[M:%[0-9]+]], [[N:%[0-9]+]] = pipe.tile_coords
 // KTAIL:          scf.for [[KC:%[0-9]+]] = %{{[0-9]+}} to %{{[0-9]+}} step %{{[0-9]+}} iter_args([[SC:%[0-9]+]] = %{{[0-9]+}}) -> (!pipe.state) {
 // KTAIL-NEXT:       [[KF:%[0-9]+]] = pipe.k_tile_full [[KC]]
 // KTAIL-NEXT:       scf.if [[KF]] {
 // KTAIL-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
 // KTAIL-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
+// KTAIL-NEXT:         pipe.mma_wait pending(0)
 // KTAIL-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
 // KTAIL-NEXT:       } else {
 // KTAIL-NEXT:         pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
 // KTAIL-NEXT:         pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
+// KTAIL-NEXT:         pipe.mma_wait pending(0)
 // KTAIL-NEXT:         pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
 // KTAIL-NEXT:       }
 // KTAIL-NEXT:       pipe.advance [[SC]]
@@ -273,22 +308,36 @@
 // KTAIL-NOT:      pipe.epilogue
 // KTAIL-NOT:      pipe.mn_tile_full
 
-// EDGE-LABEL:      pipe.role "producer"
+// KTAIL-OVERLAP-LABEL: pipe.role consumer
+// KTAIL-OVERLAP:       pipe.acc_init
+// KTAIL-OVERLAP-NEXT:  pipe.wait
+// KTAIL-OVERLAP-NEXT:  pipe.mma
+// KTAIL-OVERLAP-NEXT:  pipe.advance
+// KTAIL-OVERLAP-NEXT:  arith.constant 1 : index
+// KTAIL-OVERLAP-NEXT:  scf.for [[KC:%[0-9]+]] =
+// KTAIL-OVERLAP-NEXT:    [[KF:%[0-9]+]] = pipe.k_tile_full [[KC]]
+// KTAIL-OVERLAP-NEXT:    scf.if [[KF]] {
+// KTAIL-OVERLAP:         } else {
+// KTAIL-OVERLAP:         pipe.mma_wait pending(1)
+// KTAIL-OVERLAP:       pipe.mma_wait pending(0)
+
+// EDGE-LABEL:      pipe.role producer
 // EDGE-NOT:        pipe.k_tile_full
 // EDGE-COUNT-1:    pipe.k_tile_fits
 // EDGE-NOT:        pipe.k_tile_f
-// EDGE-LABEL:      pipe.role "consumer"
+// EDGE-LABEL:      pipe.role consumer
 // EDGE-NOT:        pipe.k_tile_f
 // EDGE:            [[M:%[0-9]+]], [[N:%[0-9]+]] = pipe.tile_coords
 // EDGE-NOT:        pipe.k_tile_f
 // EDGE-NOT:        scf.if
-// EDGE:          scf.for [[KC:%[0-9]+]] = %{{[0-9]+}} to %{{[0-9]+}} step %{{[0-9]+}} iter_args([[SC:%[0-9]+]] = %{{[0-9]+}}) -> (!pipe.state) {
-// EDGE-NEXT:       pipe.wait %{{[0-9]+}}{{\[}}[[SC]]]
-// EDGE-NEXT:       pipe.mma %{{[0-9]+}}{{\[}}[[SC]]]
-// EDGE-NEXT:       pipe.release %{{[0-9]+}}{{\[}}[[SC]]]
-// EDGE-NEXT:       pipe.advance [[SC]]
-// EDGE-NEXT:       scf.yield
-// EDGE-NEXT:     }
+// EDGE:            scf.for
+// EDGE-NEXT:       pipe.wait
+// EDGE-NEXT:       pipe.mma
+// EDGE-NEXT:       pipe.mma_wait pending(1)
+// EDGE-NEXT:       pipe.release
+// EDGE:            pipe.mma_wait pending(0)
+// EDGE-NEXT:       pipe.release %{{[0-9]+}}{{\[}}[[LEND:%[0-9]+]]]
+// EDGE-NEXT:       pipe.advance [[LEND]]
 // EDGE-NEXT:     [[MN:%[0-9]+]] = pipe.mn_tile_full [[M]], [[N]]
 // EDGE-NEXT:     scf.if [[MN]] {
 // EDGE-NEXT:       pipe.epilogue [[M]], [[N]] masked(false)

@@ -30,7 +30,7 @@
 // Shared warps (mainloop role, left unrolled by roll-producer): hoisted too.
 // RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 --tile 128x256x64 --stages 4 --cluster 2x2 --no-warp-specialize | pipeir-opt --fold-static-full --roll-producer --hoist-rank 2>/dev/null | filecheck %s --check-prefix=SHARED
 
-// C21-LABEL:  pipe.role "producer"
+// C21-LABEL:  pipe.role producer
 // C21-NEXT:     [[R:%[0-9]+]] = pipe.cta_rank_in_cluster
 // C21-NOT:      pipe.cta_rank_in_cluster
 // C21:          scf.for
@@ -41,10 +41,10 @@
 // C21-NEXT:       pipe.copy "b"[%{{[0-9]+}}, [[K]]] into %{{[0-9]+}}[%{{[0-9]+}}] rank [[R]]{{$}}
 // C21-NEXT:       pipe.commit
 // C21-NOT:      pipe.cta_rank_in_cluster
-// C21-LABEL:  pipe.role "consumer"
+// C21-LABEL:  pipe.role consumer
 // C21-NOT:      pipe.cta_rank_in_cluster
 
-// C22-LABEL:  pipe.role "producer"
+// C22-LABEL:  pipe.role producer
 // C22-NEXT:     [[R:%[0-9]+]] = pipe.cta_rank_in_cluster
 // C22-NOT:      pipe.cta_rank_in_cluster
 // C22:          scf.for
@@ -55,7 +55,7 @@
 // C22-NEXT:       pipe.copy "b"[%{{[0-9]+}}, [[K]]] into %{{[0-9]+}}[%{{[0-9]+}}] rank [[R]]{{$}}
 // C22-NEXT:       pipe.commit
 // C22-NOT:      pipe.cta_rank_in_cluster
-// C22-LABEL:  pipe.role "consumer"
+// C22-LABEL:  pipe.role consumer
 // C22-NOT:      pipe.cta_rank_in_cluster
 // roll-producer keeps the template's placement: the rolled loop derives the
 // rank once per multicast copy (2 here); both become the hoisted one.
@@ -68,7 +68,7 @@
 // C11-NOT:    pipe.cta_rank_in_cluster
 // C11-STATS:  hoist-rank: no cluster-rank derivation found
 
-// NAIVE-LABEL:  pipe.role "producer"
+// NAIVE-LABEL:  pipe.role producer
 // NAIVE-NEXT:     [[R:%[0-9]+]] = pipe.cta_rank_in_cluster
 // NAIVE-NOT:      pipe.cta_rank_in_cluster
 // NAIVE:          scf.for
@@ -79,11 +79,11 @@
 // NAIVE-NOT:      pipe.cta_rank_in_cluster
 // NAIVE:          pipe.copy "b"{{.*}} rank [[R]]{{$}}
 // NAIVE-NOT:      pipe.cta_rank_in_cluster
-// NAIVE-LABEL:  pipe.role "consumer"
+// NAIVE-LABEL:  pipe.role consumer
 // NAIVE-NOT:      pipe.cta_rank_in_cluster
 // NAIVE-STATS:  hoist-rank: role 'producer': 5 rank derivation(s) -> 1 before the work-tile loop
 
-// SHARED-LABEL:  pipe.role "mainloop"
+// SHARED-LABEL:  pipe.role mainloop
 // SHARED-NEXT:     [[R:%[0-9]+]] = pipe.cta_rank_in_cluster
 // SHARED-NOT:      pipe.cta_rank_in_cluster
 // SHARED:          scf.for

@@ -31,6 +31,11 @@
 // RUN: pipeir-opt --hoist-rank --fold-static-full --roll-producer %t.naive > %t.hoistfirst
 // RUN: diff %t.once %t.hoistfirst
 //
+// The serial consumer (--mma-in-flight 0) folds the same way: one wait / mma /
+// mma_wait pending(0) / release per k-tile.
+// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --stages 4 --cluster 2x1 --mma-in-flight 0 | pipeir-opt --fold-static-full --roll-producer --hoist-rank --verify-each > %t.serial
+// RUN: filecheck %s --check-prefix=SERIAL --input-file %t.serial
+//
 // The short form --roll-producer --hoist-rank (no fold) gives the same
 // producer -- roll-producer proves the prologue guards itself -- but leaves
 // the consumer's predicates (k_tile_full guard, mn_tile_full epilogue choice)
@@ -40,7 +45,7 @@
 // RUN: filecheck %s --check-prefix=SHORT --input-file %t.short
 
 // STATS:      fold-static-full: folded 4 'pipe.k_tile_fits'
-// STATS-NEXT: fold-static-full: folded 2 'pipe.k_tile_full'
+// STATS-NEXT: fold-static-full: folded 3 'pipe.k_tile_full'
 // STATS-NEXT: fold-static-full: folded 1 'pipe.mn_tile_full'
 // STATS-NEXT: roll-producer: @gemm: rolled 1 producer loop(s)
 // STATS-NEXT: hoist-rank: role 'producer': 1 rank derivation(s) -> 1 before the work-tile loop
@@ -50,8 +55,8 @@
 // CHECK-NOT:  pipe.k_tile_fits
 // CHECK-NOT:  pipe.mn_tile_full
 // CHECK-NOT:  scf.if
-// CHECK:      [[P:%[0-9]+]] = pipe.pipeline stages(4) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 2>}
-// CHECK-NEXT: pipe.role "producer" warps(1) {
+// CHECK:      [[P:%[0-9]+]] = pipe.pipeline stages(4)
+// CHECK-NEXT: pipe.role producer warps(1) {
 // CHECK-NEXT:   [[RANK:%[0-9]+]] = pipe.cta_rank_in_cluster
 // CHECK-NEXT:   [[PS0:%[0-9]+]] = pipe.init_state [[P]] index(0) phase(1)
 // CHECK-NEXT:   [[KT:%[0-9]+]] = pipe.k_tile_count
@@ -74,7 +79,7 @@
 // CHECK-NEXT:   }
 // CHECK-NEXT:   pipe.producer_tail [[P]]{{\[}}[[PEND]]]
 // CHECK-NEXT: }
-// CHECK-NEXT: pipe.role "consumer" warps(8) {
+// CHECK-NEXT: pipe.role consumer warps(8) {
 // CHECK-NEXT:   [[CS0:%[0-9]+]] = pipe.init_state [[P]] index(0) phase(0)
 // CHECK-NEXT:   [[CKT:%[0-9]+]] = pipe.k_tile_count
 // CHECK-NEXT:   [[CFIRST:%[0-9]+]] = pipe.first_work_tile
@@ -83,15 +88,22 @@
 // CHECK-NEXT:   scf.for [[CT:%[0-9]+]] = [[CFIRST]] to [[CCOUNT]] step [[CSTRIDE]] iter_args([[CS:%[0-9]+]] = [[CS0]]) -> (!pipe.state) {
 // CHECK-NEXT:     [[CM:%[0-9]+]], [[CN:%[0-9]+]] = pipe.tile_coords [[CT]]
 // CHECK-NEXT:     pipe.acc_init
-// CHECK-NEXT:     [[D0:%[0-9]+]] = arith.constant 0 : index
+// CHECK-NEXT:     pipe.wait [[P]]{{\[}}[[CS]]]
+// CHECK-NEXT:     pipe.mma [[P]]{{\[}}[[CS]]]
+// CHECK-NEXT:     [[R1:%[0-9]+]] = pipe.advance [[CS]]
 // CHECK-NEXT:     [[D1:%[0-9]+]] = arith.constant 1 : index
-// CHECK-NEXT:     [[CEND:%[0-9]+]] = scf.for %{{[0-9]+}} = [[D0]] to [[CKT]] step [[D1]] iter_args([[W:%[0-9]+]] = [[CS]]) -> (!pipe.state) {
-// CHECK-NEXT:       pipe.wait [[P]]{{\[}}[[W]]]
-// CHECK-NEXT:       pipe.mma [[P]]{{\[}}[[W]]]
-// CHECK-NEXT:       pipe.release [[P]]{{\[}}[[W]]]
-// CHECK-NEXT:       [[WN:%[0-9]+]] = pipe.advance [[W]]
-// CHECK-NEXT:       scf.yield [[WN]] : !pipe.state
+// CHECK-NEXT:     %{{[0-9]+}}, [[REND:%[0-9]+]] = scf.for %{{[0-9]+}} = [[D1]] to [[CKT]] step [[D1]] iter_args([[R:%[0-9]+]] = [[R1]], [[L:%[0-9]+]] = [[CS]]) -> (!pipe.state, !pipe.state) {
+// CHECK-NEXT:       pipe.wait [[P]]{{\[}}[[R]]]
+// CHECK-NEXT:       pipe.mma [[P]]{{\[}}[[R]]]
+// CHECK-NEXT:       pipe.mma_wait pending(1)
+// CHECK-NEXT:       pipe.release [[P]]{{\[}}[[L]]]
+// CHECK-NEXT:       [[RN:%[0-9]+]] = pipe.advance [[R]]
+// CHECK-NEXT:       [[LN:%[0-9]+]] = pipe.advance [[L]]
+// CHECK-NEXT:       scf.yield [[RN]], [[LN]] : !pipe.state, !pipe.state
 // CHECK-NEXT:     }
+// CHECK-NEXT:     pipe.mma_wait pending(0)
+// CHECK-NEXT:     pipe.release [[P]]{{\[}}[[REND]]]
+// CHECK-NEXT:     [[CEND:%[0-9]+]] = pipe.advance [[REND]]
 // CHECK-NEXT:     pipe.epilogue [[CM]], [[CN]] masked(false)
 // CHECK-NEXT:     scf.yield [[CEND]] : !pipe.state
 // CHECK-NEXT:   }
@@ -103,7 +115,7 @@
 
 // The producer alone, as CHECK-COUNT / CHECK-NOT: exactly one copy site per
 // operand, no rank derivation after the work-tile loop starts, no predicate.
-// PRODUCER-LABEL:  pipe.role "producer"
+// PRODUCER-LABEL:  pipe.role producer
 // PRODUCER-NEXT:     [[R:%[0-9]+]] = pipe.cta_rank_in_cluster
 // PRODUCER-NOT:      pipe.k_tile_f
 // PRODUCER-NOT:      pipe.copy
@@ -120,11 +132,27 @@
 // PRODUCER-NOT:      pipe.cta_rank_in_cluster
 // PRODUCER-NOT:      pipe.k_tile_f
 // PRODUCER-NOT:      scf.if
-// PRODUCER-LABEL:  pipe.role "consumer"
+// PRODUCER-LABEL:  pipe.role consumer
 
 // Without fold-static-full the consumer keeps its guards.
-// SHORT-LABEL:  pipe.role "consumer"
+// SHORT-LABEL:  pipe.role consumer
 // SHORT:          pipe.k_tile_full
 // SHORT:          pipe.mn_tile_full
 // SHORT:          masked(false)
 // SHORT:          masked(true)
+
+// SERIAL-LABEL: pipe.role consumer
+// SERIAL-NOT:     scf.if
+// SERIAL:         pipe.acc_init
+// SERIAL-NEXT:    [[D0:%[0-9]+]] = arith.constant 0 : index
+// SERIAL-NEXT:    [[D1:%[0-9]+]] = arith.constant 1 : index
+// SERIAL-NEXT:    [[CEND:%[0-9]+]] = scf.for %{{[0-9]+}} = [[D0]] to %{{[0-9]+}} step [[D1]] iter_args([[W:%[0-9]+]] = %{{[0-9]+}}) -> (!pipe.state) {
+// SERIAL-NEXT:      pipe.wait %{{[0-9]+}}{{\[}}[[W]]]
+// SERIAL-NEXT:      pipe.mma %{{[0-9]+}}{{\[}}[[W]]]
+// SERIAL-NEXT:      pipe.mma_wait pending(0)
+// SERIAL-NEXT:      pipe.release %{{[0-9]+}}{{\[}}[[W]]]
+// SERIAL-NEXT:      [[WN:%[0-9]+]] = pipe.advance [[W]]
+// SERIAL-NEXT:      scf.yield [[WN]] : !pipe.state
+// SERIAL-NEXT:    }
+// SERIAL-NEXT:    pipe.epilogue %{{[0-9]+}}, %{{[0-9]+}} masked(false)
+// SERIAL-NEXT:    scf.yield [[CEND]] : !pipe.state

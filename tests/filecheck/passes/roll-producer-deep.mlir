@@ -24,7 +24,7 @@
 // RUN: pipeir-opt --roll-producer %t.s12.c21 > %t.once && pipeir-opt --roll-producer %t.once > %t.twice && diff %t.once %t.twice
 
 // CHECK:        [[P:%[0-9]+]] = pipe.pipeline
-// CHECK-LABEL:  pipe.role "producer"
+// CHECK-LABEL:  pipe.role producer
 // The k-tile count (at the top of the role, or -- when fold-static-full left
 // none -- created just before the rolled loop) and the work-tile loop ...
 // CHECK-DAG:      [[KT:%[0-9]+]] = pipe.k_tile_count
@@ -49,5 +49,5 @@
 // CHECK-NEXT:     }
 // CHECK-NEXT:     pipe.producer_tail
 // CHECK-NEXT:   }
-// CHECK-LABEL:  pipe.role "consumer"
+// CHECK-LABEL:  pipe.role consumer
 // CHECK-NOT:      pipe.copy

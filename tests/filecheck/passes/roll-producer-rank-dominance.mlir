@@ -14,15 +14,15 @@
 //
 // RUN: pipeir-opt --roll-producer %s | filecheck %s
 
-// CHECK-LABEL: pipe.role "producer"
+// CHECK-LABEL: pipe.role producer
 // CHECK:         [[R:%[a-z0-9]+]] = pipe.cta_rank_in_cluster
 // CHECK:         pipe.copy "b"[%{{[a-z0-9]+}}, %{{[a-z0-9]+}}] into %p[%{{[a-z0-9]+}}] rank [[R]]
-// CHECK-LABEL: pipe.role "consumer"
+// CHECK-LABEL: pipe.role consumer
 
 builtin.module {
-  pipe.kernel @rank_between attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 2>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @rank_between attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 2, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -80,7 +80,7 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }

@@ -16,9 +16,9 @@
 // CHECK: {{.*}}roll-producer-refused-count.mlir:21:5: remark: roll-producer: not rolled: prologue block 1 is guarded by something other than 'k-tile 1 fits in K'
 
 builtin.module {
-  pipe.kernel @guard_full attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @guard_full attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %first = pipe.first_work_tile
       %count = pipe.work_tile_count
@@ -72,7 +72,7 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }

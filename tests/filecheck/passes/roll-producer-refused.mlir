@@ -7,7 +7,7 @@
 // RUN: pipeir-opt --roll-producer --pass-statistics %s > %t.out 2> %t.err
 // RUN: diff %t.ref %t.out
 // RUN: filecheck %s --check-prefix=REMARK --input-file %t.err
-// (The REMARK lines name the line of each kernel's `pipe.role "producer"`:
+// (The REMARK lines name the line of each kernel's `pipe.role producer`:
 // update them if lines above a kernel are added or removed.)
 //
 // Shared warps (--no-warp-specialize: one 'mainloop' role both produces and
@@ -26,10 +26,10 @@
 // The same through a pipe: the remark names <stdin>.
 // RUN: pipeir-gen gemm --m 4096 --n 4096 --k dyn --tile 128x128x64 --stages 2 --cluster 1x1 --no-warp-specialize | pipeir-opt --fold-static-full --roll-producer 2>&1 >/dev/null | filecheck %s --check-prefix=SHARED-STDIN
 //
-// SHARED-LABEL:    pipe.role "mainloop"
+// SHARED-LABEL:    pipe.role mainloop
 // SHARED-COUNT-5:  pipe.copy "a"
 // SHARED-NOT:      pipe.copy "a"
-// SHARED-B-LABEL:  pipe.role "mainloop"
+// SHARED-B-LABEL:  pipe.role mainloop
 // SHARED-B-COUNT-5: pipe.copy "b"{{.*}} rank
 // SHARED-B-NOT:    pipe.copy "b"
 // SHARED-ERR:      {{.*}}.tmp.shared:4:5: remark: roll-producer: not rolled: producer and consumer share these warps ('mainloop' role), so a blocking acquire
@@ -59,9 +59,9 @@ builtin.module {
   // Prologue block 1 is guarded by 'k-tile 1 is FULL' instead of 'k-tile 1 fits'.
   // With K = 100 (2 k-tiles, the second partial) this producer issues only k-tile 0,
   // while a rolled loop would issue k-tiles 0 and 1: rolling would change it.
-  pipe.kernel @guard_full attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @guard_full attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -115,14 +115,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // Prologue block 1 copies k-tile 1 but is guarded by 'k-tile 2 fits'.
-  pipe.kernel @guard_other_tile attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @guard_other_tile attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -176,14 +176,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // Prologue block 1 is guarded by a constant, not by a fits-predicate.
-  pipe.kernel @guard_true attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @guard_true attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -237,14 +237,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // The prologue issues k-tile 1 before k-tile 0.
-  pipe.kernel @swapped attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @swapped attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -298,14 +298,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // The steady-state loop issues k + 1 after a two-block prologue (k-tile 1 twice).
-  pipe.kernel @steady_offset attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @steady_offset attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -359,14 +359,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // The steady-state guard is only 'k is full': it does not stop k + 2 past the last k-tile.
-  pipe.kernel @steady_full_only attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @steady_full_only attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 100>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -418,14 +418,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // The steady-state loop starts at k = 1 (k-tile 2 is never issued).
-  pipe.kernel @steady_from_one attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @steady_from_one attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, 4096>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -479,14 +479,14 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }
   // Dynamic K: prologue block 1 is unguarded, but K may have a single k-tile.
-  pipe.kernel @unguarded_dyn attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, -1>, a_major = "k", b_major = "k"} {
-    %p = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(32768) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @unguarded_dyn attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 4096, 4096, -1>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %p = pipe.pipeline stages(2)
+    pipe.role producer warps(1) {
       %s0 = pipe.init_state %p index(0) phase(1)
       %kt = pipe.k_tile_count
       %first = pipe.first_work_tile
@@ -534,7 +534,7 @@ builtin.module {
       }
       pipe.producer_tail %p[%end]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %c = pipe.init_state %p index(0) phase(0)
     }
   }

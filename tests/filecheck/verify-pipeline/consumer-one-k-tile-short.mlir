@@ -3,9 +3,9 @@
 // forever for their release.
 // RUN: not pipeir-opt --verify-pipeline %s 2>&1 | filecheck %s
 
-pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = "k", b_major = "k"} {
-  %pipe = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %pipe = pipe.pipeline stages(2)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %k_tiles = pipe.k_tile_count
@@ -30,7 +30,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
 // CHECK-NOT: {{.}}
     pipe.producer_tail %pipe[%end]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %k_tiles = pipe.k_tile_count
@@ -45,6 +45,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
       %drained = scf.for %k = %c0 to %k_short step %c1 iter_args(%state = %tile_state) -> (!pipe.state) {
         pipe.wait %pipe[%state]
         pipe.mma %pipe[%state]
+        pipe.mma_wait pending(0)
         pipe.release %pipe[%state]
         %next = pipe.advance %state
         scf.yield %next : !pipe.state

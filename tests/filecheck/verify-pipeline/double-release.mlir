@@ -2,9 +2,9 @@
 // producer overwrite a stage before every consumer is done with it.
 // RUN: not pipeir-opt --verify-pipeline %s 2>&1 | filecheck %s
 
-pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 128, 256, 256>, a_major = "k", b_major = "k"} {
-  %pipe = pipe.pipeline stages(2) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 1>}
-  pipe.role "producer" warps(1) {
+pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 128, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %pipe = pipe.pipeline stages(2)
+  pipe.role producer warps(1) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %k_tiles = pipe.k_tile_count
@@ -26,7 +26,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
     }
     pipe.producer_tail %pipe[%end]
   }
-  pipe.role "consumer" warps(8) {
+  pipe.role consumer warps(8) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %k_tiles = pipe.k_tile_count
@@ -40,6 +40,7 @@ pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16
       %drained = scf.for %k = %c0 to %k_tiles step %c1 iter_args(%state = %tile_state) -> (!pipe.state) {
         pipe.wait %pipe[%state]
         pipe.mma %pipe[%state]
+        pipe.mma_wait pending(0)
         pipe.release %pipe[%state]
 // CHECK-NOT: Traceback
 // CHECK: {{^.*}}double-release.mlir:[[# @LINE + 2]]:{{[0-9]+}}: error: release of stage 0 (phase 0) at k-tile 0 of tile (0, 0) while the consumer holds no wait of the stage (double release){{.*}}

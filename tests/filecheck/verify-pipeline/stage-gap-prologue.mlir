@@ -7,9 +7,9 @@
 // RUN: not pipeir-opt --verify-pipeline %s 2>&1 | filecheck %s
 
 builtin.module {
-  pipe.kernel @gemm attributes {arch = "sm_90a", a_dtype = "bf16", b_dtype = "bf16", c_dtype = "bf16", acc_dtype = "f32", tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 128, 256, 640>, a_major = "k", b_major = "k"} {
-    %0 = pipe.pipeline stages(3) "tma" -> "wgmma" holds ["a", "b"] bytes(49152) {mcast = array<i64: 1, 1>}
-    pipe.role "producer" warps(1) {
+  pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 128, 256, 640>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+    %0 = pipe.pipeline stages(3)
+    pipe.role producer warps(1) {
       %1 = pipe.init_state %0 index(0) phase(1)
       %2 = pipe.k_tile_count
       %3 = pipe.first_work_tile
@@ -81,7 +81,7 @@ builtin.module {
       }
       pipe.producer_tail %0[%6]
     }
-    pipe.role "consumer" warps(8) {
+    pipe.role consumer warps(8) {
       %35 = pipe.init_state %0 index(0) phase(0)
       %36 = pipe.k_tile_count
       %37 = pipe.first_work_tile
@@ -97,6 +97,7 @@ builtin.module {
           scf.if %50 {
             pipe.wait %0[%49]
             pipe.mma %0[%49]
+            pipe.mma_wait pending(0)
             pipe.release %0[%49]
           }
           %51 = pipe.advance %49

@@ -1,0 +1,231 @@
+"""What every target shares: the configuration's vocabulary (dtype names, enumerations,
+`ConfigError`) and `GemmTarget`, the legality rules and shared-memory formula written
+once over the per-architecture facts that each subclass (sm90.py, sm100.py) states.
+
+A target method takes the configuration (`pipeir.target.spec.GemmConfig`, read for its
+fields and derived shapes; not imported here, since the configuration asks its target
+for its defaults).
+"""
+
+from __future__ import annotations
+
+from enum import auto
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    BFloat16Type,
+    Float8E4M3FNType,
+    Float8E5M2Type,
+    Float16Type,
+)
+from xdsl.utils.str_enum import StrEnum
+
+
+class ConfigError(ValueError):
+    """A GEMM configuration that pipeir cannot build, with the reason (one line)."""
+
+
+ELEMENT_TYPES: dict[str, AnyFloat] = {
+    "f16": Float16Type(),
+    "bf16": BFloat16Type(),
+    "f8e4m3": Float8E4M3FNType(),
+    "f8e5m2": Float8E5M2Type(),
+}
+"""The dtype names of a configuration and of every CLI, and the xDSL type each one is
+in the `pipe` IR. Which of them an architecture accepts is its target's rule."""
+
+
+def dtype_bytes(dtype: str) -> int:
+    return ELEMENT_TYPES[dtype].bitwidth // 8
+
+
+class Arch(StrEnum):
+    """The GPU architectures pipeir has a target for (pipeir.target.target_for)."""
+
+    SM_90A = "sm_90a"
+    SM_100A = "sm_100a"
+
+
+class Major(StrEnum):
+    """An operand's contiguous dimension: K, or its M (for A) / N (for B) extent."""
+
+    K = auto()
+    MN = auto()
+
+
+class Raster(StrEnum):
+    """Order in which the persistent scheduler walks output tiles: down a column of
+    tiles first (`m`: consecutive tiles share B) or along a row (`n`: they share A)."""
+
+    M = auto()
+    N = auto()
+
+
+def _shapes(shapes) -> str:
+    return ", ".join("x".join(map(str, shape)) for shape in shapes)
+
+
+class GemmTarget:
+    """The GEMM kernels one architecture can build, and their shared-memory budget.
+
+    Shared memory of a CTA, as the lowering allocates it (`smem_bytes`):
+      stages x stage_bytes                        the A/B ring: (tile_m + tile_n) x tile_k
+                                                  x dtype bytes per stage;
+      + EPILOGUE_STAGES x epilogue tile x c bytes the epilogue's staging buffers, one
+                                                  epilogue tile (`epilogue_tile`) each;
+      + SMEM_RESERVE                              the ring's barriers and the 1024-byte
+                                                  alignment of the three buffers;
+    which must fit SMEM_CAPACITY: that bounds the ring depth (`max_stages`).
+    """
+
+    ARCH: ClassVar[Arch]
+    MMA_ENGINE: ClassVar[str]
+    """The MMA instruction family the consumer issues."""
+    SMEM_CAPACITY: ClassVar[int]
+    """Bytes of shared memory one CTA may use."""
+    SMEM_RESERVE: ClassVar[int] = 1024
+    MAX_STAGES: ClassVar[int] = 12
+    """Deepest ring: past it the stages' barriers and phases cost more than they hide."""
+    EPILOGUE_STAGES: ClassVar[int] = 4
+    EPILOGUE_TILE: ClassVar[tuple[int, int]] = (128, 32)
+    """The largest piece of the output tile the epilogue stages through shared memory."""
+    OPERAND_DTYPES: ClassVar[tuple[str, ...]]
+    OUTPUT_DTYPES: ClassVar[tuple[str, ...]]
+    TILE_M: ClassVar[tuple[int, ...]]
+    TILE_N: ClassVar[tuple[int, ...]]
+    EXCLUDED_TILES: ClassVar[tuple[tuple[int, int], ...]] = ()
+    TILE_RULE: ClassVar[str]
+    """Why the legal tiles are what they are (said when a tile is refused)."""
+    MMA_K_BYTES: ClassVar[int] = 32
+    """Bytes of K one MMA instruction consumes: its K atom is 16 for 16-bit, 32 for 8-bit."""
+    MAX_TILE_K_BYTES: ClassVar[int] = 256
+    """Bytes of one tile row (the widest TMA box and shared-memory swizzle row)."""
+    CLUSTER_SHAPES: ClassVar[tuple[tuple[int, int], ...]] = ((1, 1), (2, 1), (1, 2), (2, 2))
+    MN_MAJOR_DTYPES: ClassVar[tuple[str, ...]] = ("f16", "bf16")
+    """Operand dtypes the MMA can read MN-major (8-bit operands are K-major only)."""
+    PRODUCER_WARPS: ClassVar[int] = 1
+    CONSUMER_WARPS: ClassVar[int]
+    MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    MAX_PROBLEM_SIZE: ClassVar[int] = 2**31 - 1
+    """Largest M, N or K: the kernel computes coordinates and strides in int32."""
+    TUNER_TILES: ClassVar[dict[int, tuple[tuple[int, int, int], ...]]]
+    """Tiles the autotuner tries, by operand bytes; the first is the default tile."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.ARCH}>"
+
+    def default_tile(self, dtype: str) -> tuple[int, int, int]:
+        return self.TUNER_TILES[dtype_bytes(dtype)][0]
+
+    def candidate_tiles(self, dtype: str) -> tuple[tuple[int, int, int], ...]:
+        return self.TUNER_TILES[dtype_bytes(dtype)]
+
+    def role_warps(self, kind: str) -> int:
+        """Warps of a role: the TMA producer, or the MMA consumer (also the warps of a
+        `mainloop` role, which produces and consumes in the same warps)."""
+        return self.PRODUCER_WARPS if kind == "producer" else self.CONSUMER_WARPS
+
+    def mma_k_atom(self, dtype: str) -> int:
+        return self.MMA_K_BYTES // dtype_bytes(dtype)
+
+    def stage_bytes(self, spec) -> int:
+        tm, tn, tk = spec.tile_shape
+        return (tm + tn) * tk * dtype_bytes(spec.dtype)
+
+    def epilogue_tile(self, spec) -> tuple[int, int]:
+        tm, tn, _ = spec.tile_shape
+        return min(self.EPILOGUE_TILE[0], tm), min(self.EPILOGUE_TILE[1], tn)
+
+    def epilogue_stages(self, spec) -> int:
+        """Staging buffers of the epilogue: EPILOGUE_STAGES, or fewer when a tile has
+        fewer subtiles. The count must divide a tile's subtiles (powers of two both), so
+        that consecutive tiles rotate through the buffers without a break."""
+        em, en = self.epilogue_tile(spec)
+        tm, tn, _ = spec.tile_shape
+        return min(self.EPILOGUE_STAGES, (tm // em) * (tn // en))
+
+    def epilogue_bytes(self, spec) -> int:
+        em, en = self.epilogue_tile(spec)
+        return em * en * dtype_bytes(spec.c_dtype) * self.epilogue_stages(spec)
+
+    def max_stages(self, spec) -> int:
+        """The deepest ring that fits shared memory beside the epilogue and the reserve."""
+        budget = self.SMEM_CAPACITY - self.SMEM_RESERVE - self.epilogue_bytes(spec)
+        return min(self.MAX_STAGES, budget // self.stage_bytes(spec))
+
+    def smem_bytes(self, spec) -> int:
+        return (
+            spec.stage_count * self.stage_bytes(spec) + self.epilogue_bytes(spec) + self.SMEM_RESERVE
+        )
+
+    def check(self, spec) -> None:
+        """Raise ConfigError with a one-line reason unless this target can build `spec`."""
+        self.check_dtypes(spec.dtype, spec.dtype, spec.c_dtype)
+        for dim, size in zip("mnk", (spec.m, spec.n, spec.k)):
+            if size is not None and not 0 < size <= self.MAX_PROBLEM_SIZE:
+                raise ConfigError(f"{dim} must be in 1..{self.MAX_PROBLEM_SIZE} (int32 coordinates), got {size}")
+        self.check_tile(spec.tile_shape, spec.dtype)
+        if spec.cluster_shape not in self.CLUSTER_SHAPES:
+            raise ConfigError(
+                f"cluster {'x'.join(map(str, spec.cluster_shape))} is not one of "
+                f"{_shapes(self.CLUSTER_SHAPES)} on {self.ARCH}"
+            )
+        if spec.raster_order not in tuple(Raster):
+            raise ConfigError(f"raster must be 'm' or 'n', got '{spec.raster_order}'")
+        self.check_majors(Major.K, spec.b_major, spec.dtype)
+        self.check_stages(spec)
+
+    def check_dtypes(self, a_dtype: str, b_dtype: str, c_dtype: str) -> None:
+        for what, dtype, legal in (
+            ("dtype", a_dtype, self.OPERAND_DTYPES),
+            ("dtype", b_dtype, self.OPERAND_DTYPES),
+            ("out dtype", c_dtype, self.OUTPUT_DTYPES),
+        ):
+            if dtype not in legal:
+                raise ConfigError(f"{what} must be one of {', '.join(legal)} on {self.ARCH}, got '{dtype}'")
+        if a_dtype != b_dtype:
+            raise ConfigError(f"A and B must have one dtype on {self.ARCH}, got {a_dtype} and {b_dtype}")
+
+    def check_tile(self, tile: tuple[int, int, int], dtype: str) -> None:
+        tm, tn, tk = tile
+        if tm not in self.TILE_M or tn not in self.TILE_N or (tm, tn) in self.EXCLUDED_TILES:
+            raise ConfigError(f"tile {tm}x{tn}x{tk} cannot be built on {self.ARCH}: {self.TILE_RULE}")
+        k_atom = self.mma_k_atom(dtype)
+        if tk <= 0 or tk % k_atom or tk * dtype_bytes(dtype) > self.MAX_TILE_K_BYTES:
+            raise ConfigError(
+                f"tile_k {tk}: must be a multiple of {k_atom} (the {self.MMA_ENGINE} K atom) with at "
+                f"most {self.MAX_TILE_K_BYTES} bytes per row for {dtype}"
+            )
+
+    def check_majors(self, a_major: str, b_major: str, dtype: str) -> None:
+        if a_major != Major.K:
+            raise ConfigError(f"A must be K-major on {self.ARCH}, got a_major '{a_major}'")
+        if b_major not in tuple(Major):
+            raise ConfigError(f"b_major must be 'k' or 'mn', got '{b_major}'")
+        if b_major == Major.MN and dtype not in self.MN_MAJOR_DTYPES:
+            raise ConfigError(
+                f"8-bit B must be K-major: {self.MMA_ENGINE} reads {dtype} operands K-major only"
+            )
+
+    def check_stages(self, spec) -> None:
+        stages = spec.stage_count
+        if not 1 <= stages <= self.MAX_STAGES:
+            raise ConfigError(f"stages must be in 1..{self.MAX_STAGES}, got {stages}")
+        if stages > self.max_stages(spec):
+            raise ConfigError(
+                f"{stages} stages of {self.stage_bytes(spec)} bytes do not fit the "
+                f"{self.SMEM_CAPACITY}-byte shared memory of {self.ARCH} beside the epilogue's "
+                f"{self.epilogue_bytes(spec)} and the {self.SMEM_RESERVE}-byte reserve: at most "
+                f"{self.max_stages(spec)}"
+            )
+        in_flight = spec.mma_in_flight_count
+        if not 0 <= in_flight <= self.MAX_MMA_IN_FLIGHT:
+            raise ConfigError(f"mma_in_flight must be in 0..{self.MAX_MMA_IN_FLIGHT}, got {in_flight}")
+        if in_flight and not spec.warp_specialize:
+            raise ConfigError("mma_in_flight must be 0 without warp specialization (the mainloop role is serial)")
+        if in_flight >= stages:
+            raise ConfigError(
+                f"mma_in_flight {in_flight} needs more than {in_flight} stage(s): the consumer holds "
+                f"the stage of every batch in flight besides the one it waits for, got {stages}"
+            )

@@ -1,0 +1,35 @@
+"""sm_90a (Hopper, H100/H200): TMA loads, WGMMA from shared memory into registers."""
+
+from __future__ import annotations
+
+from pipeir.target.base import Arch, GemmTarget
+
+
+class Sm90Target(GemmTarget):
+    """Two consumer warpgroups split the tile's M between them (64 rows of WGMMA each,
+    at least), so tile_m is 128 or 256; each holds its half of the f32 accumulator in
+    registers, which a 256x256 tile would exceed."""
+
+    ARCH = Arch.SM_90A
+    MMA_ENGINE = "wgmma"
+    SMEM_CAPACITY = 232448  # 227 KiB per CTA
+    OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
+    OUTPUT_DTYPES = ("f16", "bf16")
+    TILE_M = (128, 256)
+    TILE_N = (64, 128, 256)
+    EXCLUDED_TILES = ((256, 256),)
+    TILE_RULE = (
+        "tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 64, 128 or 256, "
+        "and not 256x256 (too many accumulator registers)"
+    )
+    CONSUMER_WARPS = 8  # two MMA warpgroups
+    PRODUCER_REGISTERS = 40  # per thread, after setmaxnreg: the TMA warpgroup needs few
+    CONSUMER_REGISTERS = 232  # per thread: the accumulators of a 128x256 tile and the epilogue
+    SM_COUNT = 132  # H100 SXM / H200: one persistent CTA per SM
+    TUNER_TILES = {
+        2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
+        1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
+    }
+
+
+SM90 = Sm90Target()
