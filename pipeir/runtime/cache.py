@@ -7,7 +7,9 @@
         tuning.json   the autotuner's choices, one entry per problem and device
 
 Every file is written to a temporary name and renamed into place, so concurrent
-processes never read a half-written entry.
+processes never read a half-written entry. The cache only saves time: a cache that
+cannot be written (read-only, full) costs a warning and a compile in every process,
+and an entry that cannot be read or fails its check is ignored and written again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import pathlib
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,21 +36,51 @@ def cache_subdir(name: str) -> pathlib.Path:
     return path
 
 
+class CacheWarning(RuntimeWarning):
+    """pipeir's cache could not be written; everything still works, only slower."""
+
+
+def warn_unwritable(what: str, error: Exception) -> None:
+    if isinstance(error, OSError) and error.strerror:
+        reason = f"{error.filename or cache_root()}: {error.strerror}"
+    else:  # CuTe DSL's own report of a failed export
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    warnings.warn(f"pipeir: cannot write {what} in the cache ({reason}); it is rebuilt in every process",
+                  CacheWarning, stacklevel=3)
+
+
 def write_atomically(path: pathlib.Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)  # left only when a write failed (a full disk)
 
 
 def tuning_file():
     return cache_root() / "tuning.json"
 
 
+CHOICE_FIELDS = {"tile": list, "cluster": list, "raster": str, "stages": int}
+"""What a recorded choice must hold (and of which JSON type) to be applied."""
+
+
+def is_choice(entry: object) -> bool:
+    return isinstance(entry, dict) and all(
+        isinstance(entry.get(name), kind) for name, kind in CHOICE_FIELDS.items())
+
+
 def read_choices() -> dict:
+    """The recorded choices by tuning key; a file that is unreadable or not JSON, and
+    entries that are not choices (a hand edit, another version), count as absent."""
     try:
-        return json.loads(tuning_file().read_text())
+        choices = json.loads(tuning_file().read_text())
     except (OSError, ValueError):
         return {}
+    if not isinstance(choices, dict):
+        return {}
+    return {key: entry for key, entry in choices.items() if is_choice(entry)}
 
 
 def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) -> None:
@@ -61,5 +94,8 @@ def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) ->
         "tried": tried,
         "date": time.strftime("%Y-%m-%d"),
     }
-    tuning_file().parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(tuning_file(), (json.dumps(choices, indent=1, sort_keys=True) + "\n").encode())
+    try:
+        tuning_file().parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(tuning_file(), (json.dumps(choices, indent=1, sort_keys=True) + "\n").encode())
+    except OSError as error:
+        warn_unwritable("the tuning choice", error)

@@ -1,34 +1,26 @@
-"""Getting a compiled kernel cheaply, and calling it cheaply.
+"""Getting a compiled kernel cheaply.
 
 `compiled_function(source, arch)` returns the TVM-FFI function of a generated CuTe
 DSL module. The first process to need a kernel compiles it with `cute.compile(...,
 "--enable-tvm-ffi")` and exports the result (`export_to_c`) into the `objects`
 folder of pipeir's cache (pipeir.runtime.cache), keyed by the source, the CuTe DSL version
-and the target; every later process loads that object in milliseconds.
-
-`pipeir.api.matmul` dispatches calls onto kernels built through here. Its kernels are told apart by (shape of
-a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
-a b of a's dtype. Every tier below hands the call to TVM-FFI, which checks each tensor's
-dtype, shape, strides, alignment and device itself, so a tier that guesses wrong costs
-time, never a wrong result:
-  1. the kernel predicted to follow the previous call's kernel (learnt when the same
-     kernel followed it twice in a row): no key at all;
-  2. the latest kernel used at the two shapes;
-  3. the full key, which builds a kernel for a new problem and has GemmKernel explain
-     a bad call.
-The device's compute capability is read once per device, on the first call.
+and the target, with the object's sha256 beside it; every later process checks the
+digest and loads that object in milliseconds. An object that fails the check or does
+not load is compiled again; a cache that cannot be written costs a warning.
+How pipeir.api.matmul dispatches calls onto these kernels: see pipeir.api.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import pathlib
 import tempfile
 from dataclasses import dataclass
 
 import torch
 
-from pipeir.runtime.cache import cache_subdir
+from pipeir.runtime.cache import cache_subdir, warn_unwritable, write_atomically
 
 EXPORTED_SYMBOL = "pipeir_gemm"
 COMPILE_OPTIONS = "--enable-tvm-ffi"
@@ -54,35 +46,79 @@ def object_key(source: str, arch: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def object_path(source: str, arch: str):
+def object_path(source: str, arch: str) -> pathlib.Path:
     return cache_subdir("objects") / f"{object_key(source, arch)}.o"
 
 
+def digest_path(path: pathlib.Path) -> pathlib.Path:
+    """The sha256 of an object, written beside it: a damaged object can still be a
+    loadable ELF file (flipped bytes inside a section), so loading is no check."""
+    return path.with_suffix(".sha256")
+
+
 def compiled_function(source: str, arch: str) -> LoadedFunction:
-    """The kernel in `source` (a generated CuTe DSL module) for `arch`."""
+    """The kernel in `source` (a generated CuTe DSL module) for `arch`: loaded from the
+    object cache when an intact object is there, else compiled (and exported to it)."""
+    from pipeir.runtime.sources import load_kernel_module
+
+    try:
+        path = object_path(source, arch)
+    except OSError as error:  # no cache folder: compile, keep nothing
+        warn_unwritable("the compiled kernel", error)
+        path = None
+    if path is not None:
+        function = load_object(path)
+        if function is not None:
+            return LoadedFunction(function, "object cache")
+    python_module = load_kernel_module(source)
+    compiled = python_module.compile_kernel(COMPILE_OPTIONS, f"--gpu-arch {arch}")
+    if path is not None:
+        export_object(compiled, path)
+    return LoadedFunction(compiled, "compiled")
+
+
+def load_object(path: pathlib.Path):
+    """The exported function in the object at `path`, or None when there is none or it
+    fails its digest (then it is removed, to be written again)."""
     import cutlass.cute as cute
     from cutlass.base_dsl.common import DSLRuntimeError
 
-    from pipeir.runtime.sources import load_kernel_module
-
-    path = object_path(source, arch)
-    if path.exists():
-        try:
-            module = cute.runtime.load_module(str(path), enable_tvm_ffi=True)
-            return LoadedFunction(getattr(module, EXPORTED_SYMBOL), "object cache")
-        except (RuntimeError, DSLRuntimeError):
-            path.unlink(missing_ok=True)  # not a loadable object (damaged on disk): compile again
-    python_module = load_kernel_module(source)
-    compiled = python_module.compile_kernel(COMPILE_OPTIONS, f"--gpu-arch {arch}")
-    handle, temporary = tempfile.mkstemp(suffix=".o", dir=path.parent)
-    os.close(handle)
     try:
+        data = path.read_bytes()
+        expected = digest_path(path).read_text().strip()
+    except OSError:  # absent, or half of a pair another process is writing
+        return None
+    if hashlib.sha256(data).hexdigest() == expected:
+        try:
+            return getattr(cute.runtime.load_module(str(path), enable_tvm_ffi=True), EXPORTED_SYMBOL)
+        except (RuntimeError, DSLRuntimeError, AttributeError):
+            pass  # intact bytes of an object this CuTe DSL cannot load
+    for damaged in (path, digest_path(path)):
+        try:
+            damaged.unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only cache: the next process checks it again
+    return None
+
+
+def export_object(compiled, path: pathlib.Path) -> None:
+    """Export `compiled` to `path` with its digest; a cache that cannot be written
+    (read-only, full) costs a warning, not the kernel."""
+    from cutlass.base_dsl.common import DSLRuntimeError
+
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(suffix=".o", dir=path.parent)
+        os.close(handle)
         compiled.export_to_c(temporary, function_name=EXPORTED_SYMBOL)
+        digest = hashlib.sha256(pathlib.Path(temporary).read_bytes()).hexdigest()
+        write_atomically(digest_path(path), f"{digest}\n".encode())
         os.replace(temporary, path)
+    except (OSError, RuntimeError, DSLRuntimeError) as error:  # the DSL reports a failed write itself
+        warn_unwritable("the compiled kernel", error)
     finally:
-        if os.path.exists(temporary):
+        if temporary is not None and os.path.exists(temporary):
             os.unlink(temporary)
-    return LoadedFunction(compiled, "compiled")
 
 
 _arch_of_device: dict[int, str] = {}
