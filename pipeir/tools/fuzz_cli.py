@@ -130,7 +130,8 @@ def tools() -> dict[str, Tool]:
         "--m": SIZES, "--n": SIZES, "--k": SIZES, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32", ""),
         "--out-dtype": ("f16", "bf16", "f8e4m3"), "--tile": SHAPES3, "--stages": SIZES, "--cluster": SHAPES2,
         "--raster": ("m", "n", "k"), "--arch": ("sm_90a", "sm_100a", "sm_80"), "--b-major": ("k", "mn", "m"),
-        "--no-warp-specialize": None, "--name": ("gemm", "g2", "1bad", 'a"b', ""),
+        "--no-warp-specialize": None, "--mma-in-flight": ("0", "1", "2", "-1", "x"),
+        "--name": ("gemm", "g2", "1bad", 'a"b', ""),
         "-o": ("gen.mlir", UNWRITABLE, "dir.mlir/"), "--help": None,
     }
     stats_files = (*FAILING_FILES, MISSING)
