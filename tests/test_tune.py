@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("cutlass")
 
 from pipeir.runtime.cache import read_choices, record_choice  # noqa: E402
+from pipeir.target import target_for  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     apply_choice,
@@ -38,6 +39,14 @@ def test_free_fields_span_tiles_clusters_and_rasters() -> None:
     assert all(c.stages == c.max_stages for c in found)
     fp8 = candidates(replace(FREE, dtype="f8e4m3"))
     assert {c.tile[2] for c in fp8} == {128}
+
+
+def test_candidates_are_the_targets() -> None:
+    """The tuner's tiles and clusters are the target's: sm_100a offers 256x256."""
+    blackwell = replace(FREE, arch="sm_100a")
+    assert {c.tile for c in candidates(blackwell)} == set(target_for("sm_100a").candidate_tiles("bf16"))
+    assert (256, 256, 64) in {c.tile for c in candidates(blackwell)}
+    assert all(c.stages == target_for("sm_100a").max_stages(c) for c in candidates(blackwell))
 
 
 def test_fixed_fields_stay_fixed() -> None:
