@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BATCH = 100
 sys.path.insert(0, str(ROOT))
 
-from pipeir.tune import problem_shape  # noqa: E402
+from pipeir.tools.tune import problem_shape  # noqa: E402
 
 FIRST_LAUNCH = """
 import json, sys, time

@@ -45,11 +45,11 @@ from cutlass_examples import example_calls  # noqa: E402
 from gpu_clock import PEAK_DESCRIPTION, SAMPLE_MS, ClockSampler, device_limits, share_of_peak  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
+from pipeir.tools.tune import problem_shape  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     compile_in_parallel,
     default_jobs,
     describe,
-    problem_shape,
     reference_product,
     relative_error,
     time_launches,

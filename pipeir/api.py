@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import torch
 from xdsl.dialects.builtin import ModuleOp
 
-from pipeir.compile import compile_kernel
+from pipeir.compiler import compile_kernel
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import DTYPE_NAMES, device_arch

@@ -1,5 +1,5 @@
 """pipeir's modules import each other without a cycle, and in layers:
-dialects/ir/target < analysis < passes < lower < runtime < compile < tune < api < tools."""
+dialects/ir/target < analysis < passes < lower < runtime < compiler < tune < api < tools."""
 
 import ast
 import pathlib
@@ -13,7 +13,7 @@ LAYERS = [
     ("pipeir.passes", "pipeir.build"),
     ("pipeir.lower",),
     ("pipeir.runtime",),
-    ("pipeir.compile",),
+    ("pipeir.compiler",),
     ("pipeir.tune",),
     ("pipeir.api", "pipeir"),
     ("pipeir.tools",),

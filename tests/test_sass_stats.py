@@ -15,7 +15,7 @@ from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.tools import stats as sass_stats  # noqa: E402
 from pipeir.runtime.sources import load_kernel_module, write_kernel_source  # noqa: E402
-from pipeir.lower.emit import lower_module  # noqa: E402
+from pipeir.lower import lower_module  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -29,9 +29,9 @@ class GemmKernel:
         self.origin = loaded.origin
         self.function = loaded.function
         """The bare TVM-FFI entry point: function(a, b, c), no checks beyond TVM-FFI's own."""
-        self.a_dtype = TORCH_DTYPES[self.kernel.a_dtype.data]
-        self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype.data]
-        self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype.data]
+        self.a_dtype = TORCH_DTYPES[self.kernel.a_dtype_name]
+        self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype_name]
+        self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype_name]
         self.b_k_major = self.kernel.b_major.data == "k"
         problem = self.kernel.problem_shape
         self.static_shape = None if pipe.DYNAMIC in problem else problem

@@ -1,6 +1,6 @@
 """Static SASS statistics of a generated CuTe DSL kernel module (CPU only).
 
-The generated module (see ``pipeir.lower.cute_frame``) exposes
+The generated module (see ``pipeir.lower.cute.sm90.kernel``) exposes
 ``compile_kernel(options=..., extra_options=...)``.  We compile it for
 ``sm_90a`` with ``--keep-cubin --dump-dir <tmp>`` (nvidia-cutlass-dsl 4.8.1
 compile options; the environment equivalent is ``CUTE_DSL_KEEP=cubin`` +
@@ -366,7 +366,7 @@ def load_kernel(path: str):
         return import_generated_module(path)
     from pipeir.analysis.protocol import verify_pipeline
     from pipeir.ir import make_context, parse_module
-    from pipeir.lower.emit import lower_module
+    from pipeir.lower import lower_module
     from pipeir.runtime.sources import load_kernel_module
 
     with open(path, "rb") as stream:

@@ -247,7 +247,7 @@ class CaseRunner:
 
     def kernel(self, kernel: Kernel):
         if kernel not in self.kernels:
-            from pipeir.compile import compile_kernel
+            from pipeir.compiler import compile_kernel
 
             self.kernels[kernel] = compile_kernel(kernel.config, kernel.passes)
         return self.kernels[kernel]

@@ -17,7 +17,7 @@ from pipeir.analysis.interp import kernel_of
 from pipeir.analysis.protocol import verify_pipeline
 from pipeir.build import gemm
 from pipeir.ir import verify_located
-from pipeir.lower.emit import lower_module
+from pipeir.lower import lower_module
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import compiled_function

@@ -1,0 +1,34 @@
+"""The host side every GEMM module shares: shape-only arguments for `cute.compile`.
+
+A generated module compiles `gemm_host(a, b, c, stream)` once on fake tensors, so the
+object can be built on a machine without a GPU and later called through TVM-FFI with
+torch tensors: a (M, K), b (N, K) when K-major or (K, N) when MN-major, c (M, N), all
+row-major, 16-byte aligned. A dynamic size is a symbolic Int32 (K and, for an MN-major
+B, N divisible by the elements of 16 bytes; N by 8 for the 16-bit output).
+"""
+
+from __future__ import annotations
+
+import cutlass.cute as cute
+
+
+def fake_gemm_arguments(mainloop, epilogue, problem):
+    m, n, k = problem
+    elements_per_16_bytes = 128 // mainloop.a_type.width
+    # A static M of 1 is compiled as a run-time M: CuTe treats a static extent of 1 as a
+    # trivial mode, and the TMA descriptors built over it fault on the GPU ("illegal
+    # instruction"; M = 2 and a run-time M = 1 are right). The kernel still accepts only
+    # the M it was built for (GemmKernel checks it).
+    m = cute.sym_int32(symbol="M") if m is None or m == 1 else m
+    n = cute.sym_int32(divisibility=8, symbol="N") if n is None else n
+    k = cute.sym_int32(divisibility=elements_per_16_bytes, symbol="K") if k is None else k
+    b_shape = (n, k) if mainloop.b_major == "k" else (k, n)
+    a = cute.runtime.make_fake_compact_tensor(mainloop.a_type, (m, k), stride_order=(1, 0), assumed_align=16)
+    b = cute.runtime.make_fake_compact_tensor(mainloop.b_type, b_shape, stride_order=(1, 0), assumed_align=16)
+    c = cute.runtime.make_fake_compact_tensor(epilogue.c_type, (m, n), stride_order=(1, 0), assumed_align=16)
+    return a, b, c, cute.runtime.make_fake_stream(use_tvm_ffi_env_stream=True)
+
+
+def compile_gemm(host_function, fake_arguments, options: str, extra_options: str):
+    """cute.compile the module's host function on its fake arguments."""
+    return cute.compile(host_function, *fake_arguments, options=" ".join(o for o in (options, extra_options) if o))

@@ -1,0 +1,139 @@
+"""The sm_90a epilogue collective: accumulators -> output dtype -> shared memory
+(stmatrix) -> global memory (TMA store), one epilogue subtile at a time.
+
+It owns the staging buffers of the output (`stages` subtiles of `epi_tile`), the TMA
+store atom of C and the store pipeline, and lowers `pipe.epilogue` and
+`pipe.mn_tile_full`. The TMA store clips whatever lies outside M x N, so a masked
+epilogue (an edge tile) and an unmasked one are the same store.
+
+The subtiles of consecutive output tiles rotate through the buffers without a break:
+`stages` divides the number of subtiles of a tile (the target's rule), so every tile
+starts again at buffer 0, and the store pipeline's acquire (at most `stages - 1` stores
+in flight) guarantees the buffer about to be written was read by its store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cutlass
+import cutlass.cute as cute
+import cutlass.pipeline as pipeline
+import cutlass.utils.hopper_helpers as sm90_utils
+from cutlass.cute.nvgpu import cpasync
+from cutlass.tensor_utils import LayoutEnum
+
+from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.sm90.mainloop_tma_wgmma import SMEM_ALIGNMENT, THREADS_PER_WARPGROUP
+
+EPILOGUE_BARRIER_ID = 1
+"""Named barrier of the MMA warpgroups (0 is the CTA-wide one)."""
+
+
+@dataclass(frozen=True)
+class TmaStoreEpilogue(Collective):
+    c_dtype: str
+    tile: tuple[int, int, int]
+    epi_tile: tuple[int, int]
+    stages: int
+    consumer_warpgroups: int
+    store_warp: int
+    """The warp that issues the TMA stores (the first MMA warp)."""
+
+    KERNEL_PARAMS = (
+        ("tma_atom_c", "cute.CopyAtom"),
+        ("tma_tensor_c", "cute.Tensor"),
+    )
+    OPS = ("pipe.epilogue", "pipe.mn_tile_full")
+
+    @property
+    def c_type(self):
+        return cutlass_type(self.c_dtype)
+
+    def smem_layout(self):
+        return sm90_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
+
+    # -- host ---------------------------------------------------------------------------
+    def kernel_params(self, mC: cute.Tensor):
+        return cpasync.make_tiled_tma_atom(
+            cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
+        )
+
+    # -- device -------------------------------------------------------------------------
+    def device(self, smem, tma_atom_c, tma_tensor_c):
+        return TmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c)
+
+
+class TmaStoreEpilogueDevice(DeviceView):
+    def __init__(self, config: TmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c):
+        self.config = config
+        self.tma_atom_c = tma_atom_c
+        layout = config.smem_layout()
+        self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
+        tile_m, tile_n, _ = config.tile
+        self.gC = cute.local_tile(tma_tensor_c, (tile_m, tile_n), (None, None))  # (bM, bN, RestM, RestN)
+        self.m = cute.size(tma_tensor_c, mode=[0])
+        self.n = cute.size(tma_tensor_c, mode=[1])
+
+    def prefetch_descriptor(self):
+        """Bring the TMA store descriptor of C into the cache (run by the producer warp,
+        long before the first store)."""
+        cpasync.prefetch_descriptor(self.tma_atom_c)
+
+    def tile_is_full(self, m, n):
+        """`pipe.mn_tile_full`: output tile (m, n) lies inside M x N."""
+        tile_m, tile_n, _ = self.config.tile
+        return ((m + 1) * tile_m <= self.m) & ((n + 1) * tile_n <= self.n)  # `and` would ask for a Python bool
+
+    def consumer_setup(self, tiled_mma, accumulators):
+        """The MMA threads' register -> shared-memory copy of the accumulators, and the
+        store pipeline (run by the consumer role before its first op)."""
+        config = self.config
+        threads = config.consumer_warpgroups * THREADS_PER_WARPGROUP
+        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID, num_threads=threads)
+        store_op = sm90_utils.get_smem_store_op(LayoutEnum.ROW_MAJOR, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
+        stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(False, 4), config.c_type)
+        tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
+        thread_copy = tiled_copy.get_slice(cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP)
+        self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == config.store_warp
+        self.tiled_copy = tiled_copy
+        self.tRS_sC = thread_copy.partition_D(self.sC)  # (R2S, R2S_M, R2S_N, stage)
+        self.tRS_acc = tiled_copy.retile(accumulators)
+        subtile_shape = cute.shape(thread_copy.partition_S(self.sC))[:3]
+        self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
+        self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
+        self.store_pipeline = pipeline.PipelineTmaStore.create(
+            num_stages=config.stages,
+            producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
+        )
+
+    @cute.jit
+    def store(self, m, n):
+        """`pipe.epilogue`: convert and store output tile (m, n) from the accumulators."""
+        config = self.config
+        gC_epi = cute.zipped_divide(self.gC[(None, None, m, n)], config.epi_tile)
+        bSG_sC, bSG_gC = cpasync.tma_partition(
+            self.tma_atom_c, 0, cute.make_layout(1), cute.group_modes(self.sC, 0, 2), gC_epi,
+        )
+        subtiles = cute.size(gC_epi, mode=[1])
+        subtile_grid = gC_epi.shape[1]
+        subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
+        per_subtile = cute.size(self.subtile_acc)
+        for subtile in cutlass.range_constexpr(subtiles):
+            for v in cutlass.range_constexpr(per_subtile):
+                self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
+            self.subtile_out.store(self.subtile_acc.load().to(config.c_type))
+            buffer = subtile % config.stages
+            cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
+            # make the shared-memory writes visible to the TMA unit (async proxy)
+            cute.arch.fence_proxy("async.shared", space="cta")
+            self.barrier.arrive_and_wait()
+            if self.is_store_warp:
+                cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, subtile_order.get_hier_coord(subtile))])
+                self.store_pipeline.producer_commit()
+                self.store_pipeline.producer_acquire()
+            self.barrier.arrive_and_wait()
+
+    def finish(self):
+        """Wait until the last stores have read their buffers (before the CTA exits)."""
+        self.store_pipeline.producer_tail()

@@ -1,0 +1,246 @@
+"""The sm_90a mainloop collective: TMA loads (multicast across the cluster) into a ring
+of shared-memory stages guarded by CuTe DSL's `PipelineTmaAsync`, consumed by WGMMA.
+
+It owns the A/B stages and their barriers, the TMA atoms of A and B, the tiled MMA and
+the accumulators, and lowers the ring's ops: init_state, advance, acquire, copy, commit,
+producer_tail, wait, mma, mma_wait, release, acc_init, k_tile_count, k_tile_fits,
+k_tile_full, cta_rank_in_cluster.
+
+A is (M, K) K-major; B is viewed as (N, K), K-major or MN-major (then read with strides
+(1, N)). TMA loads zero-fill outside the tensor, so a K tail needs no masking: the last
+k-tile is loaded whole and its missing part adds zeros.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cutlass
+import cutlass.cute as cute
+import cutlass.pipeline as pipeline
+import cutlass.utils.hopper_helpers as sm90_utils
+from cutlass.cute.nvgpu import cpasync, warpgroup
+from cutlass.tensor_utils import LayoutEnum
+
+from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+
+THREADS_PER_WARPGROUP = 128
+SMEM_ALIGNMENT = 1024
+
+
+@dataclass(frozen=True)
+class TmaWgmmaMainloop(Collective):
+    a_dtype: str
+    b_dtype: str
+    b_major: str
+    """"k": B is (N, K) row-major; "mn": B is (K, N) row-major."""
+    tile: tuple[int, int, int]
+    cluster: tuple[int, int]
+    stages: int
+    consumer_warpgroups: int
+    k_static: int | None
+    """K when the kernel is compiled for one K (kept as a run-time Int32 all the same, so
+    the IR's k-tile guards stay run-time tests in the naive form), else None."""
+
+    KERNEL_PARAMS = (
+        ("tma_atom_a", "cute.CopyAtom"),
+        ("tma_tensor_a", "cute.Tensor"),
+        ("tma_atom_b", "cute.CopyAtom"),
+        ("tma_tensor_b", "cute.Tensor"),
+        ("tiled_mma", "cute.TiledMma"),
+    )
+    OPS = (
+        "pipe.init_state", "pipe.advance", "pipe.acquire", "pipe.copy", "pipe.commit",
+        "pipe.producer_tail", "pipe.wait", "pipe.mma", "pipe.mma_wait", "pipe.release",
+        "pipe.acc_init", "pipe.k_tile_count", "pipe.k_tile_fits", "pipe.k_tile_full",
+        "pipe.cta_rank_in_cluster",
+    )
+
+    # -- shared by host and device ----------------------------------------------------
+    @property
+    def a_type(self):
+        return cutlass_type(self.a_dtype)
+
+    @property
+    def b_type(self):
+        return cutlass_type(self.b_dtype)
+
+    @property
+    def b_layout(self) -> LayoutEnum:
+        return LayoutEnum.ROW_MAJOR if self.b_major == "k" else LayoutEnum.COL_MAJOR
+
+    def smem_layouts(self):
+        """(A, B) staged shared-memory layouts: (tile, k, stage), swizzled for WGMMA."""
+        a = sm90_utils.make_smem_layout_a(LayoutEnum.ROW_MAJOR, self.tile, self.a_type, self.stages)
+        b = sm90_utils.make_smem_layout_b(self.b_layout, self.tile, self.b_type, self.stages)
+        return a, b
+
+    def b_as_nk(self, mB: cute.Tensor) -> cute.Tensor:
+        """B as an (N, K) tensor: itself when K-major, its transposed view when MN-major."""
+        if self.b_major == "k":
+            return mB
+        return cute.make_tensor(mB.iterator, cute.select(mB.layout, mode=[1, 0]))
+
+    # -- host ---------------------------------------------------------------------------
+    def kernel_params(self, mA: cute.Tensor, mB: cute.Tensor):
+        a_layout, b_layout = self.smem_layouts()
+        cluster_m, cluster_n = self.cluster
+        tile_m, tile_n, tile_k = self.tile
+        # A is multicast along the cluster's N extent, B along its M extent.
+        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, (tile_m, tile_k), cluster_n)
+        tma_atom_b, tma_tensor_b = self._tma_load(self.b_as_nk(mB), b_layout, (tile_n, tile_k), cluster_m)
+        tiled_mma = sm90_utils.make_trivial_tiled_mma(
+            self.a_type,
+            self.b_type,
+            LayoutEnum.ROW_MAJOR.sm90_mma_major_mode(),
+            self.b_layout.sm90_mma_major_mode(),
+            cutlass.Float32,
+            (self.consumer_warpgroups, 1, 1),  # the MMA warpgroups split the tile along M
+            tiler_mn=(64, tile_n),
+        )
+        return tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma
+
+    @staticmethod
+    def _tma_load(tensor, smem_layout_staged, smem_tile, multicast: int):
+        op = cpasync.CopyBulkTensorTileG2SOp() if multicast == 1 else cpasync.CopyBulkTensorTileG2SMulticastOp()
+        smem_layout = cute.slice_(smem_layout_staged, (None, None, 0))
+        return cpasync.make_tiled_tma_atom(op, tensor, smem_layout, smem_tile, num_multicast=multicast)
+
+    # -- device -------------------------------------------------------------------------
+    def device(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma):
+        return TmaWgmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma)
+
+
+class TmaWgmmaMainloopDevice(DeviceView):
+    """The mainloop inside the kernel: its ring, partitions and accumulators, and one
+    method per `pipe` op it lowers."""
+
+    def __init__(self, config: TmaWgmmaMainloop, smem, tma_atom_a, tma_tensor_a, tma_atom_b,
+                 tma_tensor_b, tiled_mma):
+        self.config = config
+        self.tma_atom_a, self.tma_atom_b, self.tiled_mma = tma_atom_a, tma_atom_b, tiled_mma
+        tile_m, tile_n, tile_k = config.tile
+        cluster_m, cluster_n = config.cluster
+        a_layout, b_layout = config.smem_layouts()
+
+        barriers = smem.allocate_array(cutlass.Int64, config.stages * 2, byte_alignment=8)
+        sA = smem.allocate_tensor(config.a_type, a_layout.outer, SMEM_ALIGNMENT, a_layout.inner)
+        sB = smem.allocate_tensor(config.b_type, b_layout.outer, SMEM_ALIGNMENT, b_layout.inner)
+
+        stage_bytes = cute.size_in_bytes(config.a_type, cute.slice_(a_layout, (None, None, 0))) + cute.size_in_bytes(
+            config.b_type, cute.slice_(b_layout, (None, None, 0)))
+        # Every consumer warp arrives once on the empty barrier of each CTA whose
+        # multicast it received: its cluster row and column.
+        consumer_arrivals = (cluster_m + cluster_n - 1) * config.consumer_warpgroups * 4
+        self.ring = pipeline.PipelineTmaAsync.create(
+            barrier_storage=barriers,
+            num_stages=config.stages,
+            producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread),
+            consumer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, consumer_arrivals),
+            tx_count=stage_bytes,
+            cta_layout_vmnk=cute.make_layout((1, cluster_m, cluster_n, 1)),
+            defer_sync=True,
+        )
+
+        # TMA partitions: this CTA's slice of each multicast load, for every (tile, k-tile).
+        self.cluster_layout = cute.make_layout((cluster_m, cluster_n, 1))
+        cluster_coord = self.cluster_layout.get_flat_coord(self.cluster_rank())
+        gA = cute.local_tile(tma_tensor_a, (tile_m, tile_k), (None, None))  # (bM, bK, RestM, RestK)
+        gB = cute.local_tile(tma_tensor_b, (tile_n, tile_k), (None, None))  # (bN, bK, RestN, RestK)
+        self.tAsA, self.tAgA = cpasync.tma_partition(
+            tma_atom_a, cluster_coord[1], cute.make_layout(cluster_n),
+            cute.group_modes(sA, 0, 2), cute.group_modes(gA, 0, 2),
+        )  # (TMA, stage), (TMA, RestM, RestK)
+        self.tBsB, self.tBgB = cpasync.tma_partition(
+            tma_atom_b, cluster_coord[0], cute.make_layout(cluster_m),
+            cute.group_modes(sB, 0, 2), cute.group_modes(gB, 0, 2),
+        )
+        self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
+        self.k_tiles = cute.size(gA, mode=[3])
+        self.sA, self.sB = sA, sB
+
+    # -- ring positions -----------------------------------------------------------------
+    def init_state(self, index: int, phase: int) -> pipeline.PipelineState:
+        return pipeline.PipelineState(self.config.stages, cutlass.Int32(0), cutlass.Int32(index), cutlass.Int32(phase))
+
+    # -- problem -------------------------------------------------------------------------
+    def k_tile_count(self):
+        return self.k_tiles
+
+    def k_tile_fits(self, k_tile):
+        return k_tile * self.config.tile[2] < self.k
+
+    def k_tile_full(self, k_tile):
+        return (k_tile + 1) * self.config.tile[2] <= self.k
+
+    def cluster_rank(self):
+        return cute.arch.make_warp_uniform(cute.arch.block_idx_in_cluster())
+
+    def mcast_mask(self, operand: str, rank):
+        """The CTAs that receive `operand`'s load issued by the CTA of `rank`: its cluster
+        row for A (same m), its cluster column for B (same n); 0 when not multicast."""
+        cluster_m, cluster_n = self.config.cluster
+        if (cluster_n if operand == "a" else cluster_m) == 1:
+            return 0
+        coord = self.cluster_layout.get_flat_coord(rank)
+        return cute.make_layout_image_mask(self.cluster_layout, coord, mode=1 if operand == "a" else 0)
+
+    # -- producer ------------------------------------------------------------------------
+    def prefetch_descriptors(self):
+        """Bring the TMA descriptors of A and B into the cache before the first load."""
+        cpasync.prefetch_descriptor(self.tma_atom_a)
+        cpasync.prefetch_descriptor(self.tma_atom_b)
+
+    def acquire(self, state):
+        self.ring.producer_acquire(state)
+
+    def copy(self, operand: str, tile, k_tile, state, mcast_mask):
+        """TMA-load k-tile `k_tile` of `operand`'s tile row (A: m) or column (B: n)."""
+        atom, gmem, smem = (
+            (self.tma_atom_a, self.tAgA, self.tAsA) if operand == "a" else (self.tma_atom_b, self.tBgB, self.tBsB)
+        )
+        cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
+                  tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask)
+
+    def commit(self, state):
+        self.ring.producer_commit(state)
+
+    def producer_tail(self, state):
+        self.ring.producer_tail(state)
+
+    # -- consumer ------------------------------------------------------------------------
+    def consumer_setup(self):
+        """The MMA warpgroups' view of the stages and their accumulators (run by the
+        consumer role before its first op)."""
+        warp_group = cute.arch.make_warp_uniform(cute.arch.thread_idx()[0] // THREADS_PER_WARPGROUP) - 1
+        thread_layout = cute.make_layout(self.config.consumer_warpgroups, stride=THREADS_PER_WARPGROUP)
+        thr_mma = self.tiled_mma.get_slice(thread_layout(warp_group))
+        self.tCrA = self.tiled_mma.make_fragment_A(thr_mma.partition_A(self.sA))
+        self.tCrB = self.tiled_mma.make_fragment_B(thr_mma.partition_B(self.sB))
+        tile_m, tile_n, _ = self.config.tile
+        tile_c = cute.make_identity_tensor((tile_m, tile_n))
+        self.accumulators = cute.make_rmem_tensor(thr_mma.partition_C(tile_c).shape, cutlass.Float32)
+
+    def acc_init(self):
+        self.accumulators.fill(0.0)
+        self.tiled_mma.set(warpgroup.Field.ACCUMULATE, True)
+
+    def wait(self, state):
+        self.ring.consumer_wait(state)
+
+    def mma(self, state):
+        """Issue the WGMMAs of the k-tile in `state`'s stage as one batch (no wait)."""
+        # Warp-uniform, the stage's WGMMA descriptors are built in uniform registers once
+        # per k-tile (else ptxas moves each one into them, per k-block).
+        stage = cute.arch.make_warp_uniform(state.index)
+        warpgroup.fence()
+        for k_block in range(cute.size(self.tCrA, mode=[2])):  # unrolled while tracing
+            coord = (None, None, k_block, stage)
+            cute.gemm(self.tiled_mma, self.accumulators, self.tCrA[coord], self.tCrB[coord], self.accumulators)
+        warpgroup.commit_group()
+
+    def mma_wait(self, pending: int):
+        warpgroup.wait_group(pending)
+
+    def release(self, state):
+        self.ring.consumer_release(state)
