@@ -43,8 +43,7 @@ def test_pool_covers_every_dimension() -> None:
     assert {kernel.passes for kernel in pool} == {(), tuple(fuzz_gpu.HEADLINE_PIPELINE)}
     assert min(c.stage_count for c in configs) == 1
     assert {c.m is None for c in configs} == {True, False}
-    if fuzz_gpu.HAS_SCHEDULES:
-        assert {getattr(c, fuzz_gpu.SCHEDULE_FIELD) for c in configs} == {0, 1}
+    assert {c.mma_in_flight for c in configs} == {0, 1}
 
 
 def test_few_distinct_kernels_serve_every_case() -> None:
