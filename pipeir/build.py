@@ -57,13 +57,12 @@ def _for(
 
 
 class _GemmBuilder:
-    def __init__(self, config: GemmConfig, pipeline: SSAValue):
+    def __init__(self, config: GemmConfig, kernel: pipe.KernelOp, pipeline: SSAValue):
         self.config = config
+        self.kernel = kernel
         self.pipeline = pipeline
         self.stages = config.stage_count
         self.target = target_for(config.arch)
-        cm, cn = config.cluster_shape
-        self.mcast = {"a": cn, "b": cm}
 
     def role(self, kind: str) -> pipe.RoleOp:
         return pipe.RoleOp(kind, self.target.role_warps(kind))
@@ -72,7 +71,7 @@ class _GemmBuilder:
         """acquire / copy A / copy B / commit of one k-tile; returns the next state."""
         pipe.AcquireOp(self.pipeline, state)
         for operand in pipe.OPERANDS:
-            rank = pipe.ClusterRankOp().result if self.mcast[operand] > 1 else None
+            rank = pipe.ClusterRankOp().result if self.kernel.mcast_of(operand) > 1 else None
             pipe.CopyOp(operand, tile[operand], k_tile, self.pipeline, state, rank)
         pipe.CommitOp(self.pipeline, state)
         return pipe.AdvanceOp(state).result
@@ -253,7 +252,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
     )
     with ImplicitBuilder(kernel.body):
         pipeline = pipe.PipelineOp(config.stage_count).result
-        builder = _GemmBuilder(config, pipeline)
+        builder = _GemmBuilder(config, kernel, pipeline)
         if config.warp_specialize:
             builder.producer_role()
             builder.consumer_role()

@@ -70,6 +70,8 @@ def ceil_div(a: int, b: int) -> int:
 
 
 class RoleKind(StrEnum):
+    """What a role's warps do: load (TMA), compute (MMA), or both in the same warps."""
+
     PRODUCER = "producer"
     CONSUMER = "consumer"
     MAINLOOP = "mainloop"

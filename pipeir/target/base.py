@@ -173,7 +173,7 @@ class GemmTarget:
             )
         if spec.raster_order not in tuple(Raster):
             raise ConfigError(f"raster must be 'm' or 'n', got '{spec.raster_order}'")
-        self.check_majors(Major.K, spec.b_major, spec.dtype)
+        self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
         self.check_stages(spec)
 
     def check_dtypes(self, a_dtype: str, b_dtype: str, c_dtype: str) -> None:
