@@ -60,7 +60,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             epi_tile=target.epilogue_tile(spec),
             stages=target.epilogue_stages(spec),
             consumer_warpgroups=roles_collective.consumer_warpgroups,
-            store_warp=4,  # the first warp of the first MMA warpgroup
+            store_warp=roles_collective.first_consumer_warp,
         ),
         "SCHEDULER": StaticPersistentScheduler(
             tile=spec.tile_shape,

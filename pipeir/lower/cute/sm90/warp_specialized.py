@@ -34,6 +34,11 @@ class WarpSpecializedRoles(Collective):
         return THREADS_PER_WARPGROUP + self.consumer_warps * 32
 
     @property
+    def first_consumer_warp(self) -> int:
+        """The consumer role's first warp: the one after the producer's warpgroup."""
+        return WARPS_PER_WARPGROUP
+
+    @property
     def consumer_warpgroups(self) -> int:
         return self.consumer_warps // WARPS_PER_WARPGROUP
 
