@@ -59,6 +59,10 @@ FAILING = ("traceback", "hang")
 
 VALID_IR = "valid.mlir"
 DYNAMIC_IR = "dynamic.mlir"
+ODD_NAME_IR = "odd-name.mlir"
+ODD_KERNEL_NAME = 'k"""\\'
+"""A legal symbol name that is no Python identifier: quotes and a backslash."""
+COMPILABLE_IR = (VALID_IR, DYNAMIC_IR, ODD_NAME_IR)
 FAILING_FILES = {
     "deadlock.mlir": None,  # valid IR without one commit: written from VALID_IR
     "notes.txt": b"not IR\n",
@@ -118,7 +122,7 @@ def _tune_main(argv):
 def tools() -> dict[str, Tool]:
     from pipeir.passes import PASSES
 
-    ir_files = (VALID_IR, DYNAMIC_IR, *FAILING_FILES, MISSING, "-")
+    ir_files = (*COMPILABLE_IR, *FAILING_FILES, MISSING, "-")
     opt_flags = {f"--{name}": None for name in PASSES}
     opt_flags.update({
         "-p": PASS_SPECS, "--passes": PASS_SPECS, "--verify-each": None, "--emit": ("mlir", "cute", "ptx", ""),
@@ -131,7 +135,7 @@ def tools() -> dict[str, Tool]:
         "--out-dtype": ("f16", "bf16", "f8e4m3"), "--tile": SHAPES3, "--stages": SIZES, "--cluster": SHAPES2,
         "--raster": ("m", "n", "k"), "--arch": ("sm_90a", "sm_100a", "sm_80"), "--b-major": ("k", "mn", "m"),
         "--no-warp-specialize": None, "--mma-in-flight": ("0", "1", "2", "-1", "x"),
-        "--name": ("gemm", "g2", "1bad", 'a"b', ""),
+        "--name": ("gemm", "g2", "1bad", 'a"b', "", ODD_KERNEL_NAME),
         "-o": ("gen.mlir", UNWRITABLE, "dir.mlir/"), "--help": None,
     }
     stats_files = (*FAILING_FILES, MISSING)
@@ -146,6 +150,7 @@ def tools() -> dict[str, Tool]:
             ("--verify-each", "--emit=cute", VALID_IR),
             ("-p", "fold-static-full,roll-producer", "--pass-statistics", DYNAMIC_IR),
             ("--verify-pipeline", "-o", "out.mlir", DYNAMIC_IR),
+            ("--emit=cute", ODD_NAME_IR),
         )),
         "pipeir-gen": Tool("pipeir-gen", _gen_main, gen_flags, ("gemm",), (
             ("gemm", "--m", "256", "--n", "256", "--k", "200", "--stages", "2"),
@@ -223,7 +228,7 @@ def cheap(tool: Tool, arguments: Sequence[str]) -> bool:
     """Whether the run stays off long compiles: pipeir-stats gets no kernel it could
     compile, pipeir-tune is never --compile-only."""
     if tool.name == "pipeir-stats":
-        return not any(a.endswith((VALID_IR, DYNAMIC_IR)) for a in arguments)
+        return not any(a.endswith(COMPILABLE_IR) for a in arguments)
     if tool.name == "pipeir-tune":
         return not any(a.startswith("--c") for a in arguments)  # argparse takes any prefix of --compile-only
     return True
@@ -327,6 +332,8 @@ def write_inputs(scratch: Path) -> None:
     valid = str(gemm(GemmConfig(m=256, n=256, k=200, stages=2, tile=(128, 128, 64)))) + "\n"
     (scratch / VALID_IR).write_text(valid)
     (scratch / DYNAMIC_IR).write_text(str(gemm(GemmConfig(m=None, n=None, k=None, stages=3))) + "\n")
+    odd_name = GemmConfig(m=256, n=256, k=256, stages=2, name=ODD_KERNEL_NAME)
+    (scratch / ODD_NAME_IR).write_text(str(gemm(odd_name)) + "\n")
     lines = valid.splitlines(keepends=True)
     first_commit = next(i for i, line in enumerate(lines) if "pipe.commit" in line)
     (scratch / "deadlock.mlir").write_text("".join(lines[:first_commit] + lines[first_commit + 1:]))
