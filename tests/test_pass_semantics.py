@@ -103,5 +103,5 @@ def test_the_schedule_check_catches_a_broken_roll(roll_drops_last_k_tile) -> Non
 
 
 def test_the_protocol_verifier_catches_a_broken_roll(roll_drops_last_k_tile) -> None:
-    with pytest.raises(PipeirError, match="deadlock"):
+    with pytest.raises(PipeirError, match="stores a wrong product"):
         verify_pipeline(roll_drops_last_k_tile)

@@ -14,11 +14,17 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from pipeir.build import gemm
 from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
-from pipeir.analysis.interp import Launch
+from pipeir.analysis.interp import Geometry, Launch
 from pipeir.ir import PipeirError
 from pipeir.tools.opt import main as pipeir_opt
 from pipeir.passes import HEADLINE_PIPELINE, PASSES, run_passes
-from pipeir.analysis.protocol import launches, problem_sizes, verify_pipeline
+from pipeir.analysis.protocol import (
+    WORK_TILES_PER_CTA,
+    cluster_with_work_tiles,
+    launches,
+    problem_sizes,
+    verify_pipeline,
+)
 
 TILE = (128, 64, 16)  # small stages: 12 of them fit shared memory
 CLUSTERS = [(1, 1), (2, 1), (1, 2), (2, 2)]
@@ -57,20 +63,50 @@ def test_accepts_the_headline_pipeline_output(shape: str, cluster: tuple[int, in
     assert verify_pipeline(module)["gemm"]
 
 
-def test_dynamic_sizes_cover_one_and_several_tiles_and_k_tails() -> None:
+def test_dynamic_sizes_cover_every_k_tile_count_with_and_without_a_tail() -> None:
     kernel = kernel_of(gemm(GemmConfig(m=1000, n=None, k=None, tile=TILE, stages=4)))
-    k_sizes = [8, 16, 48, 64, 72, 80, 144]  # tile_k = 16: tails of 1/2 and 4 1/2 k-tiles
-    assert problem_sizes(kernel) == [(1000, n, k) for n in (64, 65) for k in k_sizes]
+    # tile_k = 16, 4 stages: 1..10 k-tiles, each with half a k-tile short and whole.
+    k_sizes = [size for k_tiles in range(1, 11) for size in (16 * k_tiles - 8, 16 * k_tiles)]
+    # N: three tile columns, the last an edge column (cluster 1x1).
+    assert problem_sizes(kernel) == [(1000, 2 * 64 + 1, k) for k in k_sizes]
 
 
-def test_launches_cover_every_rank_and_the_last_work_tile() -> None:
+def test_dynamic_m_and_n_span_three_cluster_tiles_the_last_partial() -> None:
+    kernel = kernel_of(gemm(GemmConfig(m=None, n=None, k=64, tile=TILE, stages=2, cluster=(2, 2))))
+    # 5 tile rows and columns: cluster tiles of rows (0, 1), (2, 3), (4, 5); row 4 is an
+    # edge, row 5 lies outside M.
+    assert problem_sizes(kernel) == [(4 * 128 + 1, 4 * 64 + 1, 64)]
+
+
+def test_launches_give_a_cta_three_two_one_and_no_work_tiles_on_every_rank() -> None:
     kernel = kernel_of(gemm(GemmConfig(m=4096, n=4096, k=4096, stages=4, cluster=(2, 1))))
-    # 32 x 16 = 512 work tiles, about 3 per CTA: a grid of 172 CTAs.
-    assert launches(kernel, 4096, 4096, 4096) == [
-        Launch(4096, 4096, 4096, grid=172, cta=0, rank=0),
-        Launch(4096, 4096, 4096, grid=172, cta=1, rank=1),
-        Launch(4096, 4096, 4096, grid=172, cta=167, rank=1),
+    # 32 x 16 tiles = 256 cluster tiles of 2x1.
+    simulated = launches(kernel, 4096, 4096, 4096)
+    assert simulated == [
+        Launch(4096, 4096, 4096, grid=170, cta=168, rank=0),  # 85 clusters: the last with 3
+        Launch(4096, 4096, 4096, grid=170, cta=169, rank=1),
+        Launch(4096, 4096, 4096, grid=256, cta=254, rank=0),  # 128 clusters: 2 each
+        Launch(4096, 4096, 4096, grid=256, cta=255, rank=1),
+        Launch(4096, 4096, 4096, grid=512, cta=510, rank=0),  # 256 clusters: the corner tile
+        Launch(4096, 4096, 4096, grid=512, cta=511, rank=1),
+        Launch(4096, 4096, 4096, grid=514, cta=512, rank=0),  # 257 clusters: the last idle
+        Launch(4096, 4096, 4096, grid=514, cta=513, rank=1),
     ]
+    counts = [len(Geometry.of(kernel, launch).output_tiles()) for launch in simulated]
+    assert counts == [3, 3, 2, 2, 1, 1, 0, 0]
+
+
+@pytest.mark.parametrize("work_tiles", range(1, 40))
+def test_a_cluster_with_each_count_is_found_whenever_a_grid_gives_one(work_tiles: int) -> None:
+    for count in WORK_TILES_PER_CTA:
+        found = cluster_with_work_tiles(work_tiles, count)
+        possible = {
+            (clusters, cluster)
+            for clusters in range(1, work_tiles + 2)
+            for cluster in range(clusters)
+            if -(-(work_tiles - cluster) // clusters) == count
+        }
+        assert found in possible if possible else found is None
 
 
 # -- broken kernels ----------------------------------------------------------
@@ -173,18 +209,29 @@ def test_rejects_a_consumer_that_takes_more_k_tiles_than_produced() -> None:
     inner.operands[1] = more.result
     rejects(
         module,
-        "deadlock: producer has finished, consumer blocks on wait of stage 0 (phase 0) at k-tile 4",
+        "deadlock: producer blocks in producer_tail on stage 1 (phase 1), "
+        "consumer blocks on wait of stage 0 (phase 0) at k-tile 4",
     )
 
 
 def test_rejects_a_fill_that_is_never_consumed() -> None:
     module = small()
+    run_passes(module, HEADLINE_PIPELINE)  # the rolled producer: one loop over the k-tiles
     Rewriter.erase_op(ops_in(module, "producer", pipe.ProducerTailOp)[0])
+    loads = ops_in(module, "producer", scf.ForOp)[1]
+    more = arith.AddiOp(loads.ub, index(1, loads).result)
+    Rewriter.insert_op(more, InsertPoint.before(loads))
+    loads.operands[1] = more.result
+    rejects(module, "unconsumed fill: the commit of stage 0 (phase 1) is never waited for")
+
+
+def test_rejects_a_consumer_one_k_tile_short() -> None:
+    module = small()
     inner = ops_in(module, "consumer", scf.ForOp)[1]
     fewer = arith.SubiOp(inner.ub, index(1, inner).result)
     Rewriter.insert_op(fewer, InsertPoint.before(inner))
     inner.operands[1] = fewer.result
-    rejects(module, "unconsumed fill: the commit of stage 1 (phase 0) is never waited for")
+    rejects(module, "epilogue of tile (0, 0) stores a wrong product: k-tile(s) 3 of 4 are never multiplied")
 
 
 def test_rejects_a_mainloop_that_waits_before_filling() -> None:
@@ -231,5 +278,5 @@ def test_pipeir_opt_reports_what_it_verified(tmp_path, capsys) -> None:
     path.write_text(str(gemm(GemmConfig(m=None, n=4096, k=None, tile=TILE, stages=3, cluster=(1, 2)))))
     assert pipeir_opt(["--verify-pipeline", "--pass-statistics", str(path), "-o", "/dev/null"]) == 0
     assert capsys.readouterr().err == (
-        "verify-pipeline: @gemm: protocol holds on 42 CTA launch(es) over 14 problem size(s)\n"
+        "verify-pipeline: @gemm: protocol holds on 68 CTA launch(es) over 16 problem size(s)\n"
     )

@@ -23,9 +23,21 @@ released it. The replay checks, in order of the events:
     a deadlock (a prologue that skips an acquire but still advances, a
     consumer that consumes fewer or more k-tiles than are produced). At the
     end every commit must have been consumed;
+  * WGMMA batches: an mma issues a batch that reads its stage until an
+    mma_wait pending(N) retires it (all but the newest N batches retire). A
+    release of a stage that an unretired batch reads is an error, and so is
+    an acc_init or an epilogue with batches in flight;
+  * the product: an epilogue stores the CTA's next work tile of the persistent
+    schedule (pipeir.target.schedule), masked where the tile reaches past
+    M x N, and its accumulators hold, since the tile's acc_init, k-tiles
+    0..ceil(K / tile_k) - 1 of that tile's row of A and column of B, each
+    multiplied exactly once (a fill's row, column and k-tile are those its
+    copies load). Every work tile of the CTA is stored;
   * multicast: a copy multicast to several CTAs carries the issuing CTA's
     rank, which must lie in the cluster (cluster_m * cluster_n CTAs) and be
-    the rank of the CTA that runs it.
+    the rank of the CTA that runs it; a producer that multicasts must end
+    with a producer_tail after its last commit (peers' releases arrive on its
+    barriers).
 
 A 'mainloop' role (producer and consumer sharing warps) is replayed alone,
 in program order: any acquire or wait that would block is a deadlock, since
@@ -36,15 +48,17 @@ each the same number of k-tiles), so one CTA's ring stands for every ring its
 loads multicast into: a release stands for the releases of all consumers of
 the stage (cluster_m + cluster_n - 1 CTAs).
 
-Launches. Static dimensions are used as they are. A dynamic M or N is tried
-with one tile row or column (M = tile_m, N = tile_n) and with several whose
-last is partial (M = 2 * tile_m + 1: three rows; N = tile_n + 1: two columns).
-A dynamic K takes, for a ring of S stages, 1, S - 1, S, S + 1 and 2S + 1 full
-k-tiles, and two K tails: half a k-tile, and S k-tiles and a half. For each
-problem size the grid is a multiple of the cluster size giving each CTA about
-TILES_PER_CTA work tiles (so the ring runs on across work tiles); simulated
-are the CTAs of the first cluster (every rank) and the CTA that owns the last,
-edge, work tile.
+Launches. The kernel must first be tile-uniform (pipeir.analysis.uniformity):
+its work tiles differ in their coordinates only, so a CTA's events depend on
+the launch only through K and how many work tiles the CTA has. Static sizes
+are used as they are. A dynamic M or N spans three cluster tiles, the last
+partial where the cluster has two CTAs along it, ending in an edge tile. A
+dynamic K takes every k-tile count 1..2S+2 (S stages), each as whole k-tiles
+and with a partial last k-tile. For each size, grids are chosen that give a
+CTA 3, 2, 1 and 0 work tiles (those the problem allows), and every rank of
+that CTA's cluster is simulated at the first K, rank 0 at the others (a rank
+changes only the tiles loaded and stored, which do not depend on K).
+See docs/reliability.md for what this proves.
 """
 
 from __future__ import annotations
@@ -55,44 +69,82 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.dialects import pipe
-from pipeir.analysis.interp import Event, KernelTrace, Launch, State, run_launch
+from pipeir.analysis.interp import Event, Geometry, KernelTrace, Launch, State, run_launch
+from pipeir.analysis.uniformity import check_tile_uniform
 from pipeir.ir import PipeirError, location_of, verify_located
+from pipeir.target import schedule
 
 PRODUCER_START_PHASE = 1
 CONSUMER_START_PHASE = 0
-TILES_PER_CTA = 3
+WORK_TILES_PER_CTA = (3, 2, 1, 0)
+"""The numbers of work tiles per CTA simulated (where the problem has that many)."""
 LAST_EVENTS = 8
 ROLE_LETTER = {"producer": "P", "consumer": "C", "mainloop": "M"}
 
 
 def problem_sizes(kernel: pipe.KernelOp) -> list[tuple[int, int, int]]:
     """The (M, N, K) sizes simulated for `kernel` (see the module docstring)."""
-    m, n, k = kernel.problem_shape
     tile_m, tile_n, tile_k = kernel.tile_shape
+    cluster_m, cluster_n = kernel.cluster_shape
     (pipeline,) = kernel.pipelines
-    stages = pipeline.stage_count
-    ms = [tile_m, 2 * tile_m + 1] if m == pipe.DYNAMIC else [m]
-    ns = [tile_n, tile_n + 1] if n == pipe.DYNAMIC else [n]
-    # One tile row/column and several: the dynamic dimensions vary together.
-    output_sizes = sorted({(ms[0], ns[0]), (ms[-1], ns[-1])})
-    if k == pipe.DYNAMIC:
-        full = [tile_k * count for count in (1, stages - 1, stages, stages + 1, 2 * stages + 1)]
-        tails = [tile_k // 2, stages * tile_k + tile_k // 2]
-        ks = sorted({size for size in full + tails if size > 0})
-    else:
-        ks = [k]
-    return [(m_size, n_size, k_size) for m_size, n_size in output_sizes for k_size in ks]
+    m, n, k = kernel.problem_shape
+    # A dynamic M or N spans three cluster tiles, the last partial (where the
+    # cluster has two CTAs along it) and ending in an edge tile: 3, 6 or 9 work
+    # tiles, so that a grid gives 3 to some CTA (4 would not).
+    if m == pipe.DYNAMIC:
+        m = 2 * cluster_m * tile_m + 1
+    if n == pipe.DYNAMIC:
+        n = 2 * cluster_n * tile_n + 1
+    if k != pipe.DYNAMIC:
+        return [(m, n, k)]
+    return [
+        (m, n, size)
+        for k_tiles in range(1, max_k_tiles(pipeline.stage_count) + 1)
+        for size in (k_tiles * tile_k - tile_k // 2, k_tiles * tile_k)  # with a tail, without
+    ]
+
+
+def max_k_tiles(stages: int) -> int:
+    """The most k-tiles a dynamic K is simulated with, for a ring of `stages` stages."""
+    return 2 * stages + 2
+
+
+def cluster_with_work_tiles(work_tiles: int, count: int) -> tuple[int, int] | None:
+    """(clusters, cluster) such that, in a grid of `clusters` clusters, cluster index
+    `cluster` gets exactly `count` of the `work_tiles` work tiles, or None if no grid
+    gives any cluster that many. Cluster c gets ceil((work_tiles - c) / clusters);
+    the last cluster with `count` is taken, so that count 1 is the last work tile,
+    the corner of the problem, with its edge tiles."""
+    if count == 0:
+        return work_tiles + 1, work_tiles
+    for clusters in (work_tiles // count, work_tiles // count + 1):
+        # The largest cluster index with more than count - 1 tiles.
+        cluster = min(clusters - 1, work_tiles - (count - 1) * clusters - 1)
+        if 0 <= cluster and pipe.ceil_div(work_tiles - cluster, clusters) == count:
+            return clusters, cluster
+    return None
 
 
 def launches(kernel: pipe.KernelOp, m: int, n: int, k: int) -> list[Launch]:
-    """The CTAs simulated for problem size (m, n, k)."""
+    """The CTAs simulated for problem size (m, n, k): for each number of work tiles
+    per CTA in WORK_TILES_PER_CTA that some grid gives, every rank of a cluster
+    with that many."""
     tile_m, tile_n, _ = kernel.tile_shape
     cluster_m, cluster_n = kernel.cluster_shape
     cluster_size = cluster_m * cluster_n
-    tiles = pipe.ceil_div(m, tile_m) * pipe.ceil_div(n, tile_n)
-    grid = cluster_size * pipe.ceil_div(tiles, cluster_size * TILES_PER_CTA)
-    ctas = sorted({*range(cluster_size), (tiles - 1) % grid})
-    return [Launch(m, n, k, grid=grid, cta=cta, rank=cta % cluster_size) for cta in ctas]
+    work_tiles = schedule.work_tile_count(
+        pipe.ceil_div(m, tile_m), pipe.ceil_div(n, tile_n), cluster_m, cluster_n
+    )
+    simulated = []
+    for count in WORK_TILES_PER_CTA:
+        placement = cluster_with_work_tiles(work_tiles, count)
+        if placement is not None:
+            clusters, cluster = placement
+            simulated += [
+                Launch(m, n, k, grid=clusters * cluster_size, cta=cluster * cluster_size + rank, rank=rank)
+                for rank in range(cluster_size)
+            ]
+    return simulated
 
 
 def k_tile_labels(events: list[Event]) -> list[int | None]:
@@ -133,6 +185,16 @@ class _Fill:
     copies: dict[str, Event] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """What a committed fill holds: the tile of each operand (A's row m, B's column
+    n) and the k-tile."""
+
+    commit: Event
+    tiles: dict[str, int]
+    k_tile: int
+
+
 @dataclass
 class _Stage:
     acquires: int = 0
@@ -141,8 +203,32 @@ class _Stage:
     releases: int = 0
     fill: _Fill | None = None
     read: Event | None = None
-    unconsumed: deque[Event] = field(default_factory=deque)
-    """Commits of this stage that no wait has taken yet, oldest first."""
+    """The consumer's wait that holds the stage, until its release."""
+    reading: _Loaded | None = None
+    """What the stage held when that wait took it."""
+    unconsumed: deque[_Loaded] = field(default_factory=deque)
+    """Fills of this stage that no wait has taken yet, oldest first."""
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A WGMMA batch issued by an mma and not yet retired by an mma_wait."""
+
+    mma: Event
+    read: Event
+    """The wait whose fill the batch reads."""
+
+
+@dataclass
+class _Accumulator:
+    """A consumer's accumulators and its WGMMA batches."""
+
+    products: list[tuple[Event, _Loaded]] | None = None
+    """The fills multiplied into the accumulators since the last acc_init (None
+    before the first acc_init and after each epilogue)."""
+    in_flight: deque[_Batch] = field(default_factory=deque)
+    stored: int = 0
+    """Epilogues so far: the CTA's work tiles stored."""
 
 
 @dataclass
@@ -150,8 +236,10 @@ class _Role:
     kind: str
     events: list[Event]
     labels: list[int | None]
+    role_op: pipe.RoleOp
     position: int = 0
     blocked: str | None = None
+    accumulator: _Accumulator = field(default_factory=_Accumulator)
 
     @property
     def done(self) -> bool:
@@ -169,13 +257,21 @@ class _Replay:
         (pipeline,) = kernel.pipelines
         self.pipeline = pipeline
         self.launch = launch
+        self.geometry = Geometry.of(kernel, launch)
+        self.output_tiles = self.geometry.output_tiles()
         cluster_m, cluster_n = kernel.cluster_shape
         self.cluster = (cluster_m, cluster_n)
         self.stages = [_Stage() for _ in range(pipeline.stage_count)]
-        self.roles = [_Role(kind, events, k_tile_labels(events)) for kind, events in trace.items()]
+        role_ops = {role.kind.data: role for role in kernel.roles}
+        self.roles = [
+            _Role(kind, events, k_tile_labels(events), role_ops[kind]) for kind, events in trace.items()
+        ]
         self.history: deque[str] = deque(maxlen=LAST_EVENTS)
 
     def run(self) -> None:
+        for role in self.roles:
+            if role.done:  # no events at all: it still owes its CTA's work tiles
+                self.check_finished(role)
         while not all(role.done for role in self.roles):
             progressed = False
             for role in self.roles:
@@ -244,12 +340,20 @@ class _Replay:
                 blocked = self.producer_tail(event)
             case "wait":
                 blocked = self.wait(event, stage, k_tile)
-            case "mma":
-                blocked = self.mma(event, stage, k_tile)
-            case "release":
-                blocked = self.release(event, stage, k_tile)
             case _:
+                # The consumer's other events never block; they raise if they break a rule.
                 blocked = None
+                match event.kind:
+                    case "mma":
+                        self.mma(role.accumulator, event, stage, k_tile)
+                    case "mma_wait":
+                        self.mma_wait(role.accumulator, event)
+                    case "release":
+                        self.release(role.accumulator, event, stage, k_tile)
+                    case "acc_init":
+                        self.acc_init(role.accumulator, event)
+                    case "epilogue":
+                        self.epilogue(role.accumulator, event)
         if blocked is None:
             self.log(role, event, k_tile)
         return blocked
@@ -371,7 +475,8 @@ class _Replay:
             )
         stage.commits += 1
         stage.fill = None
-        stage.unconsumed.append(event)
+        tiles = {operand: copy.operand_tile for operand, copy in fill.copies.items()}
+        stage.unconsumed.append(_Loaded(event, tiles, k_tiles.pop()))
         return None
 
     def producer_tail(self, event: Event) -> str | None:
@@ -397,7 +502,7 @@ class _Replay:
             return f"blocks on wait of {self.at(event, k_tile)}"
         stage.waits += 1
         stage.read = event
-        stage.unconsumed.popleft()
+        stage.reading = stage.unconsumed.popleft()
         return None
 
     def missing_release(self, wait: Event, when: str) -> PipeirError:
@@ -423,15 +528,105 @@ class _Replay:
                 f"its wait phase {stage.read.phase}",
             )
 
-    def mma(self, event: Event, stage: _Stage, k_tile: int | None) -> str | None:
+    def mma(self, accumulator: _Accumulator, event: Event, stage: _Stage, k_tile: int | None) -> None:
         self.held(event, stage, k_tile)
-        return None
+        if accumulator.products is None:
+            raise self.fail(
+                event,
+                f"mma of {self.at(event, k_tile)} without an acc_init since the last epilogue: "
+                "it adds to accumulators that hold no fresh tile",
+            )
+        accumulator.products.append((event, stage.reading))
+        accumulator.in_flight.append(_Batch(event, stage.read))
 
-    def release(self, event: Event, stage: _Stage, k_tile: int | None) -> str | None:
+    @staticmethod
+    def mma_wait(accumulator: _Accumulator, event: Event) -> None:
+        while len(accumulator.in_flight) > event.pending:
+            accumulator.in_flight.popleft()
+
+    def release(self, accumulator: _Accumulator, event: Event, stage: _Stage, k_tile: int | None) -> None:
         self.held(event, stage, k_tile)
+        reader = next((b for b in accumulator.in_flight if b.read is stage.read), None)
+        if reader is not None:
+            raise self.fail(
+                event,
+                f"release of {self.at(event, k_tile)} while WGMMA still reads it: the mma at "
+                f"{location_of(reader.mma.op)} has not retired (an mma_wait must leave fewer "
+                "batches in flight than were issued after it)",
+            )
         stage.releases += 1
-        stage.read = None
-        return None
+        stage.read = stage.reading = None
+
+    def in_flight(self, accumulator: _Accumulator, event: Event, what: str) -> None:
+        batches = len(accumulator.in_flight)
+        if batches:
+            raise self.fail(
+                event,
+                f"{what} while {batches} WGMMA batch(es) are in flight (the last issued at "
+                f"{location_of(accumulator.in_flight[-1].mma.op)}): they still add to the "
+                "accumulators; an mma_wait pending(0) must come first",
+            )
+
+    def acc_init(self, accumulator: _Accumulator, event: Event) -> None:
+        self.in_flight(accumulator, event, "acc_init")
+        accumulator.products = []
+
+    def epilogue(self, accumulator: _Accumulator, event: Event) -> None:
+        tile = event.tile
+        what = f"epilogue of tile {tile}"
+        self.in_flight(accumulator, event, what)
+        if accumulator.products is None:
+            raise self.fail(event, f"{what} without an acc_init since the last epilogue")
+        position = accumulator.stored
+        if position >= len(self.output_tiles) or self.output_tiles[position] != tile:
+            scheduled = (
+                f"its work tile {position + 1} is tile {self.output_tiles[position]}"
+                if position < len(self.output_tiles)
+                else f"it has only {len(self.output_tiles)} work tile(s)"
+            )
+            raise self.fail(event, f"{what}, but in this CTA's schedule {scheduled}")
+        self.check_product(event, accumulator.products)
+        if not event.masked and not self.geometry.tile_is_full(*tile):
+            raise self.fail(
+                event,
+                f"unmasked {what}: the tile reaches past M x N, so its store must be masked",
+            )
+        accumulator.stored += 1
+        accumulator.products = None
+
+    def check_product(self, event: Event, products: list[tuple[Event, _Loaded]]) -> None:
+        """The accumulators of `event`'s tile must hold k-tiles 0..k_tiles-1 of its
+        row of A and column of B, each exactly once."""
+        m, n = event.tile
+        k_tiles = self.geometry.k_tiles
+        what = f"epilogue of tile {event.tile} stores a wrong product"
+        seen: dict[int, Event] = {}
+        for mma, loaded in products:
+            if loaded.tiles != {"a": m, "b": n}:
+                raise self.fail(
+                    mma,
+                    f"{what}: the mma of k-tile {loaded.k_tile} reads a fill of A row "
+                    f"{loaded.tiles.get('a')} and B column {loaded.tiles.get('b')} (committed at "
+                    f"{location_of(loaded.commit.op)})",
+                )
+            if loaded.k_tile in seen:
+                raise self.fail(
+                    mma,
+                    f"{what}: k-tile {loaded.k_tile} is multiplied twice (first at "
+                    f"{location_of(seen[loaded.k_tile].op)})",
+                )
+            if not 0 <= loaded.k_tile < k_tiles:
+                raise self.fail(
+                    mma, f"{what}: k-tile {loaded.k_tile} is outside K ({k_tiles} k-tiles)"
+                )
+            seen[loaded.k_tile] = mma
+        missing = [k for k in range(k_tiles) if k not in seen]
+        if missing:
+            raise self.fail(
+                event,
+                f"{what}: k-tile(s) {', '.join(map(str, missing[:4]))}"
+                f"{', ...' if len(missing) > 4 else ''} of {k_tiles} are never multiplied",
+            )
 
     def check_finished(self, role: _Role) -> None:
         for stage in self.stages:
@@ -439,11 +634,39 @@ class _Replay:
                 raise self.missing_commit(stage.fill.acquire, f"before the {role.kind} ends")
             if role.kind != "producer" and stage.read is not None:
                 raise self.missing_release(stage.read, f"before the {role.kind} ends")
+        if role.kind != "consumer":
+            self.check_producer_tail(role)
+        if role.kind != "producer" and role.accumulator.stored != len(self.output_tiles):
+            missing = self.output_tiles[role.accumulator.stored]
+            raise PipeirError(
+                location_of(role.role_op),
+                f"the {role.kind} stores {role.accumulator.stored} of the "
+                f"{len(self.output_tiles)} work tile(s) of its CTA: tile {missing} is never "
+                f"stored; launch {self.launch.describe()}",
+            )
+
+    def check_producer_tail(self, role: _Role) -> None:
+        """A producer whose loads multicast must wait, before it exits, until every
+        stage it filled was released: the releases of peer CTAs arrive on this CTA's
+        barriers, which must still exist."""
+        multicast = [o for o in self.pipeline.operand_names if self.pipeline.mcast_of(o) > 1]
+        commits = [i for i, e in enumerate(role.events) if e.kind == "commit"]
+        if not multicast or not commits:
+            return
+        if not any(e.kind == "producer_tail" for e in role.events[commits[-1]:]):
+            last = role.events[commits[-1]]
+            raise self.fail(
+                last,
+                f"missing producer_tail: the {role.kind} multicasts "
+                + ", ".join(f"'{o}' to {self.pipeline.mcast_of(o)} CTAs" for o in multicast)
+                + " but exits after this last commit without a producer_tail: a peer CTA's "
+                "release would arrive at a CTA that has exited",
+            )
 
     def check_all_consumed(self) -> None:
         for stage in self.stages:
             if stage.unconsumed:
-                commit = stage.unconsumed[0]
+                commit = stage.unconsumed[0].commit
                 raise self.fail(
                     commit,
                     f"unconsumed fill: the commit of stage {commit.stage} (phase {commit.phase}) "
@@ -455,9 +678,14 @@ def verify_kernel(kernel: pipe.KernelOp) -> list[Launch]:
     """Check `kernel`'s ring protocol on the `launches` of each of its
     `problem_sizes`; returns the launches simulated, raises PipeirError on the
     first failure."""
+    check_tile_uniform(kernel)
     simulated = []
-    for m, n, k in problem_sizes(kernel):
+    for size, (m, n, k) in enumerate(problem_sizes(kernel)):
         for launch in launches(kernel, m, n, k):
+            # Tile uniformity: a rank changes only the tiles a CTA loads and stores,
+            # not with K; every rank is simulated at the first K only.
+            if size and launch.rank:
+                continue
             _Replay(kernel, launch, run_launch(kernel, launch)).run()
             simulated.append(launch)
     return simulated
