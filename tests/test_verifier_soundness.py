@@ -319,3 +319,9 @@ def test_the_fuzzer_re_verifies_dynamic_k_kernels_at_every_static_k() -> None:
     # k-tile 1 partial: 1.5 k-tiles only (with more, the steady loop's guard loads it).
     assert [failure.split(":")[0] for failure in failures] == ["K=24"]
     assert recheck_at_static_k(str(gemm(config(m=128, n=256, k=64)))) is None
+
+
+def test_a_grid_is_whole_clusters() -> None:
+    module = gemm(config(m=256, n=64, k=32, cluster=(2, 1)))
+    with pytest.raises(PipeirError, match="a grid of 3 CTAs is not a positive multiple of the 2x1 cluster"):
+        trace_kernel(module, grid=3, cta=0)
