@@ -76,6 +76,8 @@ DTYPE_BYTES = {"f16": 2, "bf16": 2, "f8e4m3": 1}
 DEFAULT_CASE_TIMEOUT_S = 60.0
 """One case, including the first load of its kernel in a fresh worker (CUDA context, TVM-FFI)."""
 MEMCHECK_MAX_WORK = 2**30
+DETAIL_CHARS = 300
+"""Of a failure's message in the summary (results.jsonl keeps it whole)."""
 FAILING = ("wrong", "fault", "hang", "unexpected-rejection", "accepted-misaligned", "error", "compile-error")
 OUTCOMES = ("ok", "rejected", *FAILING)
 
@@ -450,7 +452,7 @@ def summarize(cases: Sequence[Case], results: dict[int, dict], seconds: dict[str
         lines.append(f"first {min(first_failures, len(failed))} of {len(failed)} failures:")
         for case in failed[:first_failures]:
             result = results[case.index]
-            detail = result.get("detail") or (
+            detail = (result.get("detail") or "").strip().split("\n")[0][:DETAIL_CHARS] or (
                 f"relative error {result.get('relative_error')} > {result.get('tolerance')}")
             lines.append(f"- {result['outcome']}: {describe_case(case)}: {detail}")
             lines.append(f"  rerun: {rerun_command(case)}")
@@ -547,8 +549,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return worker_main()
     if args.inline is not None:
         return run_inline([make_case(args.seed, int(i)) for i in args.inline.split(",")])
+    import torch
+
     from pipeir.tune import default_jobs
 
+    if not torch.cuda.is_available():  # asks the driver; creates no context in this process
+        print("fuzz_gpu: error: no CUDA device: the cases run on an sm_90a GPU", file=sys.stderr)
+        return 2
     indices = args.case or range(args.cases)
     cases = [make_case(args.seed, index) for index in indices]
     out = args.out or Path(f"fuzz-gpu-seed{args.seed}")
