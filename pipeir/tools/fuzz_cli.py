@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 
+from pipeir.tools import gen, opt, stats, tune
 from pipeir.tools.fuzz import REMARK, Hang
 
 PROG = "pipeir-fuzz-cli"
@@ -99,26 +100,6 @@ class Tool:
     """Command lines that succeed or fail cleanly without a long compile."""
 
 
-def _opt_main(argv):
-    from pipeir.tools.opt import main
-    return main(argv)
-
-
-def _gen_main(argv):
-    from pipeir.tools.gen import main
-    return main(argv)
-
-
-def _stats_main(argv):
-    from pipeir.tools.stats import main
-    return main(argv)
-
-
-def _tune_main(argv):
-    from pipeir.tools.tune import main
-    return main(argv)
-
-
 def tools() -> dict[str, Tool]:
     from pipeir.passes import PASSES
 
@@ -145,24 +126,24 @@ def tools() -> dict[str, Tool]:
                   "--b-major": ("k", "mn", "x"), "--jobs": ("1", "0", "-1", "x", "99999999999999999999"),
                   "--retune": None, "--help": None}
     return {
-        "pipeir-opt": Tool("pipeir-opt", _opt_main, opt_flags, ir_files, (
+        "pipeir-opt": Tool("pipeir-opt", opt.main, opt_flags, ir_files, (
             ("--fold-static-full", "--roll-producer", "--hoist-rank", VALID_IR),
             ("--verify-each", "--emit=cute", VALID_IR),
             ("-p", "fold-static-full,roll-producer", "--pass-statistics", DYNAMIC_IR),
             ("--verify-pipeline", "-o", "out.mlir", DYNAMIC_IR),
             ("--emit=cute", ODD_NAME_IR),
         )),
-        "pipeir-gen": Tool("pipeir-gen", _gen_main, gen_flags, ("gemm",), (
+        "pipeir-gen": Tool("pipeir-gen", gen.main, gen_flags, ("gemm",), (
             ("gemm", "--m", "256", "--n", "256", "--k", "200", "--stages", "2"),
             ("gemm", "--dtype", "f8e4m3", "--cluster", "2x2", "--tile", "128x128x128"),
             ("gemm", "--b-major", "mn", "--raster", "n", "-o", "gen.mlir"),
         )),
-        "pipeir-stats": Tool("pipeir-stats", _stats_main, stats_flags, stats_files, (
+        "pipeir-stats": Tool("pipeir-stats", stats.main, stats_flags, stats_files, (
             ("deadlock.mlir", "--json"),
             ("notes.txt",),
             ("foreign.py", "--arch", "sm_90a"),
         )),
-        "pipeir-tune": Tool("pipeir-tune", _tune_main, tune_flags, (), (
+        "pipeir-tune": Tool("pipeir-tune", tune.main, tune_flags, (), (
             ("--shape", "256x256x256"),
             ("--shape", "4096x4096x4096", "--dtype", "f16", "--b-major", "mn", "--jobs", "2"),
         )),
