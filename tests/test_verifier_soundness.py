@@ -325,3 +325,12 @@ def test_a_grid_is_whole_clusters() -> None:
     module = gemm(config(m=256, n=64, k=32, cluster=(2, 1)))
     with pytest.raises(PipeirError, match="a grid of 3 CTAs is not a positive multiple of the 2x1 cluster"):
         trace_kernel(module, grid=3, cta=0)
+
+
+def test_rejects_a_negative_pending_count() -> None:
+    # Fuzz seed 0 cases 766 and 2065: a 'mainloop' kernel with pending(-1) raised
+    # IndexError out of the replay.
+    module = gemm(config(warp_specialize=False))
+    wait = ops_in(module, "mainloop", pipe.MmaWaitOp)[-1]  # the K tail's branch
+    Rewriter.replace_op(wait, pipe.MmaWaitOp(-1))
+    rejects(module, "mma_wait pending(-1): batches left in flight cannot be negative", at="pipe.mma_wait")

@@ -539,8 +539,11 @@ class _Replay:
         accumulator.products.append((event, stage.reading))
         accumulator.in_flight.append(_Batch(event, stage.read))
 
-    @staticmethod
-    def mma_wait(accumulator: _Accumulator, event: Event) -> None:
+    def mma_wait(self, accumulator: _Accumulator, event: Event) -> None:
+        if event.pending < 0:
+            raise self.fail(
+                event, f"mma_wait pending({event.pending}): batches left in flight cannot be negative"
+            )
         while len(accumulator.in_flight) > event.pending:
             accumulator.in_flight.popleft()
 
