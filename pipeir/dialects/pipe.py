@@ -5,7 +5,10 @@ warp role (`pipe.role`). The shared-memory ring between TMA producer and MMA
 consumer is declared once with `pipe.pipeline`; its position (stage index and
 phase) is an SSA value of type `!pipe.state`, threaded through `scf.for`
 iter_args and `scf.if` results, so every pipeline event names the exact state
-it acts on. See docs/dialect.md for the design and the CuTe DSL mapping.
+it acts on. Properties are typed (builtin float types, enum attributes) and
+hold only what cannot be derived; what a kernel may be is its arch's target's
+rule (pipeir.target), which the kernel's verifier asks about `KernelOp.spec`.
+See docs/dialect.md for the design and the CuTe DSL mapping.
 """
 
 from __future__ import annotations
@@ -309,9 +312,8 @@ class KernelOp(IRDLOperation):
             arch=self.arch.data,
             b_major=self.b_major.data,
             warp_specialize=all(role.kind.data != RoleKind.MAINLOOP for role in self.roles),
-            mma_in_flight=max(
-                (op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp)), default=0
-            ),
+            # A negative pending is its mma_wait's own error, not the kernel's.
+            mma_in_flight=max([0, *(op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp))]),
             name=self.sym_name.data,
         )
 
@@ -564,6 +566,11 @@ class MmaWaitOp(IRDLOperation):
 
     def verify_(self) -> None:
         _require_role(self, CONSUMER_ROLES, "consumer")
+        if self.pending_count < 0:
+            raise VerifyException(
+                f"'pipe.mma_wait': mma_wait pending({self.pending_count}): batches left in flight "
+                "cannot be negative"
+            )
 
 
 @irdl_op_definition

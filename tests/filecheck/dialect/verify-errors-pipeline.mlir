@@ -1,4 +1,4 @@
-// Verifier errors of pipe.pipeline, pipe.role and pipe.init_state.
+// Verifier errors of pipe.pipeline, pipe.role, pipe.init_state and pipe.mma_wait.
 // The ring depth is the target's rule and pipe.kernel reports it
 // (verify-errors-kernel.mlir: STAGES_*); what a stage holds, its bytes and its
 // multicast follow from the kernel and are not written in the IR.
@@ -107,5 +107,21 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f
   }
   pipe.role consumer warps(8) {
   ^bb0:
+  }
+}
+
+// ----- MMA_WAIT_NEGATIVE
+// pipe.mma_wait leaves zero or more batches in flight
+// RUN: awk -v c=MMA_WAIT_NEGATIVE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=MMA_WAIT_NEGATIVE
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(8) {
+// MMA_WAIT_NEGATIVE-NOT: Traceback
+// MMA_WAIT_NEGATIVE: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.mma_wait': mma_wait pending(-1): batches left in flight cannot be negative{{$}}
+// MMA_WAIT_NEGATIVE-NOT: {{.}}
+    pipe.mma_wait pending(-1)
   }
 }
