@@ -10,6 +10,7 @@ from xdsl.dialects import arith, builtin, func, scf
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, TypeAttribute
 from xdsl.parser import Parser
+from xdsl.parser.core import ForwardDeclaredValue
 from xdsl.utils.exceptions import ParseError, VerifyException
 from xdsl.utils.mlir_lexer import MLIRLexer
 
@@ -102,7 +103,20 @@ def parse_module(ctx: Context, text: str, name: str = "<stdin>", line_offset: in
         # A module the parser wrapped around top-level ops: errors about the module
         # as a whole (no kernel to lower, ...) point at the start of its text.
         module.location = FileLineColLoc(StringAttr(name), IntAttr(line_offset + 1), IntAttr(1))
+    reject_unresolved_operands(module)
     return module
+
+
+def reject_unresolved_operands(module: ModuleOp) -> None:
+    """xDSL 0.74 builds an op with custom syntax (scf.for) from the operands it parsed
+    before the op's regions; a value used there and defined only inside those regions
+    resolves the forward reference too late, and the op keeps a placeholder that every
+    later step trips on. MLIR calls this a use the definition does not dominate."""
+    for op in module.walk():
+        for index, operand in enumerate(op.operands):
+            if isinstance(operand, ForwardDeclaredValue):
+                raise PipeirError(
+                    location_of(op), f"'{op.name}': operand #{index} is used before its definition")
 
 
 def verify_located(module: ModuleOp) -> None:

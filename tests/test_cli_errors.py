@@ -50,6 +50,17 @@ def text_file(directory: Path, name: str, text: str) -> Path:
     return path
 
 
+USE_BEFORE_DEFINITION = """func.func @f() {
+  scf.for %i = %lb to %ub step %st {
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 1 : index
+    %st = arith.constant 1 : index
+  }
+  func.return
+}
+"""
+
+
 def case(case_id: str, tool: str, arguments, expected: re.Pattern, *marks):
     """A CLI mistake: `arguments` is a callable of the test's temporary directory;
     `expected` is what the single error line must match."""
@@ -68,6 +79,8 @@ CLI_CASES = [
          lambda d: ["--emit=cute", str(BROKEN_PROTOCOL)], located(BROKEN_PROTOCOL.name)),
     case("opt-verify-each-emit-cute-unproved", "pipeir-opt",
          lambda d: ["--verify-each", "--emit=cute", str(BROKEN_PROTOCOL)], located(BROKEN_PROTOCOL.name)),
+    case("opt-use-before-definition", "pipeir-opt",  # fuzz seed 0 case 1600: scf.for's bounds from its body
+         lambda d: [str(text_file(d, "use-before-def.mlir", USE_BEFORE_DEFINITION))], located("use-before-def.mlir")),
     case("opt-emit-cute-no-kernel", "pipeir-opt",
          lambda d: ["--emit=cute", str(no_kernel_file(d))], located("no-kernel.mlir")),
     case("stats-non-ir-file", "pipeir-stats",
