@@ -328,8 +328,9 @@ def test_a_grid_is_whole_clusters() -> None:
 
 
 def test_rejects_a_negative_pending_count() -> None:
-    # Fuzz seed 0 cases 766 and 2065: a 'mainloop' kernel with pending(-1) raised
-    # IndexError out of the replay.
+    # Fuzz seed 0 cases 766 and 2065: a 'mainloop' kernel with pending(-1) got past the
+    # dialect's verifier and raised IndexError out of the replay; pipe.mma_wait's own
+    # verifier rejects it now, before any simulation.
     module = gemm(config(warp_specialize=False))
     wait = ops_in(module, "mainloop", pipe.MmaWaitOp)[-1]  # the K tail's branch
     Rewriter.replace_op(wait, pipe.MmaWaitOp(-1))
