@@ -10,7 +10,9 @@ clusters 1x1, 2x1, 1x2, 2x2) and raster order (m, n) is built at the deepest rin
 worker processes (pipeir.tools.compile_worker) into pipeir's object cache, checked against a
 float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
 median of repeated batches over rotating inputs larger than L2); the three fastest
-are timed again, interleaved, and the best then tries two shallower rings. The
+are timed again, interleaved, and the best then tries two shallower rings and, when the
+consumer is free, the serial WGMMA consumer (`mma_in_flight=0`: with a shallow ring, the
+batch the default consumer keeps in flight holds a stage the producer could fill). The
 choice is stored in `tuning.json` in pipeir's cache (pipeir.runtime.cache), keyed by GPU,
 problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
@@ -63,7 +65,8 @@ class Timing:
 def describe(config: GemmConfig) -> str:
     tm, tn, tk = config.tile_shape
     cm, cn = config.cluster_shape
-    return f"tile {tm}x{tn}x{tk} cluster {cm}x{cn} raster {config.raster_order} stages {config.stage_count}"
+    return (f"tile {tm}x{tn}x{tk} cluster {cm}x{cn} raster {config.raster_order} stages {config.stage_count} "
+            f"mma_in_flight {config.mma_in_flight_count}")
 
 
 def is_tunable(config: GemmConfig) -> bool:
@@ -90,16 +93,22 @@ def candidates(config: GemmConfig) -> list[GemmConfig]:
     return found
 
 
-def shallower_rings(config: GemmConfig, fixed_stages: int | None) -> list[GemmConfig]:
-    if fixed_stages is not None:
-        return []
-    deepest = config.stage_count
-    return [replace(config, stages=s) for s in range(deepest - 1, max(deepest - 1 - SHALLOWER_RINGS, 0), -1)]
+def finishing_variants(best: GemmConfig, free: GemmConfig) -> list[GemmConfig]:
+    """What the best finalist is timed against at the end: two shallower rings when the ring
+    depth is free, and the serial consumer when the consumer is free and the best keeps a
+    WGMMA batch in flight."""
+    variants = []
+    if free.stages is None:
+        deepest = best.stage_count
+        variants += [replace(best, stages=s) for s in range(deepest - 1, max(deepest - 1 - SHALLOWER_RINGS, 0), -1)]
+    if free.mma_in_flight is None and best.mma_in_flight_count > 0:
+        variants.append(replace(best, mma_in_flight=0))
+    return variants
 
 
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
-        f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages")
+        f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages", "mma_in_flight")
         if getattr(config, field) is not None
     )
     return (
@@ -116,6 +125,7 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         cluster=tuple(choice["cluster"]),
         raster=choice["raster"],
         stages=choice["stages"],
+        mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
     )
 
 
@@ -287,13 +297,13 @@ def tune(
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
     ]
     best = min(finals, key=lambda t: t.ms)
-    deeper_free = shallower_rings(best.config, config.stages)
-    if deeper_free:
-        failures = prepare_all(deeper_free, passes, jobs)
-        deepest, *shallower = measure([best.config, *deeper_free], failures, passes, sets, reference)
-        timings += shallower
-        fastest = min((t for t in shallower if t.ms is not None), key=lambda t: t.ms, default=None)
-        if fastest is not None and fastest.ms < deepest.ms:
+    variants = finishing_variants(best.config, config)
+    if variants:
+        failures = prepare_all(variants, passes, jobs)
+        again, *varied = measure([best.config, *variants], failures, passes, sets, reference)
+        timings += varied
+        fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
+        if fastest is not None and fastest.ms < again.ms:
             best = fastest
     tried = len(timings)
     if report is not None:

@@ -17,7 +17,7 @@ from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     apply_choice,
     candidates,
-    shallower_rings,
+    finishing_variants,
     tuned_config,
     tuning_key,
 )
@@ -53,9 +53,12 @@ def test_fixed_fields_stay_fixed() -> None:
     fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3)
     found = candidates(fixed)
     assert [(c.tile, c.cluster, c.stages) for c in found] == [((128, 128, 64), (2, 1), 3)] * 2
-    assert shallower_rings(found[0], fixed_stages=3) == []
+    assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1)) == []
     deepest = candidates(FREE)[0]
-    assert [c.stages for c in shallower_rings(deepest, None)] == [deepest.stages - 1, deepest.stages - 2]
+    variants = finishing_variants(deepest, FREE)
+    assert [(c.stages, c.mma_in_flight) for c in variants] == [
+        (deepest.stages - 1, None), (deepest.stages - 2, None), (deepest.stages, 0)]
+    assert finishing_variants(replace(deepest, mma_in_flight=0), replace(FREE, stages=deepest.stages)) == []
 
 
 def test_key_names_device_problem_layout_and_fixed_fields() -> None:

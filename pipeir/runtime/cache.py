@@ -62,7 +62,7 @@ def tuning_file():
     return cache_root() / "tuning.json"
 
 
-CHOICE_FIELDS = {"tile": list, "cluster": list, "raster": str, "stages": int}
+CHOICE_FIELDS = {"tile": list, "cluster": list, "raster": str, "stages": int, "mma_in_flight": (int, type(None))}
 """What a recorded choice must hold (and of which JSON type) to be applied."""
 
 
@@ -90,6 +90,7 @@ def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) ->
         "cluster": list(choice.cluster_shape),
         "raster": choice.raster_order,
         "stages": choice.stage_count,
+        "mma_in_flight": choice.mma_in_flight,
         "ms": round(timing_ms, 5),
         "tried": tried,
         "date": time.strftime("%Y-%m-%d"),
