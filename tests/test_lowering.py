@@ -10,9 +10,10 @@ import pytest
 
 pytest.importorskip("cutlass")
 
-from xdsl.dialects import arith, scf  # noqa: E402
+from xdsl.dialects import arith  # noqa: E402
 from xdsl.dialects.builtin import IndexType  # noqa: E402
 
+from pipeir.analysis.interp import kernel_of  # noqa: E402
 from pipeir.build import gemm  # noqa: E402
 from pipeir.dialects import pipe  # noqa: E402
 from pipeir.ir import PipeirError, make_context, parse_module, verify_located  # noqa: E402
@@ -37,10 +38,6 @@ def lowered(config: GemmConfig, passes=()) -> str:
     module = gemm(config)
     run_passes(module, passes)
     return lower_module(module)
-
-
-def kernel_of(module):
-    return next(op for op in module.walk() if isinstance(op, pipe.KernelOp))
 
 
 def test_every_op_has_exactly_one_lowering_rule() -> None:

@@ -8,11 +8,10 @@ import re
 
 import pytest
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from pipeir.analysis.interp import Geometry, make_launch, trace_kernel
+from pipeir.analysis.interp import Geometry, kernel_of, make_launch, trace_kernel
 from pipeir.analysis.protocol import max_k_tiles, problem_sizes, verify_pipeline
 from pipeir.build import gemm
 from pipeir.dialects import pipe
@@ -21,23 +20,10 @@ from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.target.spec import GemmConfig
 from pipeir.tools.fuzz import recheck_at_static_k
 
+from kernel_edits import index, ops_in
+
 TILE = (128, 64, 16)
 SERIAL, ONE_IN_FLIGHT = 0, 1
-
-
-def kernel_of(module: ModuleOp) -> pipe.KernelOp:
-    return next(op for op in module.walk() if isinstance(op, pipe.KernelOp))
-
-
-def ops_in(module: ModuleOp, role: str, kind: type[Operation]) -> list[Operation]:
-    (role_op,) = [r for r in kernel_of(module).roles if r.kind.data == role]
-    return [op for op in role_op.walk() if isinstance(op, kind)]
-
-
-def index(value: int, before: Operation) -> arith.ConstantOp:
-    constant = arith.ConstantOp.from_int_and_width(value, IndexType())
-    Rewriter.insert_op(constant, InsertPoint.before(before))
-    return constant
 
 
 def located(module: ModuleOp) -> tuple[list[str], ModuleOp]:

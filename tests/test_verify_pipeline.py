@@ -7,14 +7,13 @@ import itertools
 
 import pytest
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from pipeir.build import gemm
 from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
-from pipeir.analysis.interp import Geometry, Launch
+from pipeir.analysis.interp import Geometry, Launch, kernel_of
 from pipeir.ir import PipeirError
 from pipeir.tools.opt import main as pipeir_opt
 from pipeir.passes import HEADLINE_PIPELINE, PASSES, run_passes
@@ -25,6 +24,8 @@ from pipeir.analysis.protocol import (
     problem_sizes,
     verify_pipeline,
 )
+
+from kernel_edits import index, ops_in
 
 TILE = (128, 64, 16)  # small stages: 12 of them fit shared memory
 CLUSTERS = [(1, 1), (2, 1), (1, 2), (2, 2)]
@@ -110,21 +111,6 @@ def test_a_cluster_with_each_count_is_found_whenever_a_grid_gives_one(work_tiles
 
 
 # -- broken kernels ----------------------------------------------------------
-
-
-def kernel_of(module: ModuleOp) -> pipe.KernelOp:
-    return next(op for op in module.walk() if isinstance(op, pipe.KernelOp))
-
-
-def ops_in(module: ModuleOp, role: str, kind: type[Operation]) -> list[Operation]:
-    (role_op,) = [r for r in kernel_of(module).roles if r.kind.data == role]
-    return [op for op in role_op.walk() if isinstance(op, kind)]
-
-
-def index(value: int, before: Operation) -> arith.ConstantOp:
-    constant = arith.ConstantOp.from_int_and_width(value, IndexType())
-    Rewriter.insert_op(constant, InsertPoint.before(before))
-    return constant
 
 
 def rejects(module: ModuleOp, message: str) -> str:

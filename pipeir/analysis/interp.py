@@ -453,7 +453,7 @@ def kernel_of(module: ModuleOp | pipe.KernelOp) -> pipe.KernelOp:
     if len(kernels) != 1:
         raise PipeirError(
             location_of(module),
-            f"expected exactly one 'pipe.kernel', found {len(kernels)}: pass the kernel to trace",
+            f"expected exactly one 'pipe.kernel', found {len(kernels)}",
         )
     return kernels[0]
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import ModuleOp
 
-from pipeir.dialects import pipe
+from pipeir.analysis.interp import kernel_of
 from pipeir.ir import PipeirError, location_of
 
 
 def lower_module(module: ModuleOp) -> str:
-    kernels = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
-    if len(kernels) != 1:
-        raise PipeirError(location_of(module), f"expected one 'pipe.kernel' to lower, found {len(kernels)}")
-    (kernel,) = kernels
+    kernel = kernel_of(module)
     arch = kernel.spec.arch
     if arch != "sm_90a":
         raise PipeirError(
