@@ -294,19 +294,15 @@ class RoleEmitter:
             start = len(self.lines)
             self.statement(depth, "else:")
             self.block(else_block, depth + 1)
-            else_yield = else_block.last_op
             assignments = [
                 f"{target} = {self.state(op, value)}"
-                for target, value in zip(targets, else_yield.operands, strict=True)
+                for target, value in zip(targets, else_block.last_op.operands, strict=True)
                 if self.state(op, value) != target
             ]
-            body = [line for line in self.lines[start + 1:] if line.strip() != "pass"]
-            del self.lines[start:]
-            if body or assignments:
-                self.statement(depth, "else:")
-                self.lines.extend(body)
-                for assignment in assignments:
-                    self.statement(depth + 1, assignment)
+            if self.lines[start + 1:] == [INDENT * (depth + 1) + "pass"]:
+                del self.lines[start + (1 if assignments else 0):]  # an else that only passes its states on
+            for assignment in assignments:
+                self.statement(depth + 1, assignment)
         for result, target in zip(op.results, targets, strict=True):
             self.names[result] = target
 
