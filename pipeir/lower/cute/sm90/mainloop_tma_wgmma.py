@@ -230,8 +230,9 @@ class TmaWgmmaMainloopDevice(DeviceView):
 
     def mma(self, state):
         """Issue the WGMMAs of the k-tile in `state`'s stage as one batch (no wait)."""
-        # Warp-uniform, the stage's WGMMA descriptors are built in uniform registers once
-        # per k-tile (else ptxas moves each one into them, per k-block).
+        # Said to be warp-uniform, the stage index lets ptxas build more of the WGMMA
+        # descriptors in uniform registers (f16 4096^3, one batch in flight: 80 register-to-
+        # uniform moves instead of 95; the serial consumer is unchanged).
         stage = cute.arch.make_warp_uniform(state.index)
         warpgroup.fence()
         for k_block in range(cute.size(self.tCrA, mode=[2])):  # unrolled while tracing
