@@ -48,7 +48,7 @@ class GemmKernel:
             raise ValueError(f"{name} is on {tensor.device} but a is on {device}")
         if tensor.dim() != 2:
             raise ValueError(f"{name} must be 2-D, got shape {tuple(tensor.shape)}")
-        if tensor.stride(1) != 1 or tensor.stride(0) != tensor.shape[1]:
+        if tensor.numel() and (tensor.stride(1) != 1 or tensor.stride(0) != tensor.shape[1]):
             raise ValueError(
                 f"{name} must be contiguous row-major (strides ({tensor.shape[1]}, 1)), "
                 f"got strides {tensor.stride()}"
@@ -92,5 +92,10 @@ class GemmKernel:
         m, n = self.validate(a, b, out)
         if out is None:
             out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
-        self.function(a, b, out)
+        if a.shape[1] == 0:
+            # Like torch.matmul: an empty sum. The kernel itself needs K >= 1 (a work
+            # tile's first MMA overwrites the accumulators instead of adding to zeros).
+            return out.zero_()
+        if m and n:
+            self.function(a, b, out)
         return out

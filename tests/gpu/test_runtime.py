@@ -55,6 +55,18 @@ def test_repeated_calls_reuse_one_kernel() -> None:
     assert len(api.loaded_kernels()) == len(before) + 1
 
 
+@pytest.mark.parametrize("m, n, k", [(64, 64, 0), (0, 64, 64), (64, 0, 64)])
+def test_dynamic_kernel_with_an_empty_dimension_matches_torch(m, n, k) -> None:
+    """K = 0 is an empty sum (zeros, like torch.matmul), M or N = 0 an empty output: the
+    kernel, whose first MMA of a tile overwrites the accumulators, is not launched."""
+    kernel = pipeir.compile(GemmConfig(m=None, n=None, k=None, dtype="bf16"), tune=False)
+    a = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(n, k, device="cuda", dtype=torch.bfloat16)
+    out = kernel(a, b, torch.full((m, n), float("nan"), device="cuda", dtype=torch.bfloat16))
+    assert out.shape == (m, n)
+    assert torch.equal(out, a @ b.t())
+
+
 def test_kernels_sharing_shapes_each_compute_their_own_product() -> None:
     """Same (M, K) and (K, N), different dtype or layout of B: the shape-keyed hit path
     must hand each call to its own kernel."""
