@@ -43,6 +43,8 @@ COMPARISONS = {0: "==", 1: "!=", 2: "<", 3: "<=", 4: ">", 5: ">=", 6: "<", 7: "<
 """arith.cmpi predicates (eq, ne, slt, sle, sgt, sge, ult, ule, ugt, uge): index values
 are never negative, so signed and unsigned order agree."""
 ROLE_ARGUMENTS = ("mainloop", "epilogue", "scheduler")
+ACCUMULATE = "accumulate"
+"""The consumer's flag: whether its next mma adds to the accumulators (see acc_init)."""
 
 
 def lowering_error(op: Operation, message: str) -> PipeirError:
@@ -98,7 +100,7 @@ class RoleEmitter:
     role: pipe.RoleOp
     lines: list[str] = field(default_factory=list)
     names: dict[SSAValue, str] = field(default_factory=dict)
-    used_names: set[str] = field(default_factory=lambda: set(ROLE_ARGUMENTS))
+    used_names: set[str] = field(default_factory=lambda: {*ROLE_ARGUMENTS, ACCUMULATE})
     masks: dict[tuple[SSAValue, str], str] = field(default_factory=dict)
     order: dict[Operation, int] = field(default_factory=dict)
 
@@ -111,11 +113,11 @@ class RoleEmitter:
             pipe.CommitOp: self.ring_call("commit"),
             pipe.ProducerTailOp: self.ring_call("producer_tail"),
             pipe.WaitOp: self.ring_call("wait"),
-            pipe.MmaOp: self.ring_call("mma"),
+            pipe.MmaOp: self.mma,
             pipe.ReleaseOp: self.ring_call("release"),
             pipe.CopyOp: self.copy,
             pipe.MmaWaitOp: lambda op, depth: self.statement(depth, f"mainloop.mma_wait({op.pending_count})"),
-            pipe.AccInitOp: lambda op, depth: self.statement(depth, "mainloop.acc_init()"),
+            pipe.AccInitOp: lambda op, depth: self.statement(depth, f"{ACCUMULATE} = mainloop.acc_init()"),
             pipe.KTileCountOp: self.binding("k_tile_count", lambda op: "mainloop.k_tile_count()"),
             pipe.KTileFitsOp: self.binding("k_tile_fits", lambda op: f"mainloop.k_tile_fits({self.expr(op.k_tile)})"),
             pipe.KTileFullOp: self.binding("k_tile_full", lambda op: f"mainloop.k_tile_full({self.expr(op.k_tile)})"),
@@ -190,6 +192,13 @@ class RoleEmitter:
 
     def ring_call(self, method: str) -> Callable[[Operation, int], None]:
         return lambda op, depth: self.statement(depth, f"mainloop.{method}({self.state(op, op.state)})")
+
+    def mma(self, op: pipe.MmaOp, depth: int) -> None:
+        # The accumulate flag is a variable of the role function, so CuTe DSL carries it
+        # through the loops and branches around the mma like any other value.
+        if not any(isinstance(other, pipe.AccInitOp) for other in self.role.walk()):
+            raise lowering_error(op, "its role has no acc_init to start its accumulators")
+        self.statement(depth, f"{ACCUMULATE} = mainloop.mma({self.state(op, op.state)}, {ACCUMULATE})")
 
     def state(self, op: Operation, value: SSAValue) -> str:
         if value not in self.names:

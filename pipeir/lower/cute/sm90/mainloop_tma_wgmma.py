@@ -226,25 +226,32 @@ class TmaWgmmaMainloopDevice(DeviceView):
         self.accumulators = cute.make_rmem_tensor(thr_mma.partition_C(tile_c).shape, cutlass.Float32)
 
     def acc_init(self):
-        # The tile's first WGMMAs overwrite the accumulators instead of adding to them
-        # (CUTLASS's ScaleOut::Zero), rather than zeroing them first: zeroing registers
-        # right before the first WGMMA reads them makes ptxas inject a warpgroup.wait
-        # that serialises the tile's WGMMAs (and moves the stage index and descriptors
-        # out of uniform registers). Every work tile's K loop issues at least one mma
-        # (K >= 1), so the epilogue never reads accumulators no mma wrote.
-        self.tiled_mma.set(warpgroup.Field.ACCUMULATE, False)
+        """The accumulate flag of the tile's first mma: off, so its first WGMMAs overwrite
+        the accumulators (CUTLASS's ScaleOut::Zero) instead of adding to registers zeroed
+        first. Zeroing them put 64 register moves between the first WGMMAs, where ptxas
+        injected a warpgroup.wait (serialising each tile's start) and moved the ring index
+        and descriptors out of uniform registers. The verifier proves every k-tile of a work
+        tile is multiplied once and K >= 1, so an mma always comes before the epilogue."""
+        return cutlass.Boolean(False)
 
     def wait(self, state):
         self.ring.consumer_wait(state)
 
-    def mma(self, state):
-        """Issue the WGMMAs of the k-tile in `state`'s stage as one batch (no wait)."""
+    def mma(self, state, accumulate):
+        """Issue the WGMMAs of the k-tile in `state`'s stage as one batch (no wait); the
+        first adds to the accumulators only if `accumulate`. Returns the flag of the next
+        mma: on."""
+        # A TiledMma of its own, made from the kernel argument's values: setting a field
+        # redefines the atom, and a definition inside this mma's loop or branch must not
+        # be what another mma (or the next tile) starts from.
+        tiled_mma = cutlass.new_from_mlir_values(self.tiled_mma, cutlass.extract_mlir_values(self.tiled_mma))
         warpgroup.fence()
         for k_block in range(cute.size(self.tCrA, mode=[2])):  # unrolled while tracing
+            tiled_mma.set(warpgroup.Field.ACCUMULATE, accumulate if k_block == 0 else True)
             coord = (None, None, k_block, state.index)
-            cute.gemm(self.tiled_mma, self.accumulators, self.tCrA[coord], self.tCrB[coord], self.accumulators)
-            self.tiled_mma.set(warpgroup.Field.ACCUMULATE, True)  # after acc_init's overwrite
+            cute.gemm(tiled_mma, self.accumulators, self.tCrA[coord], self.tCrB[coord], self.accumulators)
         warpgroup.commit_group()
+        return cutlass.Boolean(True)
 
     def mma_wait(self, pending: int):
         warpgroup.wait_group(pending)
