@@ -85,7 +85,7 @@ def test_the_overlapping_consumer_keeps_two_ring_positions() -> None:
     assert read, consumer
     loop = consumer[consumer.index("for k_tile"):]
     assert re.search(
-        rf"mainloop\.wait\({read[1]}\)\n\s+mainloop\.mma\({read[1]}\)\n\s+mainloop\.mma_wait\(1\)\n"
+        rf"mainloop\.wait\({read[1]}\)\n\s+accumulate = mainloop\.mma\({read[1]}, accumulate\)\n\s+mainloop\.mma_wait\(1\)\n"
         r"\s+mainloop\.release\(consumer_state\)\n",
         loop,
     ), loop
@@ -97,7 +97,7 @@ def test_the_serial_consumer_waits_for_every_batch() -> None:
     consumer = function(lowered(replace(STATIC, mma_in_flight=0), HEADLINE_PIPELINE), "consumer")
     assert "clone()" not in consumer
     assert "mainloop.mma_wait(1)" not in consumer
-    assert re.search(r"mainloop\.mma\(consumer_state\)\n\s+mainloop\.mma_wait\(0\)\n\s+mainloop\.release", consumer)
+    assert re.search(r"mainloop\.mma\(consumer_state, accumulate\)\n\s+mainloop\.mma_wait\(0\)\n\s+mainloop\.release", consumer)
 
 
 @pytest.mark.parametrize("raster", ["m", "n"])
