@@ -121,8 +121,9 @@ def rejects(module: ModuleOp, message: str) -> str:
 
 
 def small(**changes) -> ModuleOp:
-    """One work tile of 4 full k-tiles through a 2-stage ring."""
-    return gemm(GemmConfig(**{"m": 128, "n": 64, "k": 64, "tile": TILE, "stages": 2, **changes}))
+    """One work tile of 4 full k-tiles through a 2-stage ring, the overlapped consumer unless
+    `changes` say otherwise (the broken kernels below edit its two state chains)."""
+    return gemm(GemmConfig(**{"m": 128, "n": 64, "k": 64, "tile": TILE, "stages": 2, "mma_in_flight": 1, **changes}))
 
 
 def test_rejects_a_missing_release() -> None:
@@ -221,7 +222,7 @@ def test_rejects_a_consumer_one_k_tile_short() -> None:
 
 
 def test_rejects_a_mainloop_that_waits_before_filling() -> None:
-    module = small(warp_specialize=False)
+    module = small(warp_specialize=False, mma_in_flight=0)
     (acc_init,) = ops_in(module, "mainloop", pipe.AccInitOp)
     (_, consume) = ops_in(module, "mainloop", pipe.InitStateOp)
     Rewriter.insert_op(pipe.WaitOp(consume.pipeline, consume.result), InsertPoint.after(acc_init))

@@ -107,6 +107,12 @@ class GemmTarget:
     PRODUCER_WARPS: ClassVar[int] = 1
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    OVERLAP_MIN_STAGES: ClassVar[int] = 4
+    """The least ring depth at which the consumer keeps an MMA batch in flight by default.
+    The batch in flight holds a stage, so with 3 stages the producer runs only one stage
+    ahead: on the H200 the overlapped consumer lost 2% to the serial one on a 3-stage bf16
+    16384x1024x4096 kernel and gained nothing measurable at 4 stages
+    (bench/RESULTS.md, issue 12)."""
     MAX_PROBLEM_SIZE: ClassVar[int] = 2**31 - 1
     """Largest M, N or K: the kernel computes coordinates and strides in int32."""
     TUNER_TILES: ClassVar[dict[int, tuple[tuple[int, int, int], ...]]]
@@ -148,6 +154,11 @@ class GemmTarget:
     def epilogue_bytes(self, spec) -> int:
         em, en = self.epilogue_tile(spec)
         return em * en * dtype_bytes(spec.c_dtype) * self.epilogue_stages(spec)
+
+    def default_mma_in_flight(self, spec) -> int:
+        """GemmConfig.mma_in_flight when left as None."""
+        overlap = spec.warp_specialize and spec.stage_count >= self.OVERLAP_MIN_STAGES
+        return min(1, self.MAX_MMA_IN_FLIGHT) if overlap else 0
 
     def max_stages(self, spec) -> int:
         """The deepest ring that fits shared memory beside the epilogue and the reserve."""

@@ -26,7 +26,8 @@ class GemmConfig:
     `mma_in_flight` is how many MMA batches the consumer leaves running while it
     waits for the next stage: 1 releases each stage one k-tile late (CUTLASS's
     wait_group(1) consumer), 0 waits for every batch before releasing its stage.
-    None means 1 where that is legal (a warp-specialized kernel with 2+ stages), else 0.
+    None leaves it to the target (GemmTarget.default_mma_in_flight: 1 for a warp-specialized
+    kernel with a ring of 4+ stages on sm_90a, else 0).
     """
 
     m: int | None
@@ -73,7 +74,7 @@ class GemmConfig:
     def mma_in_flight_count(self) -> int:
         if self.mma_in_flight is not None:
             return self.mma_in_flight
-        return 1 if self.warp_specialize and self.stage_count > 1 else 0
+        return target_for(self.arch).default_mma_in_flight(self)
 
     @property
     def static_full_k(self) -> bool:

@@ -79,7 +79,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--mma-in-flight", type=int, choices=(0, 1), default=None,
                    help="MMA batches the consumer keeps running while it waits for the next stage: "
                         "1 releases each stage one k-tile late, 0 waits for every batch (default: 1 "
-                        "with 2+ stages and warp specialization, else 0)")
+                        "with 4+ stages and warp specialization on sm_90a, else 0)")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
