@@ -23,8 +23,9 @@ from xdsl.dialects import arith, builtin, scf
 from xdsl.dialects.builtin import IndexType
 from xdsl.ir import Block, Region, SSAValue
 
-from pipeir.dialects import pipe
-from pipeir.target import target_for
+from pipeir.dialects import epi, pipe
+from pipeir.dialects.epi import Broadcast
+from pipeir.target import Scale, target_for
 from pipeir.target.spec import GemmConfig
 
 
@@ -156,7 +157,7 @@ class _GemmBuilder:
         for masked in (False, True):
             block = Block()
             with ImplicitBuilder(block):
-                pipe.EpilogueOp(m, n, masked)
+                pipe.EpilogueOp(m, n, masked, epilogue_region(self.config))
                 scf.YieldOp()
             blocks.append(Region(block))
         scf.IfOp(full, [], *blocks)
@@ -235,6 +236,36 @@ class _GemmBuilder:
             pipe.ProducerTailOp(self.pipeline, p_end)
 
 
+def epilogue_operands(config: GemmConfig) -> list[tuple[str, Broadcast, str]]:
+    """(name, broadcast, dtype) of the epilogue operands `config`'s kernel takes, in
+    order: scale_a, scale_b, bias."""
+    operands = []
+    if config.scale is not None:
+        rowwise = config.scale == Scale.ROWWISE
+        operands.append(("scale_a", Broadcast.M if rowwise else Broadcast.SCALAR, "f32"))
+        operands.append(("scale_b", Broadcast.N if rowwise else Broadcast.SCALAR, "f32"))
+    if config.bias:
+        operands.append(("bias", Broadcast.N, config.c_dtype))
+    return operands
+
+
+def epilogue_region(config: GemmConfig) -> Region | None:
+    """activation(acc * scale_a * scale_b + bias), with each load per subtile (the safe
+    placement; --place-epilogue-loads may hoist them); None for the plain conversion."""
+    if not config.has_epilogue:
+        return None
+    block = Block()
+    with ImplicitBuilder(block):
+        value = epi.AccOp().result
+        for name, broadcast, _ in epilogue_operands(config):
+            loaded = epi.LoadOp(name, broadcast).result
+            value = (epi.AddOp if name == "bias" else epi.MulOp)(value, loaded).result
+        if config.activation is not None:
+            value = epi.ActivationOp(config.activation, value).result
+        epi.YieldOp(value)
+    return Region(block)
+
+
 def gemm(config: GemmConfig) -> builtin.ModuleOp:
     """The naive-form `pipe` kernel for `config` (raises ConfigError if invalid)."""
     config.validate()
@@ -251,6 +282,8 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         raster=config.raster,
     )
     with ImplicitBuilder(kernel.body):
+        for operand in epilogue_operands(config):
+            epi.OperandOp(*operand)
         pipeline = pipe.PipelineOp(config.stage_count).result
         builder = _GemmBuilder(config, kernel, pipeline)
         if config.warp_specialize:

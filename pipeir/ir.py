@@ -14,9 +14,10 @@ from xdsl.parser.core import ForwardDeclaredValue
 from xdsl.utils.exceptions import ParseError, VerifyException
 from xdsl.utils.mlir_lexer import MLIRLexer
 
+from pipeir.dialects.epi import Epi
 from pipeir.dialects.pipe import Pipe
 
-DIALECTS = (builtin.Builtin, func.Func, arith.Arith, scf.Scf, Pipe)
+DIALECTS = (builtin.Builtin, func.Func, arith.Arith, scf.Scf, Pipe, Epi)
 
 # xDSL 0.74 lexes string literals with '"(?:[^"...]+|<escape>)*"': the `+`
 # nested in the `*` makes the match of an unterminated string backtrack

@@ -44,6 +44,7 @@ from xdsl.irdl import (
     operand_def,
     opt_operand_def,
     opt_prop_def,
+    opt_region_def,
     prop_def,
     region_def,
     result_def,
@@ -805,9 +806,10 @@ class AccInitOp(IRDLOperation):
 
 @irdl_op_definition
 class EpilogueOp(IRDLOperation):
-    """Consumer: convert the accumulators to c_dtype and store output tile (m, n).
+    """Consumer: store output tile (m, n) from the accumulators, converted to c_dtype.
 
-    `masked` stores only the elements inside M x N (edge tiles).
+    `masked` stores only the elements inside M x N (edge tiles). The optional region
+    (`epi` ops, pipeir.dialects.epi) says what is stored: without one, the accumulators.
     """
 
     name = "pipe.epilogue"
@@ -815,17 +817,27 @@ class EpilogueOp(IRDLOperation):
     m = operand_def(IndexType)
     n = operand_def(IndexType)
     masked = prop_def(IntegerAttr[i1])
+    body = opt_region_def("single_block")
 
-    assembly_format = "$m `,` $n `masked` `(` $masked `)` attr-dict"
+    assembly_format = "$m `,` $n `masked` `(` $masked `)` attr-dict-with-keyword ($body^)?"
 
-    def __init__(self, m: SSAValue, n: SSAValue, masked: bool):
+    def __init__(self, m: SSAValue, n: SSAValue, masked: bool, body: Region | None = None):
         super().__init__(
             operands=[m, n],
             properties={"masked": IntegerAttr.from_bool(masked)},
+            regions=[[body] if body is not None else []],
         )
+
+    @property
+    def computation(self) -> Block | None:
+        """The block of `epi` ops that computes the stored value (None: the accumulators)."""
+        return self.body.block if self.body is not None and self.body.blocks else None
 
     def verify_(self) -> None:
         _require_role(self, CONSUMER_ROLES, "consumer")
+        block = self.computation
+        if block is not None and (block.last_op is None or block.last_op.name != "epi.yield"):
+            raise VerifyException("'pipe.epilogue': its region must end with 'epi.yield' (the value stored)")
 
 
 Pipe = Dialect(

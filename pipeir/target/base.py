@@ -62,6 +62,26 @@ class Raster(StrEnum):
     N = auto()
 
 
+class Scale(StrEnum):
+    """The scales of A and B a scaled GEMM applies in its epilogue (torch._scaled_mm's):
+    one f32 each (`tensorwise`), or one per row of A and one per column of B (`rowwise`)."""
+
+    TENSORWISE = auto()
+    ROWWISE = auto()
+
+
+class Activation(StrEnum):
+    """Element-wise activations an epilogue applies (formulas in pipeir.analysis.interp)."""
+
+    RELU = auto()
+    GELU = auto()
+    """x (1 + erf(x / sqrt 2)) / 2"""
+    GELU_TANH = auto()
+    """x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2"""
+    SILU = auto()
+    """x / (1 + exp(-x))"""
+
+
 def _shapes(shapes) -> str:
     return ", ".join("x".join(map(str, shape)) for shape in shapes)
 
@@ -186,6 +206,15 @@ class GemmTarget:
             raise ConfigError(f"raster must be 'm' or 'n', got '{spec.raster_order}'")
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
         self.check_stages(spec)
+        self.check_epilogue(spec)
+
+    def check_epilogue(self, spec) -> None:
+        if spec.scale is not None and spec.scale not in tuple(Scale):
+            raise ConfigError(f"scale must be one of {', '.join(Scale)}, got '{spec.scale}'")
+        if spec.activation is not None and spec.activation not in tuple(Activation):
+            raise ConfigError(f"activation must be one of {', '.join(Activation)}, got '{spec.activation}'")
+        if not isinstance(spec.bias, bool):
+            raise ConfigError(f"bias must be True or False, got {spec.bias!r}")
 
     def check_dtypes(self, a_dtype: str, b_dtype: str, c_dtype: str) -> None:
         for what, dtype, legal in (

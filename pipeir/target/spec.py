@@ -28,6 +28,11 @@ class GemmConfig:
     wait_group(1) consumer), 0 waits for every batch before releasing its stage.
     None leaves it to the target (GemmTarget.default_mma_in_flight: 1 for a warp-specialized
     kernel with a ring of 4+ stages on sm_90a, else 0).
+
+    The epilogue (docs/epilogue.md): `scale` multiplies the product by A's and B's scales
+    (`tensorwise`: one f32 each; `rowwise`: one per row of A, one per column of B), `bias`
+    adds a per-column (N) vector of c_dtype, `activation` applies relu, gelu, gelu_tanh or
+    silu, in that order; the kernel then takes scale_a, scale_b, bias after A, B and C.
     """
 
     m: int | None
@@ -44,6 +49,9 @@ class GemmConfig:
     warp_specialize: bool = True
     mma_in_flight: int | None = None
     name: str = "gemm"
+    scale: str | None = None
+    bias: bool = False
+    activation: str | None = None
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:
@@ -79,6 +87,16 @@ class GemmConfig:
     @property
     def static_full_k(self) -> bool:
         return self.k is not None and self.k % self.tile_shape[2] == 0
+
+    @property
+    def has_epilogue(self) -> bool:
+        """Whether the epilogue computes more than the accumulators' conversion."""
+        return self.scale is not None or self.bias or self.activation is not None
+
+    @property
+    def mainloop(self) -> GemmConfig:
+        """This configuration without its epilogue (what the tuner times)."""
+        return dataclasses.replace(self, scale=None, bias=False, activation=None)
 
     def validate(self) -> None:
         """Raise ConfigError (one line) unless the target can build this configuration."""
