@@ -24,10 +24,15 @@ pipeir.target.schedule, the one definition of the persistent schedule):
   * k_tile_fits(k) = k * tile_k < K, k_tile_full(k) = (k + 1) * tile_k <= K,
     mn_tile_full(m, n) = (m + 1) * tile_m <= M and (n + 1) * tile_n <= N;
   * cta_rank_in_cluster = the launch's rank (by default cta % cluster size).
+
+The `epi` ops (an epilogue's computation) are not part of a launch's trace: a
+`pipe.epilogue` records one event whatever it computes. What they compute is
+`EpilogueFunctions` below, run by `evaluate_epilogue` on float32 torch tensors.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +43,9 @@ from xdsl.interpreter import (
     Interpreter,
     InterpreterFunctions,
     PythonValues,
+    ReturnedValues,
     impl,
+    impl_terminator,
     register_impls,
 )
 from xdsl.interpreters.arith import ArithFunctions
@@ -46,9 +53,10 @@ from xdsl.interpreters.builtin import BuiltinFunctions
 from xdsl.interpreters.scf import ScfFunctions
 from xdsl.ir import Operation, SSAValue
 
-from pipeir.dialects import pipe
+from pipeir.dialects import epi, pipe
 from pipeir.ir import PipeirError, location_of
 from pipeir.target import schedule
+from pipeir.target.base import Activation
 
 OP_BUDGET = 2_000_000
 """Most operations one launch may execute: a guard against loops that do not
@@ -365,6 +373,10 @@ class PipeFunctions(InterpreterFunctions):
         )
         return ()
 
+    @impl(epi.OperandOp)
+    def run_operand(self, interpreter: Interpreter, op: epi.OperandOp, args: PythonValues):
+        return ()  # a declaration: the kernel's argument list, not a launch event
+
     @impl(pipe.ClusterRankOp)
     def run_cluster_rank(
         self, interpreter: Interpreter, op: pipe.ClusterRankOp, args: PythonValues
@@ -559,3 +571,110 @@ def producer_copies(trace: KernelTrace) -> list[tuple[int, str, int, int]]:
 def consumer_waits(trace: KernelTrace) -> list[tuple[int, int]]:
     """(stage, phase) of every wait, in program order."""
     return [(e.stage, e.phase) for events in trace.values() for e in events if e.kind == "wait"]
+
+
+def _gelu(x):
+    import torch
+
+    return 0.5 * x * (1.0 + torch.erf(x * math.sqrt(0.5)))
+
+
+def _gelu_tanh(x):
+    import torch
+
+    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x * x * x)))
+
+
+def _silu(x):
+    import torch
+
+    return x * torch.sigmoid(x)
+
+
+ACTIVATIONS = {
+    Activation.RELU: lambda x: x.clamp_min(0.0),
+    Activation.GELU: _gelu,
+    Activation.GELU_TANH: _gelu_tanh,
+    Activation.SILU: _silu,
+}
+"""What `epi.activation` computes, element-wise in float32."""
+
+
+@register_impls
+class EpilogueFunctions(InterpreterFunctions):
+    """The meaning of the `epi` ops on a block of output elements, rows `rows` and columns
+    `columns` of the product: every `!epi.frag` value is a float32 torch tensor of that
+    block's shape. A load is the operand broadcast onto the block (placement changes when
+    it is read, never what); `epi.yield` returns the value stored before its conversion."""
+
+    def __init__(self, accumulators, operands: dict, rows, columns):
+        self.accumulators = accumulators
+        self.operands = operands
+        self.rows = rows
+        self.columns = columns
+
+    @impl(epi.AccOp)
+    def run_acc(self, interpreter: Interpreter, op: epi.AccOp, args: PythonValues):
+        return (self.accumulators,)
+
+    @impl(epi.LoadOp)
+    def run_load(self, interpreter: Interpreter, op: epi.LoadOp, args: PythonValues):
+        value = self.operands[op.operand_name].float()
+        shape = self.accumulators.shape
+        match op.broadcast_kind:
+            case epi.Broadcast.SCALAR:
+                loaded = value.reshape(()).expand(shape)
+            case epi.Broadcast.M:
+                loaded = value.reshape(-1)[self.rows][:, None].expand(shape)
+            case epi.Broadcast.N:
+                loaded = value.reshape(-1)[self.columns][None, :].expand(shape)
+            case _:
+                loaded = value[self.rows][:, self.columns]
+        return (loaded,)
+
+    @impl(epi.ConstantOp)
+    def run_constant(self, interpreter: Interpreter, op: epi.ConstantOp, args: PythonValues):
+        import torch
+
+        return (torch.full(self.accumulators.shape, op.number, dtype=torch.float32),)
+
+    @impl(epi.MulOp)
+    def run_mul(self, interpreter: Interpreter, op: epi.MulOp, args: PythonValues):
+        return (args[0] * args[1],)
+
+    @impl(epi.AddOp)
+    def run_add(self, interpreter: Interpreter, op: epi.AddOp, args: PythonValues):
+        return (args[0] + args[1],)
+
+    @impl(epi.ActivationOp)
+    def run_activation(self, interpreter: Interpreter, op: epi.ActivationOp, args: PythonValues):
+        return (ACTIVATIONS[op.kind.data](args[0]),)
+
+    @impl(epi.SwigluOp)
+    def run_swiglu(self, interpreter: Interpreter, op: epi.SwigluOp, args: PythonValues):
+        x = args[0]
+        return (_silu(x[:, 0::2]) * x[:, 1::2],)
+
+    @impl_terminator(epi.YieldOp)
+    def run_yield(self, interpreter: Interpreter, op: epi.YieldOp, args: PythonValues):
+        return ReturnedValues(args), ()
+
+
+def evaluate_epilogue(op: pipe.EpilogueOp, accumulators, operands: dict, rows=None, columns=None):
+    """The float32 values `op` stores (before the conversion to c_dtype) for the
+    accumulators of rows `rows` x columns `columns` of the product (default: all of
+    `accumulators`, which is then the whole (M, N) product), given each epilogue operand
+    by name as a torch tensor of its declared shape."""
+    import torch
+
+    accumulators = accumulators.float()
+    if rows is None:
+        rows = torch.arange(accumulators.shape[0])
+    if columns is None:
+        columns = torch.arange(accumulators.shape[1])
+    if op.computation is None:
+        return accumulators
+    interpreter = Interpreter(ModuleOp([]))
+    interpreter.register_implementations(EpilogueFunctions(accumulators, operands, rows, columns))
+    (value,) = interpreter.run_ssacfg_region(op.body, (), "epilogue")
+    return value

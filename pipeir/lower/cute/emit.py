@@ -27,7 +27,7 @@ from xdsl.dialects import arith, builtin, scf
 from xdsl.dialects.builtin import IntegerAttr
 from xdsl.ir import Block, Operation, SSAValue
 
-from pipeir.dialects import pipe
+from pipeir.dialects import epi, pipe
 from pipeir.ir import PipeirError, location_of
 
 INDENT = "    "
@@ -103,6 +103,8 @@ class RoleEmitter:
     used_names: set[str] = field(default_factory=lambda: {*ROLE_ARGUMENTS, ACCUMULATE})
     masks: dict[tuple[SSAValue, str], str] = field(default_factory=dict)
     order: dict[Operation, int] = field(default_factory=dict)
+    epilogue_functions: dict[str, str] = field(default_factory=dict)
+    """Source of each generated epilogue body -> its function name (one per distinct body)."""
 
     def __post_init__(self) -> None:
         self.order = op_order(self.role)
@@ -261,7 +263,15 @@ class RoleEmitter:
     def epilogue(self, op: pipe.EpilogueOp, depth: int) -> None:
         # The TMA store clips whatever lies outside M x N: masked and unmasked tiles
         # are the same store (the IR's choice between them stays visible as its `if`).
-        self.statement(depth, f"epilogue.store({self.expr(op.m)}, {self.expr(op.n)})")
+        tile = f"{self.expr(op.m)}, {self.expr(op.n)}"
+        if op.computation is None:
+            self.statement(depth, f"epilogue.store({tile})")
+            return
+        body, loads = epilogue_body(op)
+        name = self.epilogue_functions.get(body)
+        if name is None:
+            name = self.epilogue_functions[body] = f"epilogue_values_{len(self.epilogue_functions)}"
+        self.statement(depth, f"epilogue.store({tile}, {name}, {loads!r})")
 
     # -- control flow -----------------------------------------------------------------------
     def carried(self, op: Operation, inits, args, depth: int) -> None:
@@ -327,3 +337,43 @@ class RoleEmitter:
     def lower(self) -> list[str]:
         self.block(self.role.body.block, 1)
         return self.lines
+
+
+EPILOGUE_OPERATORS = {epi.MulOp: "*", epi.AddOp: "+"}
+
+
+def epilogue_body(op: pipe.EpilogueOp) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The body of `op`'s region as a Python function `def {name}(acc, *loaded)` over
+    one subtile's f32 values (its name left as `{name}`, to be replaced), and the (operand, placement)
+    of each `epi.load`, in the order of the function's parameters."""
+    names: dict[SSAValue, str] = {}
+    parameters = ["acc"]
+    loads = []
+    lines = []
+    for inner in op.computation.ops:
+        match inner:
+            case epi.AccOp():
+                names[inner.result] = "acc"
+            case epi.LoadOp():
+                parameter = f"{inner.operand_name}_{len(loads)}"
+                parameters.append(parameter)
+                loads.append((inner.operand_name, str(inner.placement_kind)))
+                names[inner.result] = parameter
+            case epi.ConstantOp():
+                names[inner.result] = repr(inner.number)
+            case epi.MulOp() | epi.AddOp():
+                names[inner.result] = f"v{len(lines)}"
+                operator = EPILOGUE_OPERATORS[type(inner)]
+                lines.append(f"    v{len(lines)} = {names[inner.lhs]} {operator} {names[inner.rhs]}")
+            case epi.ActivationOp():
+                names[inner.result] = f"v{len(lines)}"
+                lines.append(f"    v{len(lines)} = epilogue_math.{inner.kind.data}({names[inner.input]})")
+            case epi.YieldOp():
+                lines.append(f"    return {names[inner.value[0]]}")
+            case _:
+                raise lowering_error(inner, "no CuTe DSL lowering rule for this epilogue op on this target")
+    header = [
+        f"def {{name}}({', '.join(parameters)}):",
+        '    """A `pipe.epilogue` region: the f32 values it stores, from one subtile\'s."""',
+    ]
+    return "\n".join(header + lines), tuple(loads)

@@ -3,13 +3,16 @@
 A generated module compiles `gemm_host(a, b, c, stream)` once on fake tensors, so the
 object can be built on a machine without a GPU and later called through TVM-FFI with
 torch tensors: a (M, K), b (N, K) when K-major or (K, N) when MN-major, c (M, N), all
-row-major, 16-byte aligned. A dynamic size is a symbolic Int32 (K and, for an MN-major
+row-major, 16-byte aligned, then the epilogue operands: a scalar as a 1-element vector,
+an (M,) or (N,) vector, an (M, N) row-major matrix. A dynamic size is a symbolic Int32 (K and, for an MN-major
 B, N divisible by the elements of 16 bytes; N by 8 for the 16-bit output).
 """
 
 from __future__ import annotations
 
 import cutlass.cute as cute
+
+from pipeir.lower.cute.collectives import cutlass_type
 
 
 def fake_gemm_arguments(mainloop, epilogue, problem):
@@ -26,7 +29,13 @@ def fake_gemm_arguments(mainloop, epilogue, problem):
     a = cute.runtime.make_fake_compact_tensor(mainloop.a_type, (m, k), stride_order=(1, 0), assumed_align=16)
     b = cute.runtime.make_fake_compact_tensor(mainloop.b_type, b_shape, stride_order=(1, 0), assumed_align=16)
     c = cute.runtime.make_fake_compact_tensor(epilogue.c_type, (m, n), stride_order=(1, 0), assumed_align=16)
-    return a, b, c, cute.runtime.make_fake_stream(use_tvm_ffi_env_stream=True)
+    operands = [
+        cute.runtime.make_fake_compact_tensor(
+            cutlass_type(dtype), shape := epilogue.operand_shape(name, m, n),
+            stride_order=tuple(reversed(range(len(shape)))), assumed_align=4 if dtype == "f32" else 2)
+        for name, _, dtype in epilogue.operands
+    ]
+    return a, b, c, *operands, cute.runtime.make_fake_stream(use_tvm_ffi_env_stream=True)
 
 
 def compile_gemm(host_function, fake_arguments, options: str, extra_options: str):

@@ -6,6 +6,15 @@ store atom of C and the store pipeline, and lowers `pipe.epilogue` and
 `pipe.mn_tile_full`. The TMA store clips whatever lies outside M x N, so a masked
 epilogue (an edge tile) and an unmasked one are the same store.
 
+An epilogue with a computation (a `pipe.epilogue` region of `epi` ops) also owns the
+epilogue operands the kernel takes after C (scales, biases, `(M, N)` addends): `store`
+is given the region's body, generated from the IR as a function of the subtile's
+accumulator values and one value per `epi.load`, and the loads' placements. Each
+loaded value is the operand's element at the accumulator element's (row, column),
+read straight from global memory (the coordinates clamped into M x N: an edge tile's
+extra elements are clipped by the TMA store anyway), once per tile into registers
+(`tile`) or per subtile after the accumulator wait (`subtile`).
+
 The subtiles of consecutive output tiles rotate through the buffers without a break:
 `stages` divides the number of subtiles of a tile (the target's rule), so every tile
 starts again at buffer 0, and the store pipeline's acquire (at most `stages - 1` stores
@@ -23,6 +32,7 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync
 from cutlass.tensor_utils import LayoutEnum
 
+from pipeir.dialects.epi import Broadcast, Placement
 from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import SMEM_ALIGNMENT, THREADS_PER_WARPGROUP
 
@@ -39,12 +49,19 @@ class TmaStoreEpilogue(Collective):
     consumer_warpgroups: int
     store_warp: int
     """The warp that issues the TMA stores (the first MMA warp)."""
+    operands: tuple[tuple[str, str, str], ...] = ()
+    """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
+    kernel takes them after C."""
 
-    KERNEL_PARAMS = (
-        ("tma_atom_c", "cute.CopyAtom"),
-        ("tma_tensor_c", "cute.Tensor"),
-    )
     OPS = ("pipe.epilogue", "pipe.mn_tile_full")
+
+    @property
+    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
+        return (
+            ("tma_atom_c", "cute.CopyAtom"),
+            ("tma_tensor_c", "cute.Tensor"),
+            *((operand_param(name), "cute.Tensor") for name, _, _ in self.operands),
+        )
 
     @property
     def c_type(self):
@@ -53,21 +70,36 @@ class TmaStoreEpilogue(Collective):
     def smem_layout(self):
         return sm90_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
 
+    def operand_shape(self, name: str, m, n) -> tuple:
+        """The shape an operand's kernel argument has: a scalar is a 1-element vector."""
+        broadcast = Broadcast(self.broadcast_of(name))
+        return broadcast.shape(m, n) or (1,)
+
+    def broadcast_of(self, name: str) -> str:
+        return next(broadcast for operand, broadcast, _ in self.operands if operand == name)
+
     # -- host ---------------------------------------------------------------------------
-    def kernel_params(self, mC: cute.Tensor):
-        return cpasync.make_tiled_tma_atom(
+    def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
+        tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
             cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
         )
+        return (tma_atom_c, tma_tensor_c, *operand_tensors)
 
     # -- device -------------------------------------------------------------------------
-    def device(self, smem, tma_atom_c, tma_tensor_c):
-        return TmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c)
+    def device(self, smem, tma_atom_c, tma_tensor_c, *operand_tensors):
+        return TmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c, operand_tensors)
+
+
+def operand_param(name: str) -> str:
+    """The kernel parameter of epilogue operand `name`."""
+    return f"epi_{name}"
 
 
 class TmaStoreEpilogueDevice(DeviceView):
-    def __init__(self, config: TmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c):
+    def __init__(self, config: TmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c, operand_tensors):
         self.config = config
         self.tma_atom_c = tma_atom_c
+        self.operand_tensors = {name: tensor for (name, _, _), tensor in zip(config.operands, operand_tensors)}
         layout = config.smem_layout()
         self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
         tile_m, tile_n, _ = config.tile
@@ -94,23 +126,60 @@ class TmaStoreEpilogueDevice(DeviceView):
         store_op = sm90_utils.get_smem_store_op(LayoutEnum.ROW_MAJOR, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
         stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(False, 4), config.c_type)
         tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
-        thread_copy = tiled_copy.get_slice(cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP)
+        consumer_thread = cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP
+        thread_copy = tiled_copy.get_slice(consumer_thread)
         self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == config.store_warp
         self.tiled_copy = tiled_copy
         self.tRS_sC = thread_copy.partition_D(self.sC)  # (R2S, R2S_M, R2S_N, stage)
         self.tRS_acc = tiled_copy.retile(accumulators)
         subtile_shape = cute.shape(thread_copy.partition_S(self.sC))[:3]
+        self.subtile_shape = subtile_shape
         self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
         self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
+        if config.operands:
+            # (row, column) in the tile of each accumulator element, in tRS_acc's order
+            tile_m, tile_n, _ = config.tile
+            tile_coords = cute.make_identity_tensor((tile_m, tile_n))
+            self.tRS_coords = tiled_copy.retile(tiled_mma.get_slice(consumer_thread).partition_C(tile_coords))
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
         )
 
+    def operand_value(self, name: str, row, column):
+        """Epilogue operand `name` at output element (row, column), as f32."""
+        tensor = self.operand_tensors[name]
+        broadcast = self.config.broadcast_of(name)
+        row = cutlass.min(row, self.m - 1)
+        column = cutlass.min(column, self.n - 1)
+        if broadcast == Broadcast.SCALAR:
+            value = tensor[0]
+        elif broadcast == Broadcast.M:
+            value = tensor[row]
+        elif broadcast == Broadcast.N:
+            value = tensor[column]
+        else:
+            value = tensor[row, column]
+        return value.to(cutlass.Float32)
+
+    def load_values(self, name: str, first_row, first_column, start: int, shape):
+        """A register tensor of `shape` holding operand `name` at accumulator elements
+        start, start + 1, ... (tRS_acc's order) of the tile whose first element is
+        (first_row, first_column)."""
+        values = cute.make_rmem_tensor(shape, cutlass.Float32)
+        for v in range(cute.size(values)):  # unrolled while tracing
+            row, column = self.tRS_coords[start + v]
+            values[v] = self.operand_value(name, first_row + row, first_column + column)
+        return values
+
     @cute.jit
-    def store(self, m, n):
-        """`pipe.epilogue`: convert and store output tile (m, n) from the accumulators."""
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+        """`pipe.epilogue`: store output tile (m, n), converted to c_dtype: the accumulators,
+        or `compute(accumulators, *loaded)` of each subtile, with one value per (operand,
+        placement) of `loads` (the region's body and its `epi.load`s, generated from the IR)."""
         config = self.config
+        tile_m, tile_n, _ = config.tile
+        first_row, first_column = m * tile_m, n * tile_n
         gC_epi = cute.zipped_divide(self.gC[(None, None, m, n)], config.epi_tile)
         bSG_sC, bSG_gC = cpasync.tma_partition(
             self.tma_atom_c, 0, cute.make_layout(1), cute.group_modes(self.sC, 0, 2), gC_epi,
@@ -119,10 +188,28 @@ class TmaStoreEpilogueDevice(DeviceView):
         subtile_grid = gC_epi.shape[1]
         subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
         per_subtile = cute.size(self.subtile_acc)
+        held = [
+            self.load_values(name, first_row, first_column, 0, (subtiles * per_subtile,))
+            if placement == Placement.TILE else None
+            for name, placement in loads
+        ]
         for subtile in cutlass.range_constexpr(subtiles):
             for v in cutlass.range_constexpr(per_subtile):
                 self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
-            self.subtile_out.store(self.subtile_acc.load().to(config.c_type))
+            values = self.subtile_acc.load()
+            if cutlass.const_expr(compute is not None):
+                loaded = []
+                for (name, placement), tile_values in zip(loads, held):
+                    if cutlass.const_expr(placement == Placement.TILE):
+                        subtile_values = cute.make_rmem_tensor(self.subtile_shape, cutlass.Float32)
+                        for v in cutlass.range_constexpr(per_subtile):
+                            subtile_values[v] = tile_values[subtile * per_subtile + v]
+                    else:
+                        subtile_values = self.load_values(name, first_row, first_column, subtile * per_subtile,
+                                                          self.subtile_shape)
+                    loaded.append(subtile_values.load())
+                values = compute(values, *loaded)
+            self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
             cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
             # make the shared-memory writes visible to the TMA unit (async proxy)
