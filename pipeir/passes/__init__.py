@@ -44,6 +44,12 @@ def _hoist_rank() -> type[ModulePass]:
     return HoistRankPass
 
 
+def _place_epilogue_loads() -> type[ModulePass]:
+    from pipeir.passes.place_epilogue_loads import PlaceEpilogueLoadsPass
+
+    return PlaceEpilogueLoadsPass
+
+
 def _verify_pipeline() -> type[ModulePass]:
     from pipeir.passes.verify_pipeline import VerifyPipelinePass
 
@@ -54,13 +60,16 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fold-static-full": _fold_static_full,
     "roll-producer": _roll_producer,
     "hoist-rank": _hoist_rank,
+    "place-epilogue-loads": _place_epilogue_loads,
     "verify-pipeline": _verify_pipeline,
     "canonicalize": _canonicalize,
     "cse": _cse,
     "dce": _dce,
 }
 
-HEADLINE_PIPELINE = ("fold-static-full", "roll-producer", "hoist-rank")
+HEADLINE_PIPELINE = ("fold-static-full", "roll-producer", "hoist-rank", "place-epilogue-loads")
+"""What `pipeir.compile` runs by default; place-epilogue-loads does nothing to a kernel whose
+epilogue only stores the accumulators."""
 
 
 def run_passes(module: ModuleOp, passes: Sequence[str]) -> None:

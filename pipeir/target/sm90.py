@@ -25,11 +25,19 @@ class Sm90Target(GemmTarget):
     CONSUMER_WARPS = 8  # two MMA warpgroups
     PRODUCER_REGISTERS = 40  # per thread, after setmaxnreg: the TMA warpgroup needs few
     CONSUMER_REGISTERS = 232  # per thread: the accumulators of a 128x256 tile and the epilogue
+    WGMMA_ROWS = 64
+    """Rows of one WGMMA accumulator: a thread holds 2 of them, and 2 of every 8 columns."""
     SM_COUNT = 132  # H100 SXM / H200: one persistent CTA per SM
     TUNER_TILES = {
         2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
         1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
     }
+
+    def held_operand_registers(self, spec, broadcast: str) -> int | None:
+        tm, tn, _ = spec.tile_shape
+        warpgroups = self.CONSUMER_WARPS // 4
+        rows_per_thread = 2 * (tm // warpgroups // self.WGMMA_ROWS)
+        return {"scalar": 1, "m": rows_per_thread, "n": tn // 4}.get(broadcast)
 
 
 SM90 = Sm90Target()
