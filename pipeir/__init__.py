@@ -2,7 +2,7 @@
 
 from pipeir.version import __version__
 
-__all__ = ["__version__", "compile", "matmul"]
+__all__ = ["__version__", "compile", "matmul", "scaled_mm"]
 
 
 def __getattr__(name: str):
@@ -12,6 +12,8 @@ def __getattr__(name: str):
         from pipeir.api import compile as value
     elif name == "matmul":
         from pipeir.api import matmul as value
+    elif name == "scaled_mm":
+        from pipeir.api import scaled_mm as value
     else:
         raise AttributeError(f"module 'pipeir' has no attribute {name!r}")
     globals()[name] = value

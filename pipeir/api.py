@@ -1,4 +1,5 @@
-"""pipeir's public entry points: `compile` (with autotuning) and `matmul` (dispatch).
+"""pipeir's public entry points: `compile` (with autotuning), `matmul` (dispatch) and
+`scaled_mm` (torch._scaled_mm's fp8 product with fused scales and bias).
 
 `matmul(a, b)` is the dispatching entry point. Its kernels are told apart by (shape of
 a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
@@ -11,6 +12,8 @@ time, never a wrong result:
   3. the full key, which builds a kernel for a new problem and has GemmKernel explain
      a bad call.
 The device's compute capability is read once per device, on the first call.
+A call with a bias or an activation, and every `scaled_mm`, goes through one key of its
+epilogue and shapes instead (`_epilogue_kernels`): those kernels take more operands.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pipeir.compiler import compile_kernel
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import DTYPE_NAMES, device_arch
+from pipeir.target import Activation, Scale
 from pipeir.target.spec import GemmConfig
 from pipeir.tune import tuned_config
 
@@ -68,7 +72,8 @@ _last_follower: dict = {}
 _previous_kernel = None
 
 
-def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
+           bias: torch.Tensor | None = None, activation: str | None = None) -> torch.Tensor:
     """`a @ b` with a pipeir kernel, like torch.matmul for 2-D CUDA tensors.
 
     a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
@@ -76,7 +81,13 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     inputs and bf16 otherwise. The first call for a new dtype/shape/layout/device
     compiles (or loads from pipeir's cache) a kernel with the autotuned
     configuration; later calls reuse it.
+
+    `bias` (a contiguous (N,) tensor of the output dtype) is added to every row, then
+    `activation` (relu, gelu, gelu_tanh or silu) applied, in the kernel's epilogue,
+    in float32 before the conversion: activation(a @ b + bias).
     """
+    if bias is not None or activation is not None:
+        return _matmul_with_epilogue(a, b, out, bias, activation)
     global _previous_kernel
     kernel = _predicted_next.get(_previous_kernel)
     if kernel is not None:
@@ -130,7 +141,9 @@ def loaded_kernels() -> list:
     return list(_kernels.values())
 
 
-def _kernel_for(a: torch.Tensor, b: torch.Tensor):
+def _kernel_for(a: torch.Tensor, b: torch.Tensor, **epilogue):
+    """The kernel of a @ b with `epilogue` (GemmConfig's scale, bias, activation fields),
+    after checking a and b (TypeError / ValueError naming what is wrong)."""
     for name, tensor in (("a", a), ("b", b)):
         if tensor.dtype not in DTYPE_NAMES:
             raise TypeError(
@@ -167,5 +180,119 @@ def _kernel_for(a: torch.Tensor, b: torch.Tensor):
             "16-bit output"
         )
     arch = device_arch(a.device)
-    config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch)
+    config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch, **epilogue)
     return compile(config)
+
+
+_epilogue_kernels: dict[tuple, object] = {}
+"""Kernels with an epilogue (bias, activation, scales), by everything that tells them
+apart: shapes, strides and dtypes of every operand, the epilogue, the device."""
+
+
+def _operand_key(tensor) -> tuple | None:
+    return None if tensor is None else (tensor.shape, tensor.stride(), tensor.dtype)
+
+
+def _check_vector(name: str, tensor, length: int, dtype: torch.dtype, device, what: str) -> None:
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+    if tensor.dtype != dtype:
+        raise TypeError(f"{name} must have dtype {dtype} ({what}), got {tensor.dtype}")
+    if tuple(tensor.shape) != (length,) or tensor.stride() != (1,):
+        raise ValueError(f"{name} must be a contiguous ({length},) tensor ({what}), got shape {tuple(tensor.shape)}")
+    if tensor.device != device:
+        raise ValueError(f"{name} is on {tensor.device} but a is on {device}")
+
+
+def _matmul_with_epilogue(a, b, out, bias, activation):
+    key = (a.shape, b.shape, b.stride(), a.dtype, getattr(a, "device", None), _operand_key(bias), activation)
+    kernel = _epilogue_kernels.get(key)
+    if kernel is None:
+        if activation is not None and activation not in tuple(Activation):
+            raise ValueError(f"activation must be one of {', '.join(Activation)}, got {activation!r}")
+        kernel = _kernel_for(a, b, bias=bias is not None, activation=activation)
+        if bias is not None:
+            _check_vector("bias", bias, b.shape[1], kernel.c_dtype, a.device, "one value per column of the output")
+        _epilogue_kernels[key] = kernel
+    operands = {"bias": bias} if bias is not None else {}
+    return kernel(a, b.t() if kernel.b_k_major else b, out, **operands)
+
+
+FP8_DTYPES = (torch.float8_e4m3fn, torch.float8_e5m2)
+SCALED_OUT_DTYPES = (torch.bfloat16, torch.float16)
+
+
+def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: torch.Tensor,
+              bias: torch.Tensor | None = None, out_dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+    """(a @ b) * scale_a * scale_b + bias in out_dtype, like torch._scaled_mm.
+
+    a is an (M, K) row-major fp8 tensor (float8_e4m3fn or float8_e5m2), b a (K, N) fp8
+    tensor of the same dtype that is K-major (the transpose of a row-major (N, K) one).
+    The scales are float32: tensorwise, `()` or `(1, 1)` each, or rowwise, scale_a
+    (M, 1) and scale_b (1, N). bias is an optional contiguous (N,) tensor of out_dtype
+    (bfloat16 or float16). The product accumulates in float32 and the scales and bias
+    apply in float32 before the one conversion. Bad arguments raise TypeError /
+    ValueError before any launch.
+    """
+    key = (a.shape, b.shape, b.stride(), a.dtype, b.dtype, getattr(a, "device", None), _operand_key(scale_a),
+           _operand_key(scale_b), _operand_key(bias), out_dtype)
+    kernel = _epilogue_kernels.get(key)
+    if kernel is None:
+        scale = _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
+        (m, k), n = a.shape, b.shape[1]
+        config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=DTYPE_NAMES[out_dtype],
+                            arch=device_arch(a.device), scale=scale, bias=bias is not None)
+        kernel = _epilogue_kernels[key] = compile(config)
+    operands = {"scale_a": scale_a.reshape(-1), "scale_b": scale_b.reshape(-1)}
+    if bias is not None:
+        operands["bias"] = bias
+    return kernel(a, b.t(), None, **operands)
+
+
+def _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype) -> str:
+    """The scale kind (tensorwise or rowwise) of a valid scaled_mm call; TypeError /
+    ValueError naming the first thing wrong otherwise."""
+    for name, tensor in (("a", a), ("b", b), ("scale_a", scale_a), ("scale_b", scale_b)):
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+    for name, tensor in (("a", a), ("b", b)):
+        if tensor.dtype not in FP8_DTYPES:
+            raise TypeError(f"{name} must be float8_e4m3fn or float8_e5m2, got {tensor.dtype}")
+        if tensor.dim() != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {tuple(tensor.shape)}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"a and b must have the same dtype, got {a.dtype} and {b.dtype}")
+    if out_dtype not in SCALED_OUT_DTYPES:
+        raise TypeError(f"out_dtype must be torch.bfloat16 or torch.float16, got {out_dtype}")
+    (m, k), (b_k, n) = a.shape, b.shape
+    if b_k != k:
+        raise ValueError(f"a is (M, K) = {tuple(a.shape)} but b (K, N) = {tuple(b.shape)} has K = {b_k}")
+    if a.stride() != (k, 1):
+        raise ValueError(f"a must be row-major (strides ({k}, 1)), got strides {a.stride()}")
+    if b.stride() != (1, k):
+        raise ValueError(
+            f"b must be K-major, the transpose of a row-major (N, K) tensor (strides (1, {k})), "
+            f"got strides {b.stride()}")
+    for name, tensor in (("scale_a", scale_a), ("scale_b", scale_b)):
+        if tensor.dtype != torch.float32:
+            raise TypeError(f"{name} must be float32, got {tensor.dtype}")
+        if tensor.device != a.device:
+            raise ValueError(f"{name} is on {tensor.device} but a is on {a.device}")
+    tensorwise = all(tuple(s.shape) in ((), (1, 1)) for s in (scale_a, scale_b))
+    rowwise = tuple(scale_a.shape) == (m, 1) and tuple(scale_b.shape) == (1, n)
+    if not (tensorwise or rowwise):
+        raise ValueError(
+            f"scales must both be tensorwise (shape () or (1, 1)) or rowwise (scale_a (M, 1) = ({m}, 1) and "
+            f"scale_b (1, N) = (1, {n})), got scale_a {tuple(scale_a.shape)} and scale_b {tuple(scale_b.shape)}")
+    if rowwise and not (scale_a.is_contiguous() and scale_b.is_contiguous()):
+        raise ValueError("rowwise scales must be contiguous")
+    if bias is not None:
+        _check_vector("bias", bias, n, out_dtype, a.device, "one value per column of the output, of out_dtype")
+    if (k * a.element_size()) % 16 or n % 8:
+        raise ValueError(f"TMA moves rows in 16-byte units: K = {k} must be a multiple of 16 and N = {n} of 8")
+    for name, tensor in (("a", a), ("b", b)):
+        if tensor.device.type != "cuda":
+            raise ValueError(f"{name} is on {tensor.device}; pipeir kernels take CUDA tensors")
+    if b.device != a.device:
+        raise ValueError(f"b is on {b.device} but a is on {a.device}")
+    return Scale.TENSORWISE if tensorwise else Scale.ROWWISE

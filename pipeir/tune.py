@@ -138,11 +138,14 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) 
 
     if not torch.cuda.is_available():
         return config
-    key = tuning_key(config, torch.cuda.get_device_name())
+    # The mainloop is what the choices change; an epilogue (scales, bias, activation) takes
+    # the choice of its plain product, so that both are one configuration.
+    mainloop = config.mainloop
+    key = tuning_key(mainloop, torch.cuda.get_device_name())
     choice = read_choices().get(key)
-    if choice is not None:
-        return apply_choice(config, choice)
-    return tune(config, passes).config
+    if choice is None:
+        choice = config_to_json(tune(mainloop, passes).config)
+    return apply_choice(config, choice)
 
 
 def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:

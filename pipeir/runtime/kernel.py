@@ -12,7 +12,7 @@ import torch
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.analysis.interp import kernel_of
-from pipeir.dialects import pipe
+from pipeir.dialects import epi, pipe
 from pipeir.runtime.objects import TORCH_DTYPES, LoadedFunction
 from pipeir.target.spec import GemmConfig
 
@@ -28,7 +28,13 @@ class GemmKernel:
         """The configuration built, with the tuner's choices filled in (None for IR input)."""
         self.origin = loaded.origin
         self.function = loaded.function
-        """The bare TVM-FFI entry point: function(a, b, c), no checks beyond TVM-FFI's own."""
+        """The bare TVM-FFI entry point: function(a, b, c, *operands), no checks beyond
+        TVM-FFI's own."""
+        self.operands = [
+            (op.operand_name, op.broadcast_kind, TORCH_DTYPES[op.dtype_name]) for op in epi.declared_operands(self.kernel)
+        ]
+        """(name, broadcast, dtype) of the epilogue operands the kernel takes after C, in order:
+        a scalar as a 1-element vector, an (M,) or (N,) vector, an (M, N) row-major matrix."""
         self.a_dtype = TORCH_DTYPES[self.kernel.a_dtype_name]
         self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype_name]
         self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype_name]
@@ -61,7 +67,34 @@ class GemmKernel:
                 f"{tensor.shape[1]} x {tensor.element_size()} bytes"
             )
 
-    def validate(self, a, b, out) -> tuple[int, int]:
+    def ordered_operands(self, given: dict) -> list:
+        """The epilogue operands by name, in the kernel's order (TypeError for a missing or
+        unknown one)."""
+        names = [name for name, _, _ in self.operands]
+        unknown = sorted(set(given) - set(names))
+        missing = [name for name in names if name not in given]
+        if unknown or missing:
+            takes = ", ".join(names) or "no epilogue operands"
+            raise TypeError(
+                f"this kernel takes {takes}; "
+                + (f"got unknown {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"))
+        return [given[name] for name in names]
+
+    def validate_operands(self, operands: list, m: int, n: int, device) -> None:
+        for (name, broadcast, dtype), tensor in zip(self.operands, operands):
+            if not isinstance(tensor, torch.Tensor):
+                raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+            if tensor.dtype != dtype:
+                raise TypeError(f"{name} must have dtype {dtype}, got {tensor.dtype}")
+            if tensor.device != device:
+                raise ValueError(f"{name} is on {tensor.device} but a is on {device}")
+            shape = epi.Broadcast(broadcast).shape(m, n) or (1,)
+            if tuple(tensor.shape) != shape or not tensor.is_contiguous():
+                raise ValueError(
+                    f"{name} must be a contiguous tensor of shape {shape}, got shape {tuple(tensor.shape)} "
+                    f"and strides {tensor.stride()}")
+
+    def validate(self, a, b, out, operands=()) -> tuple[int, int]:
         """Raise TypeError / ValueError naming what is wrong; returns (M, N)."""
         self._check("a", a, self.a_dtype)
         self._check("b", b, self.b_dtype, a.device)
@@ -77,25 +110,32 @@ class GemmKernel:
             self._check("out", out, self.c_dtype, a.device)
             if tuple(out.shape) != (m, n):
                 raise ValueError(f"out must have shape {(m, n)}, got {tuple(out.shape)}")
+        self.validate_operands(operands, m, n, a.device)
         return m, n
 
-    def __call__(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+    def __call__(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None,
+                 **operands: torch.Tensor) -> torch.Tensor:
+        """out = the kernel's epilogue of a @ b; the epilogue operands (`self.operands`) by name."""
+        ordered = self.ordered_operands(operands) if operands or self.operands else []
         if out is not None and self.static_shape is not None:
             # The hit path: TVM-FFI checks dtypes, shapes, strides, 16-byte alignment and
             # device itself; a rejection is explained in pipeir's words.
             try:
-                self.function(a, b, out)
+                self.function(a, b, out, *ordered)
             except (TypeError, ValueError):
-                self.validate(a, b, out)
+                self.validate(a, b, out, ordered)
                 raise
             return out
-        m, n = self.validate(a, b, out)
+        m, n = self.validate(a, b, out, ordered)
         if out is None:
             out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
         if a.shape[1] == 0:
+            if self.operands:
+                raise ValueError("K = 0: this kernel's epilogue would apply to an empty sum; pipeir does not "
+                                 "launch it (compute the epilogue of zeros instead)")
             # Like torch.matmul: an empty sum. The kernel itself needs K >= 1 (a work
             # tile's first MMA overwrites the accumulators instead of adding to zeros).
             return out.zero_()
         if m and n:
-            self.function(a, b, out)
+            self.function(a, b, out, *ordered)
         return out
