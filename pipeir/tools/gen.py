@@ -2,6 +2,7 @@
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
         --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
+        [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu]
 
 A size given as `dyn` (or left out) is known only at run time.
 """
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir.build import gemm
-from pipeir.target import ELEMENT_TYPES, Arch, Major, Raster
+from pipeir.target import ELEMENT_TYPES, Activation, Arch, Major, Raster, Scale
 from pipeir.target.spec import ConfigError, GemmConfig
 
 PROG = "pipeir-gen"
@@ -80,6 +81,13 @@ def parser() -> argparse.ArgumentParser:
                    help="MMA batches the consumer keeps running while it waits for the next stage: "
                         "1 releases each stage one k-tile late, 0 waits for every batch (default: 1 "
                         "with 4+ stages and warp specialization on sm_90a, else 0)")
+    g.add_argument("--scale", choices=tuple(Scale), default=None,
+                   help="epilogue: multiply by f32 scales of A and B, one each (tensorwise) or per row of A "
+                        "and per column of B (rowwise); the kernel takes scale_a, scale_b")
+    g.add_argument("--bias", action="store_true",
+                   help="epilogue: add a per-column (N) bias of the output dtype; the kernel takes bias")
+    g.add_argument("--activation", choices=tuple(Activation), default=None,
+                   help="epilogue: apply this activation last, before the conversion to the output dtype")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -92,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
         mma_in_flight=args.mma_in_flight, name=args.name,
+        scale=args.scale, bias=args.bias, activation=args.activation,
     )
     try:
         text = str(gemm(config)) + "\n"
