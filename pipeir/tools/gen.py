@@ -81,12 +81,12 @@ def parser() -> argparse.ArgumentParser:
                    help="MMA batches the consumer keeps running while it waits for the next stage: "
                         "1 releases each stage one k-tile late, 0 waits for every batch (default: 1 "
                         "with 4+ stages and warp specialization on sm_90a, else 0)")
-    g.add_argument("--scale", choices=tuple(Scale), default=None,
+    g.add_argument("--scale", choices=[str(s) for s in Scale], default=None,
                    help="epilogue: multiply by f32 scales of A and B, one each (tensorwise) or per row of A "
                         "and per column of B (rowwise); the kernel takes scale_a, scale_b")
     g.add_argument("--bias", action="store_true",
                    help="epilogue: add a per-column (N) bias of the output dtype; the kernel takes bias")
-    g.add_argument("--activation", choices=tuple(Activation), default=None,
+    g.add_argument("--activation", choices=[str(a) for a in Activation], default=None,
                    help="epilogue: apply this activation last, before the conversion to the output dtype")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
