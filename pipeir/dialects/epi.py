@@ -80,6 +80,10 @@ class Broadcast(StrEnum):
     def shape(self, m: int | str, n: int | str) -> tuple:
         return {Broadcast.SCALAR: (), Broadcast.M: (m,), Broadcast.N: (n,), Broadcast.MN: (m, n)}[self]
 
+    @property
+    def shape_text(self) -> str:
+        return {Broadcast.SCALAR: "()", Broadcast.M: "(M,)", Broadcast.N: "(N,)", Broadcast.MN: "(M, N)"}[self]
+
 
 class Placement(StrEnum):
     """Where an `epi.load` runs: once per tile into registers, or per subtile."""
@@ -239,8 +243,8 @@ class LoadOp(IRDLOperation):
         expected = declared[name].broadcast_kind
         if expected != self.broadcast_kind:
             raise VerifyException(
-                f"'epi.load' @{name}: loads a {self.broadcast_kind.shape('M', 'N')} operand, but the kernel's "
-                f"@{name} has shape {expected.shape('M', 'N')} (broadcast({expected}))")
+                f"'epi.load' @{name}: loads a {self.broadcast_kind.shape_text} operand, but the kernel's "
+                f"@{name} has shape {expected.shape_text} (broadcast({expected}))")
 
 
 @irdl_op_definition

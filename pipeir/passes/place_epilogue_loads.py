@@ -79,7 +79,7 @@ class PlaceLoads(RewritePattern):
         for load in loads:
             placement = chosen[load.operand_name]
             if load.placement_kind != placement:
-                rewriter.replace_op(load, epi.LoadOp(load.operand_name, load.broadcast_kind, placement))
+                rewriter.replace(load, epi.LoadOp(load.operand_name, load.broadcast_kind, placement))
 
 
 @dataclass(frozen=True)
