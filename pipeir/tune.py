@@ -105,6 +105,17 @@ def finishing_variants(best: GemmConfig, free: GemmConfig) -> list[GemmConfig]:
     return variants
 
 
+def reachable(config: GemmConfig) -> list[GemmConfig]:
+    """Every configuration `tune(config)` may choose: each candidate, and the finishing
+    variants it gets should it be the best finalist."""
+    found = []
+    for candidate in candidates(config):
+        for variant in (candidate, *finishing_variants(candidate, config)):
+            if variant not in found:
+                found.append(variant)
+    return found
+
+
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
         f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages", "mma_in_flight")

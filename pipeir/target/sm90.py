@@ -30,7 +30,9 @@ class Sm90Target(GemmTarget):
     SM_COUNT = 132  # H100 SXM / H200: one persistent CTA per SM
     TUNER_TILES = {
         2: ((128, 256, 64), (256, 128, 64), (128, 128, 64)),
-        1: ((128, 256, 128), (256, 128, 128), (128, 128, 128)),
+        # fp8: a 64-deep k-tile halves the stage, so the ring holds twice the stages (8
+        # instead of 4 at 128x256): more loads in flight to hide latency at large K.
+        1: ((128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64), (256, 128, 64)),
     }
 
     def held_operand_registers(self, spec, broadcast: str) -> int | None:

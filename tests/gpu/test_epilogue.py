@@ -1,0 +1,216 @@
+"""Fused epilogues on the GPU (issue 14, acceptance 1): `pipeir.scaled_mm` (tensorwise
+and rowwise fp8 scales, with and without bias), `pipeir.matmul` with a bias and each
+activation (bf16, f16, fp8), static kernels with edge tiles (M, N not multiples of the
+tile), dynamic-shape kernels, and both load placements (operands held for a tile and
+loaded per subtile). Each output is NaN-poisoned first and compared, in the Frobenius
+norm, with a float32 reference of the same fused product from the same inputs:
+relative error <= 2e-3 for 16-bit inputs, <= 5e-3 for fp8.
+
+    python -m pytest tests/gpu/test_epilogue.py -q [-n 8 --dist loadgroup]
+
+The builder's default configurations are used (PIPEIR_TUNE=0): no tuning run per shape.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import pipeir
+from pipeir.target.spec import GemmConfig
+
+pytestmark = pytest.mark.gpu
+
+TOLERANCE = {torch.bfloat16: 2e-3, torch.float16: 2e-3, torch.float8_e4m3fn: 5e-3, torch.float8_e5m2: 5e-3}
+ACTIVATIONS = {
+    None: lambda x: x,
+    "relu": torch.relu,
+    "gelu": lambda x: torch.nn.functional.gelu(x, approximate="none"),
+    "gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
+    "silu": torch.nn.functional.silu,
+}
+SHAPES = {
+    "full": (512, 1024, 512),   # whole tiles at every tuner tile
+    "edge": (300, 520, 208),    # M and N edge tiles, a K tail
+    "thin": (72, 1000, 1024),   # one partial row of tiles, N edge
+}
+
+
+@pytest.fixture(autouse=True)
+def builder_defaults(monkeypatch):
+    monkeypatch.setenv("PIPEIR_TUNE", "0")
+
+
+def operands(m: int, n: int, k: int, dtype: torch.dtype, seed: int):
+    """a (M, K) row-major and b (K, N) K-major (the transpose of a row-major (N, K))."""
+    generator = torch.Generator(device="cuda").manual_seed(seed)
+    a = torch.randn(m, k, device="cuda", generator=generator)
+    b = torch.randn(n, k, device="cuda", generator=generator)
+    if dtype.itemsize == 1:  # spread fp8 values over their range without saturating
+        a, b = a * 4, b * 4
+    return a.to(dtype), b.to(dtype).t()
+
+
+def relative_error(out: torch.Tensor, reference: torch.Tensor) -> float:
+    assert torch.isfinite(out).all(), "the output holds NaN or inf: an element was not written"
+    return ((out.float() - reference).norm() / reference.norm()).item()
+
+
+def poisoned(m: int, n: int, dtype: torch.dtype) -> torch.Tensor:
+    return torch.full((m, n), float("nan"), device="cuda", dtype=dtype)
+
+
+def poison_allocator(m: int, n: int, dtype: torch.dtype) -> None:
+    """Fill the block the caching allocator hands out next for an (m, n) tensor with NaN:
+    an API call that allocates its own output then gets poisoned memory."""
+    block = poisoned(m, n, dtype)
+    del block
+
+
+# -- pipeir.scaled_mm ------------------------------------------------------------------------
+
+def scales(kind: str, m: int, n: int, seed: int):
+    generator = torch.Generator(device="cuda").manual_seed(seed + 1)
+    if kind == "tensorwise":
+        return (torch.rand((), device="cuda", generator=generator) + 0.5,
+                torch.rand((), device="cuda", generator=generator) + 0.5)
+    if kind == "tensorwise11":
+        return (torch.rand(1, 1, device="cuda", generator=generator) + 0.5,
+                torch.rand(1, 1, device="cuda", generator=generator) + 0.5)
+    return (torch.rand(m, 1, device="cuda", generator=generator) + 0.5,
+            torch.rand(1, n, device="cuda", generator=generator) + 0.5)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("scale", ["tensorwise", "tensorwise11", "rowwise"])
+@pytest.mark.parametrize("dtype", [torch.float8_e4m3fn, torch.float8_e5m2], ids=["e4m3", "e5m2"])
+def test_scaled_mm(dtype, scale, bias, shape) -> None:
+    m, n, k = SHAPES[shape]
+    out_dtype = torch.float16 if (shape == "thin" and bias) else torch.bfloat16
+    a, b = operands(m, n, k, dtype, seed=m + n)
+    scale_a, scale_b = scales(scale, m, n, seed=k)
+    bias_vector = torch.randn(n, device="cuda").to(out_dtype) if bias else None
+    poison_allocator(m, n, out_dtype)
+    out = pipeir.scaled_mm(a, b, scale_a, scale_b, bias=bias_vector, out_dtype=out_dtype)
+    assert out.dtype == out_dtype and out.shape == (m, n)
+    reference = (a.float() @ b.float()) * scale_a.float().reshape(-1, 1) * scale_b.float().reshape(1, -1)
+    if bias:
+        reference = reference + bias_vector.float()
+    assert relative_error(out, reference) <= TOLERANCE[dtype]
+
+
+def test_scaled_mm_matches_torch_scaled_mm_rowwise() -> None:
+    m, n, k = 1024, 2048, 512
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=7)
+    scale_a, scale_b = scales("rowwise", m, n, seed=7)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    ours = pipeir.scaled_mm(a, b, scale_a, scale_b, bias=bias)
+    theirs = torch._scaled_mm(a, b, scale_a, scale_b, bias=bias, out_dtype=torch.bfloat16)
+    assert relative_error(ours, theirs.float()) <= 5e-3
+
+
+# -- pipeir.matmul with bias and activation ---------------------------------------------------
+
+EPILOGUES = [(bias, activation) for bias in (False, True) for activation in ACTIVATIONS if bias or activation]
+"""Every bias / activation combination but the plain product (tests/gpu/test_gemm_e2e.py's)."""
+
+
+@pytest.mark.parametrize("bias, activation", EPILOGUES, ids=lambda v: str(v).lower())
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16, torch.float8_e4m3fn], ids=["bf16", "f16", "e4m3"])
+def test_matmul_epilogue(dtype, bias, activation) -> None:
+    m, n, k = SHAPES["edge"] if dtype != torch.float16 else SHAPES["thin"]
+    out_dtype = torch.float16 if dtype == torch.float16 else torch.bfloat16
+    a, b = operands(m, n, k, dtype, seed=k)
+    bias_vector = torch.randn(n, device="cuda").to(out_dtype) if bias else None
+    out = poisoned(m, n, out_dtype)
+    result = pipeir.matmul(a, b, out, bias=bias_vector, activation=activation)
+    assert result is out
+    reference = a.float() @ b.float()
+    if bias:
+        reference = reference + bias_vector.float()
+    reference = ACTIVATIONS[activation](reference)
+    assert relative_error(out, reference) <= TOLERANCE[dtype]
+
+
+def test_matmul_with_row_major_b_and_bias() -> None:
+    m, n, k = SHAPES["edge"]
+    a, b = operands(m, n, k, torch.bfloat16, seed=3)
+    b = b.contiguous()  # (K, N) row-major: the MN-major kernel
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = pipeir.matmul(a, b, bias=bias, activation="silu")
+    reference = torch.nn.functional.silu(a.float() @ b.float() + bias.float())
+    assert relative_error(out, reference) <= 2e-3
+
+
+# -- placements and dynamic shapes through pipeir.compile -------------------------------------
+
+@pytest.mark.parametrize("tile", [(128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64)],
+                         ids=lambda t: "x".join(map(str, t)))
+def test_every_fp8_tuner_tile_with_rowwise_scales_bias_and_silu(tile) -> None:
+    """128x256 loads the column scale and bias per subtile, 128x128 holds all three
+    operands for the tile (place-epilogue-loads): both must compute the same product."""
+    m, n, k = 1000, 1016, 512
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", tile=tile, scale="rowwise", bias=True,
+                                       activation="silu"), tune=False)
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=11)
+    scale_a, scale_b = scales("rowwise", m, n, seed=11)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n, torch.bfloat16)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    reference = torch.nn.functional.silu((a.float() @ b.float()) * scale_a * scale_b + bias.float())
+    assert relative_error(out, reference) <= 5e-3
+
+
+DYNAMIC = GemmConfig(m=None, n=None, k=None, dtype="f8e4m3", scale="rowwise", bias=True, activation="gelu_tanh")
+
+
+@pytest.fixture(scope="module")
+def dynamic_kernel():
+    return pipeir.compile(DYNAMIC, tune=False)
+
+
+@pytest.mark.xdist_group("epilogue-dynamic")
+@pytest.mark.parametrize("shape", [(1, 256, 128), (129, 264, 4112), (2048, 1032, 1024), (4096, 4096, 256)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_dynamic_shape_kernel(dynamic_kernel, shape) -> None:
+    m, n, k = shape
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m)
+    scale_a, scale_b = scales("rowwise", m, n, seed=n)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n, torch.bfloat16)
+    dynamic_kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    reference = torch.nn.functional.gelu((a.float() @ b.float()) * scale_a * scale_b + bias.float(),
+                                         approximate="tanh")
+    assert relative_error(out, reference) <= 5e-3
+
+
+def test_large_rowwise_product_and_extreme_silu_inputs() -> None:
+    """4096^2 x 1024 with scales that push silu's argument far below -88 (exp overflows)
+    and above: the output stays finite and right."""
+    m, n, k = 4096, 4096, 1024
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=5)
+    scale_a = torch.full((m, 1), 4.0, device="cuda")
+    scale_b = torch.rand(1, n, device="cuda") + 0.5
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", activation="silu"), tune=False)
+    out = poisoned(m, n, torch.bfloat16)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1))
+    reference = torch.nn.functional.silu((a.float() @ b.float()) * scale_a * scale_b)
+    assert relative_error(out, reference) <= 5e-3
+
+
+def test_bad_operands_are_refused_before_launch() -> None:
+    m, n, k = SHAPES["full"]
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=1)
+    with pytest.raises(ValueError, match="scales must both be tensorwise"):
+        pipeir.scaled_mm(a, b, torch.ones(m, device="cuda"), torch.ones(n, device="cuda"))
+    with pytest.raises(TypeError, match="scale_b must be float32"):
+        pipeir.scaled_mm(a, b, torch.ones(m, 1, device="cuda"), torch.ones(1, n, device="cuda").half())
+    with pytest.raises(ValueError, match=r"bias must be a contiguous \(1024,\) tensor"):
+        pipeir.scaled_mm(a, b, torch.ones((), device="cuda"), torch.ones((), device="cuda"),
+                         bias=torch.ones(n + 1, device="cuda").bfloat16())
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise"), tune=False)
+    with pytest.raises(TypeError, match="missing scale_b"):
+        kernel(a, b.t(), None, scale_a=torch.ones(m, device="cuda"))
+    with pytest.raises(ValueError, match=r"scale_b must be a contiguous tensor of shape \(1024,\)"):
+        kernel(a, b.t(), None, scale_a=torch.ones(m, device="cuda"), scale_b=torch.ones(n // 2, device="cuda"))

@@ -1,0 +1,94 @@
+"""Acceptance: fused epilogues compile without a single spill (LDL/STL site) at every
+tile and ring depth the autotuner may choose (pipeir.tune.reachable over the target's
+candidates), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
+SASS). Slow: about two dozen kernels, two compiled at a time, several minutes in all;
+CI runs it (`make test`)."""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("cutlass")
+os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+
+from pipeir.build import gemm  # noqa: E402
+from pipeir.lower import lower_module  # noqa: E402
+from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
+from pipeir.target.sm90 import SM90  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.tools.stats import MissingDisassembler, find_nvdisasm  # noqa: E402
+from pipeir.tune import reachable  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+EPILOGUES = (
+    # the most operands held (rowwise scales and a bias) and the activation with the most
+    # temporaries (erf), on every fp8 configuration
+    GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="gelu"),
+    # a 16-bit product with a bias and the tanh GELU, on every bf16 configuration
+    GemmConfig(m=4096, n=4096, k=4096, dtype="bf16", bias=True, activation="gelu_tanh"),
+)
+JOBS = 2
+
+
+def register_relevant(config: GemmConfig) -> tuple:
+    """What changes the consumer's registers: the tile (accumulators, held operands), the
+    ring depth and the consumer's shape. Cluster shape and raster order change only the
+    producer's multicast and the scheduler's arithmetic: one of each suffices."""
+    return config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count
+
+
+def configurations() -> list[GemmConfig]:
+    chosen = {}
+    for epilogue in EPILOGUES:
+        for config in reachable(epilogue):
+            chosen.setdefault(register_relevant(config), config)
+    # tensorwise scales and every other activation, once each at the default configuration
+    for activation in ("relu", "silu"):
+        extra = replace(EPILOGUES[0], scale="tensorwise", activation=activation)
+        chosen.setdefault(("extra", activation), extra)
+    return list(chosen.values())
+
+
+def stats_of(paths) -> list[dict]:
+    """pipeir-stats --json of each generated module, JOBS at a time."""
+    results, running = [None] * len(paths), []
+    for index, path in enumerate(paths):
+        running.append((index, subprocess.Popen(
+            [sys.executable, "-m", "pipeir.tools.stats", str(path), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        if len(running) == JOBS or index == len(paths) - 1:
+            for position, process in running:
+                out, err = process.communicate()
+                assert process.returncode == 0, err
+                results[position] = json.loads(out)
+            running = []
+    return results
+
+
+def test_no_epilogue_spills_at_any_configuration_the_tuner_may_pick(tmp_path) -> None:
+    try:
+        find_nvdisasm()
+    except MissingDisassembler as error:
+        pytest.fail(str(error))  # `make test` installs it: its absence is a broken setup
+    configs = configurations()
+    for dtype in ("f8e4m3", "bf16"):  # every tuner tile of both
+        assert {c.tile_shape for c in configs if c.dtype == dtype} == set(SM90.candidate_tiles(dtype))
+    paths = []
+    for index, config in enumerate(configs):
+        module = gemm(config)
+        run_passes(module, HEADLINE_PIPELINE)
+        path = tmp_path / f"k{index}.py"
+        path.write_text(lower_module(module))
+        paths.append(path)
+    failures = []
+    for config, stats in zip(configs, stats_of(paths)):
+        (kernel,) = stats.values()
+        assert kernel["registers"] and kernel["utmastg"] > 0
+        if kernel["spills"]:
+            failures.append(f"{config}: {kernel['spills']} spill sites")
+    assert not failures, "\n".join(failures)
