@@ -172,6 +172,22 @@ class TmaStoreEpilogueDevice(DeviceView):
             values[v] = self.operand_value(name, first_row + row, first_column + column)
         return values
 
+    def subtile_operands(self, loads, held, first_row, first_column, subtile: int) -> list:
+        """One register tensor per (operand, placement) of `loads` with its values at
+        subtile `subtile`'s accumulator elements: copied from the tile's held values, or
+        loaded now."""
+        per_subtile = cute.size(self.subtile_acc)
+        operands = []
+        for (name, placement), tile_values in zip(loads, held):
+            if placement == Placement.TILE:
+                values = cute.make_rmem_tensor(self.subtile_shape, cutlass.Float32)
+                for v in range(per_subtile):  # unrolled while tracing
+                    values[v] = tile_values[subtile * per_subtile + v]
+            else:
+                values = self.load_values(name, first_row, first_column, subtile * per_subtile, self.subtile_shape)
+            operands.append(values)
+        return operands
+
     @cute.jit
     def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
         """`pipe.epilogue`: store output tile (m, n), converted to c_dtype: the accumulators,
@@ -193,22 +209,18 @@ class TmaStoreEpilogueDevice(DeviceView):
             if placement == Placement.TILE else None
             for name, placement in loads
         ]
+        # A subtile's operand values are read one subtile ahead: their global loads are
+        # in flight while the previous subtile is converted and stored.
+        upcoming = self.subtile_operands(loads, held, first_row, first_column, 0)
         for subtile in cutlass.range_constexpr(subtiles):
+            current = upcoming
+            if cutlass.const_expr(subtile + 1 < subtiles):
+                upcoming = self.subtile_operands(loads, held, first_row, first_column, subtile + 1)
             for v in cutlass.range_constexpr(per_subtile):
                 self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
             values = self.subtile_acc.load()
             if cutlass.const_expr(compute is not None):
-                loaded = []
-                for (name, placement), tile_values in zip(loads, held):
-                    if cutlass.const_expr(placement == Placement.TILE):
-                        subtile_values = cute.make_rmem_tensor(self.subtile_shape, cutlass.Float32)
-                        for v in cutlass.range_constexpr(per_subtile):
-                            subtile_values[v] = tile_values[subtile * per_subtile + v]
-                    else:
-                        subtile_values = self.load_values(name, first_row, first_column, subtile * per_subtile,
-                                                          self.subtile_shape)
-                    loaded.append(subtile_values.load())
-                values = compute(values, *loaded)
+                values = compute(values, *[operand.load() for operand in current])
             self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
             cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
