@@ -5,7 +5,8 @@ ring depth for one GEMM problem on one GPU.
                 [--b-major k|mn] [--jobs N] [--compile-only] [--retune]
 
 The fields a GemmConfig leaves as None are free. Every combination of the free
-tile and cluster that the target offers (sm_90a: tiles 128x256, 256x128, 128x128;
+tile and cluster that the target offers (sm_90a: tiles 128x256, 256x128, 128x128, and for
+fp8 also 128x256 and 256x128 with 64-deep k-tiles;
 clusters 1x1, 2x1, 1x2, 2x2) and raster order (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
 worker processes (pipeir.tools.compile_worker) into pipeir's object cache, checked against a
 float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
