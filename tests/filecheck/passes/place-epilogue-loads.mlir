@@ -40,12 +40,11 @@
 // RUN:   | pipeir-opt --place-epilogue-loads | filecheck %s --check-prefix=SCALAR
 // SCALAR-COUNT-4: broadcast(scalar) placement(tile)
 
-// Idempotent: a second run changes nothing; the printed IR parses back to itself.
+// Idempotent: a second run changes nothing (the printed IR's round trip is tests/test_epilogue.py's).
 // RUN: pipeir-gen gemm --m 1000 --n 1000 --k 512 --dtype bf16 --bias --activation gelu_tanh \
 // RUN:   | pipeir-opt --place-epilogue-loads > %t.once
 // RUN: pipeir-opt --place-epilogue-loads %t.once > %t.twice
 // RUN: diff %t.once %t.twice
-// RUN: pipeir-opt %t.once | diff %t.once -
 
 // A kernel without an epilogue region is left alone.
 // RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 | pipeir-opt --place-epilogue-loads --pass-statistics 2>&1 >/dev/null \
