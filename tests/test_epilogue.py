@@ -196,6 +196,18 @@ def test_placement_reasons_name_each_operand() -> None:
     ]
 
 
+def test_a_kernel_without_an_epilogue_region_is_left_alone() -> None:
+    from pipeir.ir import make_context
+    from pipeir.passes.place_epilogue_loads import PlaceEpilogueLoadsPass
+
+    module = gemm(FP8)
+    before = str(module)
+    placement = PlaceEpilogueLoadsPass()
+    placement.apply(make_context(), module)
+    assert str(module) == before
+    assert placement.statistics() == ["no epilogue loads an operand"]
+
+
 def test_without_a_register_model_loads_stay_per_subtile() -> None:
     module = gemm(replace(FP8, arch="sm_100a", scale="rowwise"))
     run_passes(module, ("place-epilogue-loads",))

@@ -45,8 +45,3 @@
 // RUN:   | pipeir-opt --place-epilogue-loads > %t.once
 // RUN: pipeir-opt --place-epilogue-loads %t.once > %t.twice
 // RUN: diff %t.once %t.twice
-
-// A kernel without an epilogue region is left alone.
-// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 | pipeir-opt --place-epilogue-loads --pass-statistics 2>&1 >/dev/null \
-// RUN:   | filecheck %s --check-prefix=NONE
-// NONE: place-epilogue-loads: no epilogue loads an operand
