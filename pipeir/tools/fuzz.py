@@ -57,7 +57,7 @@ from pipeir.analysis.interp import kernel_of
 from pipeir.analysis.protocol import max_k_tiles, verify_kernel
 from pipeir.tools import opt
 from pipeir.build import gemm
-from pipeir.target import target_for
+from pipeir.target import Activation, Scale, target_for
 from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import GemmConfig
 from pipeir.dialects import pipe
@@ -151,6 +151,9 @@ def random_config(rng: Random) -> GemmConfig:
         warp_specialize=warp_specialize,
         mma_in_flight=mma_in_flight,
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
+        # a fused epilogue in a quarter of the cases (drawn last: the draws above are unchanged)
+        **(dict(scale=rng.choice((None, *Scale)), bias=rng.random() < 0.5, activation=rng.choice((None, *Activation)))
+           if rng.random() < 0.25 else {}),
     )
     config.validate()
     return config

@@ -117,6 +117,8 @@ def tools() -> dict[str, Tool]:
         "--raster": ("m", "n", "k"), "--arch": ("sm_90a", "sm_100a", "sm_80"), "--b-major": ("k", "mn", "m"),
         "--no-warp-specialize": None, "--mma-in-flight": ("0", "1", "2", "-1", "x"),
         "--name": ("gemm", "g2", "1bad", 'a"b', "", ODD_KERNEL_NAME),
+        "--scale": ("tensorwise", "rowwise", "blockwise"), "--bias": None,
+        "--activation": ("relu", "gelu", "gelu_tanh", "silu", "tanh"),
         "-o": ("gen.mlir", UNWRITABLE, "dir.mlir/"), "--help": None,
     }
     stats_files = (*FAILING_FILES, MISSING)
@@ -137,6 +139,7 @@ def tools() -> dict[str, Tool]:
             ("gemm", "--m", "256", "--n", "256", "--k", "200", "--stages", "2"),
             ("gemm", "--dtype", "f8e4m3", "--cluster", "2x2", "--tile", "128x128x128"),
             ("gemm", "--b-major", "mn", "--raster", "n", "-o", "gen.mlir"),
+            ("gemm", "--dtype", "f8e4m3", "--scale", "rowwise", "--bias", "--activation", "silu"),
         )),
         "pipeir-stats": Tool("pipeir-stats", stats.main, stats_flags, stats_files, (
             ("deadlock.mlir", "--json"),
