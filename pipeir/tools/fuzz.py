@@ -74,6 +74,7 @@ PIPELINES: tuple[tuple[str, ...], ...] = (
     ("--fold-static-full", "--roll-producer", "--hoist-rank"),
     ("--verify-pipeline",),
     ("--fold-static-full", "--roll-producer", "--hoist-rank", "--verify-each"),
+    ("--fold-static-full", "--roll-producer", "--hoist-rank", "--place-epilogue-loads"),
     ("--canonicalize", "--cse"),
     ("--dce",),
     ("-p", "fold-static-full,roll-producer,hoist-rank,verify-pipeline"),
