@@ -243,10 +243,15 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
         config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=DTYPE_NAMES[out_dtype],
                             arch=device_arch(a.device), scale=scale, bias=bias is not None)
         kernel = _epilogue_kernels[key] = compile(config)
-    operands = {"scale_a": scale_a.reshape(-1), "scale_b": scale_b.reshape(-1)}
-    if bias is not None:
-        operands["bias"] = bias
-    return kernel(a, b.t(), None, **operands)
+    operands = (scale_a.reshape(-1), scale_b.reshape(-1), *((bias,) if bias is not None else ()))
+    out = torch.empty(kernel.output_shape, dtype=out_dtype, device=a.device)
+    try:
+        # The key held every shape, stride and dtype: TVM-FFI checks the rest (devices).
+        kernel.function(a, b.t(), out, *operands)
+    except (TypeError, ValueError):
+        kernel(a, b.t(), out, **dict(zip(("scale_a", "scale_b", "bias"), operands)))  # explains the rejection
+        raise
+    return out
 
 
 def _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype) -> str:
