@@ -293,6 +293,8 @@ def _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype) -> str:
         raise ValueError("rowwise scales must be contiguous")
     if bias is not None:
         _check_vector("bias", bias, n, out_dtype, a.device, "one value per column of the output, of out_dtype")
+    if 0 in (m, n, k):
+        raise ValueError(f"scaled_mm needs M, N and K of at least 1, got a {tuple(a.shape)} and b {tuple(b.shape)}")
     if (k * a.element_size()) % 16 or n % 8:
         raise ValueError(f"TMA moves rows in 16-byte units: K = {k} must be a multiple of 16 and N = {n} of 8")
     for name, tensor in (("a", a), ("b", b)):
