@@ -205,15 +205,20 @@ def _check_vector(name: str, tensor, length: int, dtype: torch.dtype, device, wh
 
 
 def _matmul_with_epilogue(a, b, out, bias, activation):
-    key = (a.shape, b.shape, b.stride(), a.dtype, getattr(a, "device", None), _operand_key(bias), activation)
+    try:
+        key = (a.shape, b.shape, b.stride(), a.dtype, a.device, _operand_key(bias), activation)
+    except AttributeError:  # not tensors: _kernel_for and _check_vector say which
+        key = None
     kernel = _epilogue_kernels.get(key)
     if kernel is None:
+        if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+            raise TypeError(f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}")
         if activation is not None and activation not in tuple(Activation):
             raise ValueError(f"activation must be one of {', '.join(Activation)}, got {activation!r}")
         kernel = _kernel_for(a, b, bias=bias is not None, activation=activation)
         if bias is not None:
             _check_vector("bias", bias, b.shape[1], kernel.c_dtype, a.device, "one value per column of the output")
-        _epilogue_kernels[key] = kernel
+        _epilogue_kernels[key] = kernel  # (a key of None is never looked up: the checks raised)
     operands = {"bias": bias} if bias is not None else {}
     return kernel(a, b.t() if kernel.b_k_major else b, out, **operands)
 
@@ -234,8 +239,11 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
     apply in float32 before the one conversion. Bad arguments raise TypeError /
     ValueError before any launch.
     """
-    key = (a.shape, b.shape, b.stride(), a.dtype, b.dtype, getattr(a, "device", None), _operand_key(scale_a),
-           _operand_key(scale_b), _operand_key(bias), out_dtype)
+    try:
+        key = (a.shape, b.shape, b.stride(), a.dtype, b.dtype, a.device, _operand_key(scale_a),
+               _operand_key(scale_b), _operand_key(bias), out_dtype)
+    except AttributeError:  # not tensors: _check_scaled_mm says which
+        key = None
     kernel = _epilogue_kernels.get(key)
     if kernel is None:
         scale = _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
