@@ -141,8 +141,8 @@ class GemmTarget:
     """Registers per consumer thread when they hold the accumulators (None: they do not)."""
     EPILOGUE_WORKING_REGISTERS: ClassVar[int] = 72
     """Registers a consumer thread needs in the epilogue besides the accumulators and the
-    operand values it holds for a whole tile: two subtiles' operand values (one read
-    ahead), addresses, the store pipeline. Measured on sm_90a (CPU-compiled SASS, 128
+    operand values it holds for a whole tile: a subtile's operand values and
+    temporaries, addresses, the store pipeline. Measured on sm_90a (CPU-compiled SASS, 128
     accumulator registers): holding 66 registers of operands at fp8 128x256 spills 30
     sites; holding 36 at 256x128 spills 74 with the serial consumer; 2 or 4 spill none."""
 
