@@ -38,7 +38,10 @@ def test_free_fields_span_tiles_clusters_and_rasters() -> None:
     assert {c.raster for c in found} == {"m", "n"}
     assert all(c.stages == c.max_stages for c in found)
     fp8 = candidates(replace(FREE, dtype="f8e4m3"))
-    assert {c.tile[2] for c in fp8} == {128}
+    assert {c.tile for c in fp8} == {(128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64), (256, 128, 64)}
+    # a 64-deep fp8 k-tile halves the stage: twice the ring
+    deep = {c.tile: c.stages for c in fp8}
+    assert deep[128, 256, 64] == 2 * deep[128, 256, 128]
 
 
 def test_candidates_are_the_targets() -> None:
