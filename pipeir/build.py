@@ -249,6 +249,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         problem=(config.m, config.n, config.k),
         b_major=config.b_major,
         raster=config.raster,
+        raster_group=config.raster_group,
     )
     with ImplicitBuilder(kernel.body):
         pipeline = pipe.PipelineOp(config.stage_count).result

@@ -12,7 +12,8 @@ float32 product on the GPU (a wrong result rules it out), and timed (CUDA events
 median of repeated batches over rotating inputs larger than L2); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings and, when the
 consumer is free, the serial WGMMA consumer (`mma_in_flight=0`: with a shallow ring, the
-batch the default consumer keeps in flight holds a stage the producer could fill). The
+batch the default consumer keeps in flight holds a stage the producer could fill), and,
+when the walk is free, bands of RASTER_GROUPS cluster tiles. The
 choice is stored in `tuning.json` in pipeir's cache (pipeir.runtime.cache), keyed by GPU,
 problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
@@ -92,11 +93,18 @@ def candidates(config: GemmConfig) -> list[GemmConfig]:
     return found
 
 
+RASTER_GROUPS = (4, 8)
+"""Bands of the persistent walk the best finalist also tries: at 8192^3 on the H200, 8
+gained 3-4% over whole columns (4: 2-4%), and at 4096^3 neither gained (bench/RESULTS.md)."""
+
+
 def finishing_variants(best: GemmConfig, free: GemmConfig) -> list[GemmConfig]:
     """What the best finalist is timed against at the end: two shallower rings when the ring
-    depth is free, and the serial consumer when the consumer is free and the best keeps a
-    WGMMA batch in flight."""
+    depth is free, the serial consumer when the consumer is free and the best keeps a
+    WGMMA batch in flight, and walks in bands (RASTER_GROUPS) when the walk is free."""
     variants = []
+    if free.raster_group is None:
+        variants += [replace(best, raster_group=group) for group in RASTER_GROUPS]
     if free.stages is None:
         deepest = best.stage_count
         variants += [replace(best, stages=s) for s in range(deepest - 1, max(deepest - 1 - SHALLOWER_RINGS, 0), -1)]
@@ -107,7 +115,8 @@ def finishing_variants(best: GemmConfig, free: GemmConfig) -> list[GemmConfig]:
 
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
-        f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages", "mma_in_flight")
+        f"{field}={getattr(config, field)}"
+        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight")
         if getattr(config, field) is not None
     )
     return (
@@ -123,6 +132,7 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         tile=tuple(choice["tile"]),
         cluster=tuple(choice["cluster"]),
         raster=choice["raster"],
+        raster_group=choice.get("raster_group"),  # absent in a choice recorded before it was tuned: 1
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
     )

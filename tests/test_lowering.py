@@ -102,8 +102,8 @@ def test_the_serial_consumer_waits_for_every_batch() -> None:
 
 @pytest.mark.parametrize("raster", ["m", "n"])
 def test_raster_order_reaches_the_scheduler(raster) -> None:
-    source = lowered(replace(STATIC, raster=raster))
-    assert f"raster='{raster}'" in source.split("SCHEDULER = ")[1].splitlines()[0]
+    source = lowered(replace(STATIC, raster=raster, raster_group=8))
+    assert f"raster='{raster}', group=8," in source.split("SCHEDULER = ")[1].splitlines()[0]
 
 
 def edited(config: GemmConfig, edit) -> str:

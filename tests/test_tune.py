@@ -53,12 +53,14 @@ def test_fixed_fields_stay_fixed() -> None:
     fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3)
     found = candidates(fixed)
     assert [(c.tile, c.cluster, c.stages) for c in found] == [((128, 128, 64), (2, 1), 3)] * 2
-    assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1)) == []
+    assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1, raster_group=1)) == []
     deepest = candidates(FREE)[0]
     variants = finishing_variants(deepest, FREE)
-    assert [(c.stages, c.mma_in_flight) for c in variants] == [
-        (deepest.stages - 1, None), (deepest.stages - 2, None), (deepest.stages, 0)]
-    assert finishing_variants(replace(deepest, mma_in_flight=0), replace(FREE, stages=deepest.stages)) == []
+    assert [(c.raster_group, c.stages, c.mma_in_flight) for c in variants] == [
+        (4, deepest.stages, None), (8, deepest.stages, None),
+        (None, deepest.stages - 1, None), (None, deepest.stages - 2, None), (None, deepest.stages, 0)]
+    assert finishing_variants(
+        replace(deepest, mma_in_flight=0), replace(FREE, stages=deepest.stages, raster_group=1)) == []
 
 
 def test_key_names_device_problem_layout_and_fixed_fields() -> None:

@@ -202,6 +202,8 @@ class KernelOp(IRDLOperation):
     b_major = prop_def(MajorAttr)
     raster = opt_prop_def(RasterAttr)
     """Order in which the persistent scheduler walks output tiles (raster m when absent)."""
+    raster_group = opt_prop_def(IntegerAttr[IndexType])
+    """Cluster tiles per band of that walk (pipeir.target.schedule; 1 when absent)."""
 
     body = region_def("single_block")
 
@@ -224,11 +226,14 @@ class KernelOp(IRDLOperation):
         a_major: str = Major.K,
         b_major: str = Major.K,
         raster: str | None = None,
+        raster_group: int | None = None,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
         problem size is dynamic."""
         optional = {"raster": RasterAttr(Raster(raster))} if raster is not None else {}
+        if raster_group is not None:
+            optional["raster_group"] = IntegerAttr(raster_group, IndexType())
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -259,6 +264,10 @@ class KernelOp(IRDLOperation):
     @property
     def raster_order(self) -> Raster:
         return self.raster.data if self.raster is not None else Raster.M
+
+    @property
+    def raster_group_size(self) -> int:
+        return self.raster_group.value.data if self.raster_group is not None else 1
 
     @property
     def problem_shape(self) -> tuple[int, int, int]:
@@ -309,6 +318,7 @@ class KernelOp(IRDLOperation):
             stages=pipelines[0].stage_count if len(pipelines) == 1 else None,
             cluster=cluster,
             raster=self.raster_order,
+            raster_group=self.raster_group_size,
             arch=self.arch.data,
             b_major=self.b_major.data,
             warp_specialize=all(role.kind.data != RoleKind.MAINLOOP for role in self.roles),

@@ -89,6 +89,7 @@ def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) ->
         "tile": list(choice.tile_shape),
         "cluster": list(choice.cluster_shape),
         "raster": choice.raster_order,
+        "raster_group": choice.raster_group,
         "stages": choice.stage_count,
         "mma_in_flight": choice.mma_in_flight,
         "ms": round(timing_ms, 5),

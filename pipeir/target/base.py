@@ -107,6 +107,9 @@ class GemmTarget:
     PRODUCER_WARPS: ClassVar[int] = 1
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    MAX_RASTER_GROUP: ClassVar[int] = 64
+    """Widest band of the persistent walk, in cluster tiles (wider ones walk the same
+    order as no band on any problem of fewer than 64 cluster tiles across)."""
     OVERLAP_MIN_STAGES: ClassVar[int] = 4
     """The least ring depth at which the consumer keeps an MMA batch in flight by default.
     The batch in flight holds a stage, so with 3 stages the producer runs only one stage
@@ -184,6 +187,9 @@ class GemmTarget:
             )
         if spec.raster_order not in tuple(Raster):
             raise ConfigError(f"raster must be 'm' or 'n', got '{spec.raster_order}'")
+        group = spec.raster_group_size
+        if isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= self.MAX_RASTER_GROUP:
+            raise ConfigError(f"raster_group must be an integer in 1..{self.MAX_RASTER_GROUP}, got {group!r}")
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
         self.check_stages(spec)
 

@@ -39,6 +39,9 @@ class GemmConfig:
     stages: int | None = None
     cluster: tuple[int, int] | None = None
     raster: str | None = None
+    raster_group: int | None = None
+    """Cluster tiles per band of the persistent walk (pipeir.target.schedule); None is 1:
+    the walk covers whole columns (raster m) or rows (raster n)."""
     arch: str = "sm_90a"
     b_major: str = "k"
     warp_specialize: bool = True
@@ -56,6 +59,10 @@ class GemmConfig:
     @property
     def raster_order(self) -> str:
         return self.raster or Raster.M
+
+    @property
+    def raster_group_size(self) -> int:
+        return self.raster_group if self.raster_group is not None else 1
 
     @property
     def c_dtype(self) -> str:

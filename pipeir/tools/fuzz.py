@@ -146,6 +146,7 @@ def random_config(rng: Random) -> GemmConfig:
         tile=(tile_m, tile_n, tile_k),
         stages=stages,
         cluster=rng.choice(target.CLUSTER_SHAPES),
+        raster_group=rng.choice((None, None, None, 2, 3, 8)),
         arch=arch,
         b_major="mn" if dtype in target.MN_MAJOR_DTYPES and rng.random() < 0.3 else "k",
         warp_specialize=warp_specialize,

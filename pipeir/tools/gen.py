@@ -1,7 +1,7 @@
 """`pipeir-gen`: emit a naive-form kernel as `pipe` IR.
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
-        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
+        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
 
 A size given as `dyn` (or left out) is known only at run time.
 """
@@ -72,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
                    help="cluster shape MxN: 1x1 (default), 2x1, 1x2, 2x2")
     g.add_argument("--raster", choices=tuple(Raster), default=None,
                    help="order of output tiles in the persistent schedule: along M (default) or N")
+    g.add_argument("--raster-group", type=int, default=None, metavar="G",
+                   help="walk the output tiles in bands of G cluster tiles across the raster order "
+                        "(CUTLASS's swizzle; default 1: whole columns or rows)")
     g.add_argument("--arch", choices=tuple(Arch), default="sm_90a")
     g.add_argument("--b-major", choices=tuple(Major), default="k", help="B layout: K-major or MN-major")
     g.add_argument("--no-warp-specialize", action="store_true",
@@ -89,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     config = GemmConfig(
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
-        tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, arch=args.arch,
+        tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, raster_group=args.raster_group, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
         mma_in_flight=args.mma_in_flight, name=args.name,
     )

@@ -24,6 +24,8 @@ class StaticPersistentScheduler(Collective):
     cluster: tuple[int, int]
     raster: str
     """"m": consecutive work tiles walk down a column of output tiles; "n": along a row."""
+    group: int
+    """Cluster tiles per band of the walk (1: whole columns or rows)."""
     max_clusters: int
     """Clusters resident at once (one CTA per SM): the persistent grid's size at most."""
 
@@ -68,5 +70,6 @@ class StaticPersistentSchedulerDevice(DeviceView):
         cluster_m, cluster_n = self.config.cluster
         rank = cute.arch.make_warp_uniform(cute.arch.block_idx_in_cluster())
         tile = cute.arch.make_warp_uniform(tile)
-        m, n = schedule.tile_coords(tile, rank, self.tiles_m, self.tiles_n, cluster_m, cluster_n, self.config.raster)
+        m, n = schedule.tile_coords(tile, rank, self.tiles_m, self.tiles_n, cluster_m, cluster_n, self.config.raster,
+                                    self.config.group, cutlass.min)
         return cute.arch.make_warp_uniform(m), cute.arch.make_warp_uniform(n)
