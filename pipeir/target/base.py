@@ -191,6 +191,8 @@ class GemmTarget:
         if isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= self.MAX_RASTER_GROUP:
             raise ConfigError(f"raster_group must be an integer in 1..{self.MAX_RASTER_GROUP}, got {group!r}")
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
+        if spec.swap_ab and spec.b_major != Major.K:
+            raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_stages(spec)
 
     def check_dtypes(self, a_dtype: str, b_dtype: str, c_dtype: str) -> None:

@@ -28,6 +28,12 @@ class GemmConfig:
     wait_group(1) consumer), 0 waits for every batch before releasing its stage.
     None leaves it to the target (GemmTarget.default_mma_in_flight: 1 for a warp-specialized
     kernel with a ring of 4+ stages on sm_90a, else 0).
+
+    `swap_ab` computes the transposed product, C^T[N, M] = B[N, K] @ A[M, K]^T, so that
+    N fills the MMA's M dimension (the decode schedule: a few rows of A times a large
+    weight B); the epilogue stores each transposed tile into the row-major C. `m`, `n`,
+    `k` stay the product's; `tile`, `cluster` and `raster` are the MMA's, whose rows are
+    then N and whose columns are M (`mma_shape`). B must be K-major.
     """
 
     m: int | None
@@ -46,7 +52,14 @@ class GemmConfig:
     b_major: str = "k"
     warp_specialize: bool = True
     mma_in_flight: int | None = None
+    swap_ab: bool = False
     name: str = "gemm"
+
+    @property
+    def mma_shape(self) -> tuple[int | None, int | None, int | None]:
+        """(rows, columns, K) of the product the MMA computes: (M, N, K), or (N, M, K)
+        with swap_ab."""
+        return (self.n, self.m, self.k) if self.swap_ab else (self.m, self.n, self.k)
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:

@@ -36,9 +36,10 @@ class StaticPersistentScheduler(Collective):
         return schedule.ceil_div(m, tile_m), schedule.ceil_div(n, tile_n)
 
     # -- host ---------------------------------------------------------------------------
-    def grid(self, mC: cute.Tensor):
-        """(cluster_m, cluster_n, clusters): one cluster per persistent work slot."""
-        tiles_m, tiles_n = self._tiles(cute.size(mC, mode=[0]), cute.size(mC, mode=[1]))
+    def grid(self, mD: cute.Tensor):
+        """(cluster_m, cluster_n, clusters): one cluster per persistent work slot over the
+        MMA's product D (C, or C^T under swap_ab)."""
+        tiles_m, tiles_n = self._tiles(cute.size(mD, mode=[0]), cute.size(mD, mode=[1]))
         cluster_m, cluster_n = self.cluster
         clusters = cutlass.min(schedule.work_tile_count(tiles_m, tiles_n, cluster_m, cluster_n), self.max_clusters)
         return cluster_m, cluster_n, clusters

@@ -6,6 +6,11 @@ store atom of C and the store pipeline, and lowers `pipe.epilogue` and
 `pipe.mn_tile_full`. The TMA store clips whatever lies outside M x N, so a masked
 epilogue (an edge tile) and an unmasked one are the same store.
 
+Its output is the MMA's product D, row-major (C itself), or column-major under swap_ab:
+D = C^T, whose columns are the rows of the row-major C. A column-major D is staged
+column-major and written with the transposing stmatrix, so the TMA store writes whole
+rows of C.
+
 The subtiles of consecutive output tiles rotate through the buffers without a break:
 `stages` divides the number of subtiles of a tile (the target's rule), so every tile
 starts again at buffer 0, and the store pipeline's acquire (at most `stages - 1` stores
@@ -39,6 +44,8 @@ class TmaStoreEpilogue(Collective):
     consumer_warpgroups: int
     store_warp: int
     """The warp that issues the TMA stores (the first MMA warp)."""
+    transposed: bool = False
+    """D = C^T (swap_ab): D is column-major."""
 
     KERNEL_PARAMS = (
         ("tma_atom_c", "cute.CopyAtom"),
@@ -50,13 +57,24 @@ class TmaStoreEpilogue(Collective):
     def c_type(self):
         return cutlass_type(self.c_dtype)
 
+    @property
+    def d_layout(self) -> LayoutEnum:
+        return LayoutEnum.COL_MAJOR if self.transposed else LayoutEnum.ROW_MAJOR
+
     def smem_layout(self):
-        return sm90_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
+        return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.epi_tile, self.stages)
 
     # -- host ---------------------------------------------------------------------------
+    def d_of(self, mC: cute.Tensor) -> cute.Tensor:
+        """The MMA's product D over the row-major C: C itself, or its transposed view."""
+        if not self.transposed:
+            return mC
+        return cute.make_tensor(mC.iterator, cute.select(mC.layout, mode=[1, 0]))
+
     def kernel_params(self, mC: cute.Tensor):
         return cpasync.make_tiled_tma_atom(
-            cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
+            cpasync.CopyBulkTensorTileS2GOp(), self.d_of(mC), cute.slice_(self.smem_layout(), (None, None, 0)),
+            self.epi_tile,
         )
 
     # -- device -------------------------------------------------------------------------
@@ -91,8 +109,8 @@ class TmaStoreEpilogueDevice(DeviceView):
         config = self.config
         threads = config.consumer_warpgroups * THREADS_PER_WARPGROUP
         self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID, num_threads=threads)
-        store_op = sm90_utils.get_smem_store_op(LayoutEnum.ROW_MAJOR, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
-        stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(False, 4), config.c_type)
+        store_op = sm90_utils.get_smem_store_op(config.d_layout, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
+        stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
         tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
         thread_copy = tiled_copy.get_slice(cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP)
         self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == config.store_warp
