@@ -1,15 +1,18 @@
 """pipeir's public entry points: `compile` (with autotuning) and `matmul` (dispatch).
 
-`matmul(a, b)` is the dispatching entry point. Its kernels are told apart by (shape of
-a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
-a b of a's dtype. Every tier below hands the call to TVM-FFI, which checks each tensor's
+`matmul(a, b)` is the dispatching entry point. Its kernels are compiled with M known
+only at run time, one per (M class, shape of b, strides of b, dtype, device index)
+(pipeir.tune.m_class: decode M <= 64, narrow M <= 256, wide): every kernel takes a
+row-major a and a b of a's dtype, and a new M of a known class costs no compile and no
+tuning run. Every tier below hands the call to TVM-FFI, which checks each tensor's
 dtype, shape, strides, alignment and device itself, so a tier that guesses wrong costs
 time, never a wrong result:
   1. the kernel predicted to follow the previous call's kernel (learnt when the same
      kernel followed it twice in a row): no key at all;
+     It is taken only while M stays in the kernel's class;
   2. the latest kernel used at the two shapes;
-  3. the full key, which builds a kernel for a new problem and has GemmKernel explain
-     a bad call.
+  3. the full key, which builds a kernel for a new (N, K, M class, ...) and has
+     GemmKernel explain a bad call.
 The device's compute capability is read once per device, on the first call.
 """
 
@@ -25,33 +28,34 @@ from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import DTYPE_NAMES, device_arch
 from pipeir.target.spec import GemmConfig
-from pipeir.tune import tuned_config
+from pipeir.tune import class_range, dispatch_config, m_class, tuned_config
 
 
 def compile(  # noqa: A001
     source: ModuleOp | GemmConfig,
     passes: Sequence[str] = HEADLINE_PIPELINE,
     *,
-    tune: bool = True,
+    tune: bool | None = None,
 ) -> GemmKernel:
     """Compile a configuration (built in the naive form) or a `pipe` module.
 
-    With `tune` (the default), a configuration's free fields come from the
-    autotuner: its cached choice for this problem and GPU, or a tuning run now
-    when there is a CUDA device and no cached choice (see pipeir.tune).
+    A configuration's free fields come from the autotuner's cached choice for this
+    problem and GPU, else the builder's defaults. `tune=True` (or PIPEIR_TUNE=1) runs
+    the tuner now when nothing is cached (a CUDA device needed); `tune=False` (or
+    PIPEIR_TUNE=0) keeps the defaults, cache or not (see pipeir.tune).
     """
     if not isinstance(source, (GemmConfig, ModuleOp)):
         raise TypeError(
             f"pipeir.compile takes a GemmConfig or a pipe module, got {type(source).__name__}")
     if isinstance(passes, str) or not all(isinstance(name, str) for name in passes):
         raise TypeError(f"passes must be a sequence of pass names, got {passes!r}")
-    if isinstance(source, GemmConfig) and tune:
-        source = tuned_config(source, passes)
+    if isinstance(source, GemmConfig):
+        source = tuned_config(source, passes, tune)
     return compile_kernel(source, passes)
 
 
 _kernels: dict[tuple, object] = {}
-"""Every kernel matmul built, by (a.shape, b.shape, b.stride(), dtype, device index):
+"""Every kernel matmul built, by (M class, b.shape, b.stride(), dtype, device index):
 what tells two kernels apart."""
 _latest_kernel_of_shapes: dict[tuple, object] = {}
 """(a.shape, b.shape) -> the kernel the latest call with those shapes used. Two shapes
@@ -68,29 +72,32 @@ _last_follower: dict = {}
 _previous_kernel = None
 
 
-def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
+           tune: bool | None = None) -> torch.Tensor:
     """`a @ b` with a pipeir kernel, like torch.matmul for 2-D CUDA tensors.
 
     a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
     row-major (N, K) tensor (K-major, required for fp8). The output is f16 for f16
-    inputs and bf16 otherwise. The first call for a new dtype/shape/layout/device
-    compiles (or loads from pipeir's cache) a kernel with the autotuned
-    configuration; later calls reuse it.
+    inputs and bf16 otherwise. The first call for a new dtype/N/K/layout/device and M
+    class compiles (or loads from pipeir's cache) a kernel for every M of that class,
+    with the class's tuned schedule if `pipeir-tune` recorded one, else a heuristic's;
+    later calls at any M of the class reuse it. `tune=True` (or PIPEIR_TUNE=1) tunes a
+    class that has no recorded schedule before building its kernel.
     """
     global _previous_kernel
     kernel = _predicted_next.get(_previous_kernel)
-    if kernel is not None:
+    if kernel is not None and kernel.m_lo <= a.shape[0] <= kernel.m_hi:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
         try:
             result = out if out is not None else torch.empty(
-                kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+                (a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
             kernel.function(a, b.t() if kernel.b_k_major else b, result)
         except (TypeError, ValueError, RuntimeError, AttributeError):
             _predicted_next.pop(_previous_kernel, None)  # another product this time: ask the keys
         else:
             _previous_kernel = kernel
             return result
-    kernel, result = _matmul_by_shapes(a, b, out)
+    kernel, result = _matmul_by_shapes(a, b, out, tune)
     if _last_follower.get(_previous_kernel) is kernel:
         _predicted_next[_previous_kernel] = kernel
     _last_follower[_previous_kernel] = kernel
@@ -98,31 +105,41 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     return result
 
 
-def _matmul_by_shapes(a, b, out):
+def _matmul_by_shapes(a, b, out, tune=None):
     try:
         kernel = _latest_kernel_of_shapes[a.shape, b.shape]
         result = out if out is not None else torch.empty(
-            kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+            (a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
         kernel.function(a, b.t() if kernel.b_k_major else b, result)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError):
         # New shapes, another dtype, layout or device at these shapes, or a bad call:
         # the full key tells which, and GemmKernel explains a bad call.
-        return _matmul_by_full_key(a, b, out)
+        return _matmul_by_full_key(a, b, out, tune)
     return kernel, result
 
 
-def _matmul_by_full_key(a, b, out):
+def _matmul_by_full_key(a, b, out, tune=None):
     try:
-        key = (a.shape, b.shape, b.stride(), a.dtype, a.get_device())
+        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.get_device())
     except AttributeError:
         raise TypeError(
             f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"
         ) from None
     kernel = _kernels.get(key)
     if kernel is None:
-        kernel = _kernels[key] = _kernel_for(a, b)
+        kernel = _kernels[key] = _kernel_for(a, b, tune)
+        lo, hi = class_range(key[0])
+        kernel.m_lo, kernel.m_hi = lo, float("inf") if hi is None else hi
     _latest_kernel_of_shapes[a.shape, b.shape] = kernel
     return kernel, kernel(a, b.t() if kernel.b_k_major else b, out)
+
+
+def _m_class_of(a) -> str:
+    if a.dim() != 2:
+        raise ValueError(f"a must be 2-D, got shape {tuple(a.shape)}")
+    if a.shape[0] == 0:
+        raise ValueError("a has no rows (M = 0): pipeir kernels take M >= 1")
+    return m_class(a.shape[0])
 
 
 def loaded_kernels() -> list:
@@ -130,7 +147,7 @@ def loaded_kernels() -> list:
     return list(_kernels.values())
 
 
-def _kernel_for(a: torch.Tensor, b: torch.Tensor):
+def _kernel_for(a: torch.Tensor, b: torch.Tensor, tune: bool | None = None):
     for name, tensor in (("a", a), ("b", b)):
         if tensor.dtype not in DTYPE_NAMES:
             raise TypeError(
@@ -167,5 +184,5 @@ def _kernel_for(a: torch.Tensor, b: torch.Tensor):
             "16-bit output"
         )
     arch = device_arch(a.device)
-    config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch)
-    return compile(config)
+    config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch)
+    return compile(dispatch_config(config, m, tune_now=tune), tune=False)

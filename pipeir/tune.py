@@ -18,8 +18,18 @@ choice is stored in `tuning.json` in pipeir's cache (pipeir.runtime.cache), keye
 problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
 
-Without a CUDA device, for a problem with a dynamic size, or with the environment
-variable PIPEIR_TUNE=0, nothing is timed and the builder's defaults apply.
+Nothing is ever timed unless asked for: `pipeir.compile(config, tune=True)`,
+`pipeir.matmul(..., tune=True)`, the environment variable PIPEIR_TUNE=1, or
+`pipeir-tune`. Otherwise a configuration takes the cached choice, or the builder's
+defaults; PIPEIR_TUNE=0 (or tune=False) ignores the cache too. Without a CUDA device
+nothing is timed either.
+
+Dynamic M (pipeir.matmul): one kernel, compiled with M known only at run time, serves
+every M of a schedule class (`m_class`: M <= 64 decode, M <= 256 narrow, larger wide)
+for one (N, K, dtypes, layout). Its schedule is the tuned choice of that M class and
+(N, K) (`bucket_key`; `tune_bucket` times the class's candidates at its representative
+M), or else `heuristic_config`'s by M class and N·K. So a new M costs neither a
+compile nor a tuning run.
 `--compile-only` fills the object cache without a GPU (CuTe DSL compiles on the
 CPU), so a later tuning run only loads and times.
 """
@@ -55,21 +65,76 @@ ROTATING_BYTES = 128 * 1024 * 1024
 """Inputs rotated between launches: more than twice the H100's 50 MB L2."""
 
 
+M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
+    (64, "decode", 64),
+    (256, "narrow", 256),
+    (None, "wide", 4096),
+)
+"""(largest M or None, name, the M a bucket is tuned at): the schedule classes of a
+dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-bound, a
+wide one is compute-bound; one kernel serves every M of a class."""
+DECODE_TILE_N = (16, 32, 64, 128)
+"""The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
+
+
+def m_class(m: int) -> str:
+    """The schedule class of M (see M_CLASSES)."""
+    for largest, name, _ in M_CLASSES:
+        if largest is None or m <= largest:
+            return name
+    raise AssertionError("the last class is unbounded")
+
+
+def class_range(name: str) -> tuple[int, int | None]:
+    """(smallest, largest or None) M of a schedule class."""
+    smallest = 1
+    for largest, class_name, _ in M_CLASSES:
+        if class_name == name:
+            return smallest, largest
+        smallest = largest + 1
+    raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
+
+
+def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
+    """The schedule of a dynamic-M `config` for an M class when nothing is tuned.
+
+    decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
+    128 rows and M is a 64-wide MMA N (the weights are streamed once per N tile); the
+    deepest ring. narrow: 128x64 tiles (twice the CTAs of 128x128 for the same weight
+    traffic). wide: the target's default tile. Free fields only: a fixed field stays.
+    """
+    target = target_for(config.arch)
+    tile_k = target.default_tile(config.dtype)[2]
+    if m_class_name == "decode":
+        swap = config.b_major == "k"
+        tile = (128, 64, tile_k)
+    elif m_class_name == "narrow":
+        swap, tile = False, (128, 64, tile_k)
+    else:
+        swap, tile = False, target.default_tile(config.dtype)
+    chosen = replace(config, swap_ab=swap, tile=config.tile or tile)
+    return replace(chosen, stages=config.stages or chosen.max_stages)
+
+
 @dataclass(frozen=True)
 class Timing:
     config: GemmConfig
     ms: float | None
     error: str | None = None
+    tried: int = 0
+    """Candidates timed to find this one (the winner's)."""
 
 
 def describe(config: GemmConfig) -> str:
     tm, tn, tk = config.tile_shape
     cm, cn = config.cluster_shape
-    return (f"tile {tm}x{tn}x{tk} cluster {cm}x{cn} raster {config.raster_order} stages {config.stage_count} "
-            f"mma_in_flight {config.mma_in_flight_count}")
+    return (f"{'swap_ab ' if config.swap_ab else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
+            f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}")
 
 
 def is_tunable(config: GemmConfig) -> bool:
+    """A static problem in the warp-specialized form (dynamic-M kernels are tuned by M
+    class: tune_bucket)."""
     return None not in (config.m, config.n, config.k) and config.warp_specialize
 
 
@@ -118,11 +183,20 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
         f"{field}={getattr(config, field)}"
         for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight")
         if getattr(config, field) is not None
-    )
+    ) + (",swap_ab" if config.swap_ab else "")
+    fixed = fixed.lstrip(",")
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
         f"{config.m}x{config.n}x{config.k}|b_major={config.b_major}|fixed={fixed or '-'}|"
         f"pipeir {__version__}"
+    )
+
+
+def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
+    """The tuning cache's key of a dynamic-M kernel: M class, N and K, dtypes, layout."""
+    return (
+        f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|M {m_class_name}|"
+        f"{config.n}x{config.k}|b_major={config.b_major}|pipeir {__version__}"
     )
 
 
@@ -135,12 +209,24 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         raster_group=choice.get("raster_group"),  # absent in a choice recorded before it was tuned: 1
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
+        swap_ab=bool(choice.get("swap_ab", config.swap_ab)),
     )
 
 
-def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) -> GemmConfig:
-    """`config` with its free fields chosen by the tuner (cached, or tuned now)."""
-    if os.environ.get("PIPEIR_TUNE", "1") == "0" or not is_tunable(config) or all(
+def tuning_requested(tune: bool | None) -> bool | None:
+    """tune=True/False as given; None follows PIPEIR_TUNE ("1": tune, "0": not even the
+    cache), else None: the cached choice, never a tuning run."""
+    if tune is not None:
+        return tune
+    return {"1": True, "0": False}.get(os.environ.get("PIPEIR_TUNE", ""))
+
+
+def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE,
+                 tune_now: bool | None = None) -> GemmConfig:
+    """`config` with its free fields from the tuner's cached choice, or from a tuning run
+    now when one is asked for (`tuning_requested`); the builder's defaults otherwise."""
+    requested = tuning_requested(tune_now)
+    if requested is False or not is_tunable(config) or all(
         getattr(config, field) is not None for field in ("tile", "cluster", "raster", "stages")
     ):
         return config
@@ -152,7 +238,27 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) 
     choice = read_choices().get(key)
     if choice is not None:
         return apply_choice(config, choice)
-    return tune(config, passes).config
+    return tune(config, passes).config if requested else config
+
+
+def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE_PIPELINE,
+                    tune_now: bool | None = None) -> GemmConfig:
+    """The schedule of the dynamic-M kernel (`config.m` is None) that serves M = `m`:
+    the bucket's cached choice, a bucket tuning run when one is asked for, else
+    `heuristic_config`. Never times anything unless asked."""
+    name = m_class(m)
+    requested = tuning_requested(tune_now)
+    if requested is not False:
+        import torch
+
+        if torch.cuda.is_available():
+            key = bucket_key(config, name, torch.cuda.get_device_name())
+            choice = read_choices().get(key)
+            if choice is not None:
+                return apply_choice(config, choice)
+            if requested:
+                return tune_bucket(config, name, passes).config
+    return heuristic_config(config, name)
 
 
 def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
@@ -203,10 +309,49 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
     return results
 
 
-def operand_sets(config: GemmConfig):
+def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]:
+    """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the decode and
+    narrow classes, swap_ab (B K-major) and not, with the MMA's N in DECODE_TILE_N and
+    clusters along the MMA's N (the small operand multicast); in the wide class the
+    static tuner's candidates. Each at its deepest ring."""
+    target = target_for(config.arch)
+    if m_class_name == "wide":
+        return candidates(config)
+    tile_k = target.default_tile(config.dtype)[2]
+    found = []
+    for swap in (True, False) if config.b_major == "k" else (False,):
+        for tile_n in DECODE_TILE_N:
+            for cluster in ((1, 1), (1, 2), (2, 1)):
+                for raster in tuple(Raster):
+                    candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster,
+                                        raster=raster)
+                    candidate = replace(candidate, stages=candidate.max_stages)
+                    try:
+                        candidate.validate()
+                    except ConfigError:
+                        continue
+                    found.append(candidate)
+    return found
+
+
+def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
+                jobs: int | None = None, report=None) -> Timing:
+    """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
+    class's representative M; the best is recorded under `bucket_key`."""
     import torch
 
-    m, n, k = config.m, config.n, config.k
+    at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
+    found = bucket_candidates(config, m_class_name)
+    best = tune_candidates(config, found, passes, jobs, report, at_m=at_m, finishing=False)
+    record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
+                  len(found))
+    return best
+
+
+def operand_sets(config: GemmConfig, at_m: int | None = None):
+    import torch
+
+    m, n, k = at_m or config.m, config.n, config.k
     size = dtype_bytes(config.dtype)
     per_set = (m * k + n * k) * size + m * n * 2
     count = max(1, min(8, -(-ROTATING_BYTES // per_set)))
@@ -262,10 +407,13 @@ def relative_error(function, operands, reference) -> float:
 
 
 def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
-            reference=None) -> list[Timing]:
-    """Time each config; with a `reference`, a candidate must first reproduce it."""
+            reference=None, report=None) -> list[Timing]:
+    """Time each config; with a `reference`, a candidate must first reproduce it. `report`
+    gets a progress line per candidate."""
     timings = []
-    for config in configs:
+    for done, config in enumerate(configs):
+        if report is not None:
+            report(f"  [{done + 1}/{len(configs)}] {describe(config)}")
         if failures.get(config):
             timings.append(Timing(config, None, failures[config]))
             continue
@@ -288,14 +436,25 @@ def tune(
     """Time every candidate for `config` on the current GPU, record and return the best."""
     import torch
 
+    best = tune_candidates(config, candidates(config), passes, jobs, report)
+    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, best.tried)
+    return best
+
+
+def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Sequence[str],
+                    jobs: int | None, report, *, at_m: int | None = None, finishing: bool = True) -> Timing:
+    """The fastest of `first` that reproduces a float32 product (at M = `at_m` for a
+    dynamic-M config): a first round, three interleaved rounds of the finalists, then
+    (with `finishing`) `finishing_variants` of the best."""
     jobs = jobs or default_jobs()
-    first = candidates(config)
     if not first:
         raise ConfigError(f"no valid configuration to tune for {config}")
+    if report is not None:
+        report(f"  compiling {len(first)} candidates on {jobs} processes")
     failures = prepare_all(first, passes, jobs)
-    sets = operand_sets(config)
+    sets = operand_sets(config, at_m)
     reference = reference_product(sets[0], config.b_major)
-    timings = measure(first, failures, passes, sets, reference)
+    timings = measure(first, failures, passes, sets, reference, report)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:
         raise ConfigError("no candidate compiled and computed the right result: "
@@ -306,7 +465,7 @@ def tune(
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
     ]
     best = min(finals, key=lambda t: t.ms)
-    variants = finishing_variants(best.config, config)
+    variants = finishing_variants(best.config, config) if finishing else []
     if variants:
         failures = prepare_all(variants, passes, jobs)
         again, *varied = measure([best.config, *variants], failures, passes, sets, reference)
@@ -314,13 +473,11 @@ def tune(
         fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
         if fastest is not None and fastest.ms < again.ms:
             best = fastest
-    tried = len(timings)
     if report is not None:
         for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
             result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
-            report(f"  {describe(timing.config):48} {result}")
-    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, tried)
-    return best
+            report(f"  {describe(timing.config):56} {result}")
+    return replace(best, tried=len(timings))
 
 
 def default_jobs() -> int:

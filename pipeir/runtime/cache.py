@@ -92,6 +92,7 @@ def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) ->
         "raster_group": choice.raster_group,
         "stages": choice.stage_count,
         "mma_in_flight": choice.mma_in_flight,
+        "swap_ab": choice.swap_ab,
         "ms": round(timing_ms, 5),
         "tried": tried,
         "date": time.strftime("%Y-%m-%d"),

@@ -36,6 +36,9 @@ class GemmKernel:
         problem = self.kernel.product_shape
         self.static_shape = None if pipe.DYNAMIC in problem else problem
         self.output_shape = None if self.static_shape is None else problem[:2]
+        self.m_lo, self.m_hi = 1, float("inf")
+        """The rows of A this kernel is the chosen schedule for (pipeir.matmul narrows it
+        to the kernel's M class); it computes any M its problem allows."""
 
     def _check(self, name: str, tensor, dtype: torch.dtype, device=None) -> None:
         if not isinstance(tensor, torch.Tensor):
