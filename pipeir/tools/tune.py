@@ -2,6 +2,11 @@
 
     pipeir-tune --dtype bf16 --shape 4096x4096x4096 [--shape 8192x8192x8192 ...]
                 [--b-major k|mn] [--jobs N] [--compile-only] [--retune]
+    pipeir-tune --dtype bf16 --nk 8192x8192 [--nk 4096x14336 ...] [--m-class decode ...]
+
+`--shape` tunes a static problem (pipeir.compile's cache); `--nk` tunes the dynamic-M
+kernels pipeir.matmul builds for (N, K), one per M class (pipeir.tune.M_CLASSES), into
+the shape-bucketed cache, which pipeir.matmul then uses without ever timing anything.
 """
 
 from __future__ import annotations
@@ -34,13 +39,24 @@ def problem_shape(text: str) -> tuple[int, int, int]:
     return tuple(int(p) for p in parts)
 
 
+def nk_shape(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected NxK with positive sizes, like 8192x8192, got '{text}'")
+    return int(parts[0]), int(parts[1])
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog=PROG, description=tuner.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     top.error = fail
-    top.add_argument("--shape", type=problem_shape, action="append", required=True,
-                     help="problem MxNxK to tune (repeat for several)")
+    top.add_argument("--shape", type=problem_shape, action="append", default=[],
+                     help="static problem MxNxK to tune (repeat for several)")
+    top.add_argument("--nk", type=nk_shape, action="append", default=[],
+                     help="NxK of pipeir.matmul's dynamic-M kernels to tune, each M class (repeat for several)")
+    top.add_argument("--m-class", choices=[name for _, name, _ in tuner.M_CLASSES], action="append",
+                     help="with --nk: the M classes to tune (repeat; default all)")
     top.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), action="append",
                      help="A and B element type (repeat for several; default bf16)")
     top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
@@ -57,18 +73,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.jobs is not None and args.jobs < 1:
         fail(f"--jobs must be at least 1, got {args.jobs}")
+    if not args.shape and not args.nk:
+        fail("give a problem to tune: --shape MxNxK or --nk NxK")
+    if args.m_class and not args.nk:
+        fail("--m-class needs --nk")
     jobs = args.jobs or default_jobs()
+    dtypes = args.dtype or ["bf16"]
     configs = [
         GemmConfig(m=m, n=n, k=k, dtype=dtype, b_major=args.b_major)
-        for dtype in (args.dtype or ["bf16"]) for (m, n, k) in args.shape
+        for dtype in dtypes for (m, n, k) in args.shape
     ]
-    for config in configs:
+    classes = args.m_class or [name for _, name, _ in tuner.M_CLASSES]
+    buckets = [
+        (GemmConfig(m=None, n=n, k=k, dtype=dtype, b_major=args.b_major), name)
+        for dtype in dtypes for (n, k) in args.nk for name in classes
+    ]
+    for config in configs + [bucket for bucket, _ in buckets]:
         try:
             config.validate()
         except ConfigError as error:
             fail(str(error))
     if args.compile_only:
         every = [candidate for config in configs for candidate in candidates(config)]
+        every += [candidate for config, name in buckets for candidate in tuner.bucket_candidates(config, name)]
         started = time.perf_counter()
         failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
         failed = [config for config, error in failures.items() if error]
@@ -94,13 +121,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{title}:")
         started = time.perf_counter()
         try:
-            best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+            best = tune(config, HEADLINE_PIPELINE, jobs, report=progress)
         except ConfigError as error:  # no candidate compiled and computed the right result
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
               f"(tuned in {time.perf_counter() - started:.1f} s)")
+    for done, (config, name) in enumerate(buckets):
+        key = tuner.bucket_key(config, name, torch.cuda.get_device_name())
+        cached = read_choices().get(key)
+        title = (f"[{done + 1}/{len(buckets)}] {config.dtype} M {name} (tuned at M = "
+                 f"{next(at for _, c, at in tuner.M_CLASSES if c == name)}) N={config.n} K={config.k} "
+                 f"b_major={config.b_major}")
+        if cached is not None and not args.retune:
+            print(f"{title}: cached: {describe(apply_choice(config, cached))} ({cached['ms']} ms)")
+            continue
+        print(f"{title}:", flush=True)
+        started = time.perf_counter()
+        try:
+            best = tuner.tune_bucket(config, name, HEADLINE_PIPELINE, jobs, report=progress)
+        except ConfigError as error:
+            print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
+            return 1
+        print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
+              f"(tuned in {time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def progress(line: str) -> None:
+    print(line, flush=True)
 
 
 if __name__ == "__main__":

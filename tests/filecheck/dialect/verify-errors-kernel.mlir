@@ -501,3 +501,19 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f
   ^bb0:
   }
 }
+
+// ----- SWAP_MN
+// swap_ab makes B the MMA's A, which WGMMA reads K-major here
+// RUN: awk -v c=SWAP_MN 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=SWAP_MN
+// SWAP_MN-NOT: Traceback
+// SWAP_MN: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major{{$}}
+// SWAP_MN-NOT: {{.}}
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 32, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 16, 256>, a_major = #pipe<major k>, b_major = #pipe<major mn>, swap_ab} {
+  %p = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(8) {
+  ^bb0:
+  }
+}
