@@ -91,7 +91,7 @@ def class_range(name: str) -> tuple[int, int | None]:
     for largest, class_name, _ in M_CLASSES:
         if class_name == name:
             return smallest, largest
-        smallest = largest + 1
+        smallest = (largest or 0) + 1
     raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
 
 
