@@ -30,12 +30,14 @@ def test_class_range_names_the_classes() -> None:
         tuner.class_range("tiny")
 
 
-@pytest.mark.parametrize("dtype", ["bf16", "f16", "f8e4m3", "f8e5m2"])
+@pytest.mark.parametrize("dtype", ["bf16", "f8e4m3"])
 @pytest.mark.parametrize("b_major", ["k", "mn"])
 @pytest.mark.parametrize("name", ["decode", "narrow", "wide"])
 def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
     """The heuristic's schedule and every candidate tune_bucket times: legal, through the
-    headline passes, protocol proved (dynamic M, as pipeir.matmul builds them)."""
+    headline passes, protocol proved (dynamic M, as pipeir.matmul builds them). The
+    element type enters the ring only through the stage count: f16 proves as bf16,
+    f8e5m2 as f8e4m3."""
     if dtype.startswith("f8") and b_major == "mn":
         pytest.skip("8-bit B is K-major only")
     free = GemmConfig(m=None, n=4096, k=4096, dtype=dtype, b_major=b_major)
