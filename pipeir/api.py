@@ -89,8 +89,12 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
     if kernel is not None and kernel.m_lo <= a.shape[0] <= kernel.m_hi:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
         try:
-            result = out if out is not None else torch.empty(
-                (a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+            if out is None:
+                result = torch.empty((a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+            elif out.shape[0] != a.shape[0]:  # _output's check, inlined
+                raise ValueError("out has another M than a")
+            else:
+                result = out
             kernel.function(a, b.t() if kernel.b_k_major else b, result)
         except (TypeError, ValueError, RuntimeError, AttributeError):
             _predicted_next.pop(_previous_kernel, None)  # another product this time: ask the keys
@@ -105,11 +109,21 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
     return result
 
 
+def _output(kernel, a, b, out):
+    """The output of a hit: a new (M, N) tensor, or `out` when its M is a's (a dynamic-M
+    kernel takes M from a; TVM-FFI checks the rest of out against the kernel). A
+    ValueError sends the call on to the keys, where GemmKernel explains it."""
+    if out is None:
+        return torch.empty((a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+    if out.shape[0] != a.shape[0]:
+        raise ValueError("out has another M than a")
+    return out
+
+
 def _matmul_by_shapes(a, b, out, tune=None):
     try:
         kernel = _latest_kernel_of_shapes[a.shape, b.shape]
-        result = out if out is not None else torch.empty(
-            (a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+        result = _output(kernel, a, b, out)
         kernel.function(a, b.t() if kernel.b_k_major else b, result)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError):
         # New shapes, another dtype, layout or device at these shapes, or a bad call:

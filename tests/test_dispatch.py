@@ -115,6 +115,14 @@ def test_a_prediction_is_not_taken_across_m_classes() -> None:
     assert [k.m_seen for k in api.loaded_kernels()] == [{8}, {1024}]
 
 
+def test_an_out_of_another_m_is_explained_on_every_tier() -> None:
+    a, b = operands(m=8)
+    for _ in range(3):
+        api.matmul(a, b)  # predicted from now on
+    with pytest.raises(ValueError, match=r"out must have shape \(8, 32\)"):
+        api.matmul(a, b, out=torch.empty(9, 32, dtype=torch.float16))
+
+
 def test_m_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="no rows"):
         api.matmul(*operands(m=0))
