@@ -48,7 +48,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from random import Random
 
 from xdsl.dialects.builtin import DenseArrayBase, i64
@@ -153,6 +153,9 @@ def random_config(rng: Random) -> GemmConfig:
         mma_in_flight=mma_in_flight,
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
     )
+    if config.b_major == "k" and rng.random() < 0.2:
+        # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.
+        config = replace(config, m=config.n, n=config.m, swap_ab=True)
     config.validate()
     return config
 
