@@ -14,7 +14,8 @@ shuffled rounds:
     recorded one, else pipeir.tune.heuristic_config's;
   * with --quick, also every candidate schedule of QUICK_CANDIDATES as a dynamic-M
     kernel of its own, so that one run shows which schedule wins at each shape (the
-    table "best candidate per shape" is what to set heuristics from).
+    table "best candidate per shape" is what to set heuristics from); --quick times
+    with a shorter do_bench window and one round, to fit a 10-minute run.
 Every kernel is checked against a float32 product first (NaN-poisoned output) and
 dropped with its error if it is wrong. Times: triton.testing.do_bench medians; the
 weights rotate over copies totalling more than 128 MB (the H200's L2 is 60 MB), so each
@@ -70,6 +71,8 @@ QUICK_CANDIDATES = (
     dict(swap_ab=True, tile=(128, 128)),
     dict(swap_ab=True, tile=(128, 32), cluster=(2, 1)),
     dict(swap_ab=True, tile=(128, 64), cluster=(2, 1)),
+    dict(swap_ab=False, tile=(128, 16)),
+    dict(swap_ab=False, tile=(128, 32)),
     dict(swap_ab=False, tile=(128, 64)),
     dict(swap_ab=False, tile=(128, 128)),
 )
@@ -102,6 +105,21 @@ DISPATCH_CASE = textwrap.dedent(
 )
 
 
+def quick_ms(call, sets) -> float:
+    """--quick's timer: triton.testing.do_bench medians over a shorter window (25 ms warm-up,
+    100 ms of launches), so that a dozen kernels at 48 shapes fit one run."""
+    import triton.testing
+
+    position = [0]
+
+    def step():
+        a, b = sets[position[0] % len(sets)]
+        position[0] += 1
+        call(a, b)
+
+    return triton.testing.do_bench(step, warmup=25, rep=100, return_mode="median")
+
+
 def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:
     element = torch.tensor([], dtype=TORCH_DTYPES[dtype]).element_size()
     count = max(2, -(-ROTATING_BYTES // (n * k * element)))
@@ -129,7 +147,7 @@ def label_of(config: GemmConfig) -> str:
 
 
 def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rounds: int,
-                sampler: ClockSampler, rows: list[dict]) -> None:
+                sampler: ClockSampler, rows: list[dict], timer) -> None:
     weights = weight_sets(n, k, dtype)
     element = weights[0].element_size()
     for m in ms:
@@ -167,7 +185,7 @@ def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rou
             shuffle(order)
             for label in order:
                 with sampler.timing(f"{problem} {label}"):
-                    times[label].append(do_bench_ms(steps[label], sets))
+                    times[label].append(timer(steps[label], sets))
         base = statistics.median(times[name])
         for label, samples in times.items():
             ms_median = statistics.median(samples)
@@ -271,7 +289,8 @@ def nk_list(text: str) -> list[tuple[int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="also time QUICK_CANDIDATES' schedules at every shape")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved timing rounds (default 3; 1 with --quick)")
     parser.add_argument("--dtypes", default="bf16,f8e4m3", help="comma-separated (default bf16,f8e4m3)")
     parser.add_argument("--ms", type=int_list, default=[1, 8, 16, 32, 64, 128])
     parser.add_argument("--nks", type=nk_list, default=[(4096, 4096), (8192, 8192), (14336, 4096), (4096, 14336)])
@@ -282,6 +301,7 @@ def main() -> None:
         parser.error("needs a CUDA GPU (sm_90a)")
     out = args.out or (Path(os.environ["OUT"]) / "DECODE.md" if os.environ.get("OUT") else None)
     dtypes = args.dtypes.split(",")
+    rounds = args.rounds or (1 if args.quick else 3)
     command = "python3 bench/decode.py " + " ".join(sys.argv[1:])
     candidates_of = {}
     if args.quick:
@@ -302,7 +322,7 @@ def main() -> None:
             for n, k in args.nks:
                 kernels = {label_of(c): pipeir.compile(c, tune=False)
                            for c in candidates_of.get((dtype, n, k), []) if c not in failed}
-                bench_shape(dtype, n, k, args.ms, kernels, args.rounds, sampler, rows)
+                bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, quick_ms if args.quick else do_bench_ms)
     for row in rows:
         if row["ms"] is not None:
             row["clock"] = sampler.summary(row["clock_label"])
@@ -312,7 +332,8 @@ def main() -> None:
         f"Command: `{command}`\n\n"
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
         f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"do_bench medians over {args.rounds} shuffled rounds; weights rotating over > 128 MB; "
+        f"do_bench medians ({'25 ms warm-up, 100 ms' if args.quick else '100 ms warm-up, 500 ms'}) over {rounds} "
+        f"shuffled round(s); weights rotating over > 128 MB; "
         f"weights TB/s = N·K·bytes / time.\n\n"
         + summary(rows) + "\n\n" + (dispatch + "\n" if dispatch else "")
         + (best_candidates(rows) + "\n\n" if args.quick else "")
