@@ -155,3 +155,24 @@ def test_decode_schedules_compile_for_sm90a_without_spills(case, tmp_path) -> No
     (only,) = sass_stats.stats_for_module(python_module, dump_dir=str(tmp_path / "dump")).values()
     assert only.gmma > 0 and only.utmaldg > 0 and only.utmastg > 0
     assert only.spills == 0 and only.frame_size == 0
+
+
+NAIVE_CASES = {
+    "bf16-swap_ab-dynamic-serial": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 32, 64),
+                                              swap_ab=True, mma_in_flight=0),
+    "f8e4m3-swap_ab-k-tail-2x1": GemmConfig(m=16, n=4096, k=1000, dtype="f8e4m3", tile=(128, 16, 128),
+                                            cluster=(2, 1), swap_ab=True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(NAIVE_CASES))
+def test_naive_decode_schedules_compile(case, tmp_path) -> None:
+    """The naive form too (the GPU fuzzer runs every form): its guarded loops are where a
+    lowering rule valid only in some control flow fails CuTe DSL's verifier."""
+    os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+    pytest.importorskip("cutlass")
+    from pipeir.lower import lower_module
+    from pipeir.runtime.sources import load_kernel_module
+
+    load_kernel_module(lower_module(gemm(NAIVE_CASES[case])), tmp_path).compile_kernel()
