@@ -175,4 +175,7 @@ def test_naive_decode_schedules_compile(case, tmp_path) -> None:
     from pipeir.lower import lower_module
     from pipeir.runtime.sources import load_kernel_module
 
-    load_kernel_module(lower_module(gemm(NAIVE_CASES[case])), tmp_path).compile_kernel()
+    # The arch given, as pipeir.runtime.objects does: another test may have loaded CuTe DSL
+    # before this one set CUTE_DSL_ARCH.
+    load_kernel_module(lower_module(gemm(NAIVE_CASES[case])), tmp_path).compile_kernel(
+        "--enable-tvm-ffi", "--gpu-arch sm_90a")
