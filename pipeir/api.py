@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from torch._subclasses.fake_tensor import is_fake
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.compiler import compile_kernel
@@ -76,8 +77,15 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) ->
     inputs and bf16 otherwise. The first call for a new dtype/shape/layout/device
     compiles (or loads from pipeir's cache) a kernel with the autotuned
     configuration; later calls reuse it.
+
+    Traced (torch.compile, torch.export, fake tensors) or with inputs that need
+    gradients, the call is the custom op torch.ops.pipeir.mm (pipeir.ops), which
+    torch sees through and differentiates.
     """
     global _previous_kernel
+    if _is_compiling() or (getattr(a, "requires_grad", False) or getattr(b, "requires_grad", False)) \
+            and torch.is_grad_enabled():
+        return _through_custom_op(a, b, out)
     kernel = _predicted_next.get(_previous_kernel)
     if kernel is not None:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
@@ -112,6 +120,8 @@ def _matmul_by_shapes(a, b, out):
 
 
 def _matmul_by_full_key(a, b, out):
+    if is_fake(a) or is_fake(b):  # traced without torch.compile (make_fx, FakeTensorMode)
+        return None, _through_custom_op(a, b, out)
     try:
         key = (a.shape, b.shape, b.stride(), a.dtype, a.get_device())
     except AttributeError:
@@ -123,6 +133,16 @@ def _matmul_by_full_key(a, b, out):
         kernel = _kernels[key] = _kernel_for(a, b)
     _latest_kernel_of_shapes[a.shape, b.shape] = kernel
     return kernel, kernel(a, b.t() if kernel.b_k_major else b, out)
+
+
+_is_compiling = torch.compiler.is_compiling
+"""Bound once: the hit path pays one call, not two attribute lookups (Dynamo folds the
+function to True while it traces)."""
+
+
+def _through_custom_op(a, b, out):
+    result = torch.ops.pipeir.mm(a, b)  # registered by pipeir.ops, which `import pipeir` loads with matmul
+    return result if out is None else out.copy_(result)
 
 
 def loaded_kernels() -> list:
