@@ -26,11 +26,11 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from pipeir import api
+import pipeir.api as api
 from pipeir.runtime.objects import DTYPE_NAMES, TORCH_DTYPES
 from pipeir.target.spec import GemmConfig
 
-__all__ = ["ACTIVATIONS", "SCALED_MM_OUT_DTYPES", "mm", "mm_output_dtype", "scaled_mm"]
+__all__ = ["ACTIVATIONS", "FUSED_EPILOGUE", "SCALED_MM_OUT_DTYPES", "mm", "mm_output_dtype", "row_major", "scaled_mm"]
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": F.relu,
@@ -52,7 +52,7 @@ _ACTIVATION_GRADIENTS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Te
 SCALED_MM_OUT_DTYPES = (torch.bfloat16, torch.float16)
 """Output dtypes of `scaled_mm` (the 16-bit output types of the epilogue)."""
 
-_FUSED_EPILOGUE = "activation" in inspect.signature(api.matmul).parameters
+FUSED_EPILOGUE = "activation" in inspect.signature(api.matmul).parameters
 """Whether pipeir.api.matmul applies bias and activation in its epilogue; without it,
 `mm` applies them with torch after the GEMM."""
 
@@ -90,7 +90,7 @@ def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activ
         )
 
 
-def _row_major(tensor: torch.Tensor) -> torch.Tensor:
+def row_major(tensor: torch.Tensor) -> torch.Tensor:
     """`tensor` with strides (columns, 1); a contiguous tensor whose size-1 dimension has
     another stride (torch calls it contiguous) is restrided, not copied."""
     if tensor.stride() == (tensor.shape[1], 1):
@@ -107,8 +107,8 @@ def _kernel_layout_b(b: torch.Tensor) -> torch.Tensor:
     if b.stride() == (1, k) or (b.element_size() > 1 and b.stride() == (n, 1)):
         return b
     if b.element_size() == 1 or b.t().is_contiguous():
-        return _row_major(b.t()).t()
-    return _row_major(b)
+        return row_major(b.t()).t()
+    return row_major(b)
 
 
 def _epilogue(c: torch.Tensor, bias: torch.Tensor | None, activation: str | None) -> torch.Tensor:
@@ -127,8 +127,8 @@ def mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, activ
     layouts than the kernels take (a row-major; b row-major or K-major, K-major for
     fp8) are copied into one first, so that a compiled graph's layouts never fail."""
     _check_mm(a, b, bias, activation)
-    a, b = _row_major(a), _kernel_layout_b(b)
-    if _FUSED_EPILOGUE:
+    a, b = row_major(a), _kernel_layout_b(b)
+    if FUSED_EPILOGUE:
         return api.matmul(a, b, bias=bias, activation=activation)
     return _epilogue(api.matmul(a, b), bias, activation)
 
@@ -163,15 +163,15 @@ def _mm_backward(ctx, grad: torch.Tensor):
     if ctx.activation is not None:
         pre_activation = mm(a, b, bias, None)  # recomputed: cheaper to keep than a second (M, N) output
         grad = _ACTIVATION_GRADIENTS[ctx.activation](grad, pre_activation)
-    grad = _row_major(grad.to(a.dtype))
+    grad = row_major(grad.to(a.dtype))
     grad_a = grad_b = grad_bias = None
     if ctx.needs_input_grad[0]:
         grad_a = mm(grad, b.t())  # (M, N) @ (N, K); b.t() is K-major when b is row-major, and the reverse
     if ctx.needs_input_grad[1]:
         if b.stride() == (1, b.shape[0]):  # K-major b (a weight (N, K)): its gradient in that layout
-            grad_b = mm(*_padded_reduction(_row_major(grad.t()), a)).t()
+            grad_b = mm(*_padded_reduction(row_major(grad.t()), a)).t()
         else:
-            grad_b = mm(*_padded_reduction(_row_major(a.t()), grad))
+            grad_b = mm(*_padded_reduction(row_major(a.t()), grad))
     if bias is not None and ctx.needs_input_grad[2]:
         grad_bias = grad.sum(0, dtype=torch.float32).to(bias.dtype)
     return grad_a, grad_b, grad_bias, None
@@ -233,7 +233,7 @@ def scaled_mm(
     implementation = getattr(api, "scaled_mm", None)
     if implementation is None:
         raise NotImplementedError("pipeir.scaled_mm: this pipeir has no fp8 scaled GEMM (pipeir.api.scaled_mm)")
-    return implementation(_row_major(a), _kernel_layout_b(b), scale_a, scale_b, bias=bias, out_dtype=out_dtype)
+    return implementation(row_major(a), _kernel_layout_b(b), scale_a, scale_b, bias=bias, out_dtype=out_dtype)
 
 
 @scaled_mm.register_fake
