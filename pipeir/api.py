@@ -140,8 +140,8 @@ _is_compiling = torch.compiler.is_compiling
 function to True while it traces)."""
 
 
-def _through_custom_op(a, b, out):
-    result = torch.ops.pipeir.mm(a, b)  # registered by pipeir.ops, which `import pipeir` loads with matmul
+def _through_custom_op(a, b, out, bias=None, activation=None):
+    result = torch.ops.pipeir.mm(a, b, bias, activation)  # pipeir.ops, which `import pipeir` loads with matmul
     return result if out is None else out.copy_(result)
 
 

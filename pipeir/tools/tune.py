@@ -15,9 +15,10 @@ from typing import NoReturn
 from pipeir import tune as tuner
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.cache import read_choices
-from pipeir.target import ELEMENT_TYPES
 from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.tools.gen import dtype_argument, dtype_choices
 from pipeir.tune import apply_choice, candidates, default_jobs, describe, prepare_all, tune, tuning_key
+from pipeir.version import __version__
 
 PROG = "pipeir-tune"
 
@@ -39,10 +40,11 @@ def parser() -> argparse.ArgumentParser:
         prog=PROG, description=tuner.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     top.error = fail
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     top.add_argument("--shape", type=problem_shape, action="append", required=True,
                      help="problem MxNxK to tune (repeat for several)")
-    top.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), action="append",
-                     help="A and B element type (repeat for several; default bf16)")
+    top.add_argument("--dtype", type=dtype_argument, action="append", metavar="DTYPE",
+                     help=f"A and B element type: {dtype_choices()} (repeat for several; default bf16)")
     top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
     top.add_argument("--jobs", type=int, default=None,
                      help="compiler processes (default: CPUs available, at most 12)")
