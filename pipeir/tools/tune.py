@@ -15,6 +15,7 @@ from typing import NoReturn
 from pipeir import tune as tuner
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.cache import read_choices
+from pipeir.runtime.progress import TuningProgress
 from pipeir.target.spec import ConfigError, GemmConfig
 from pipeir.tools.gen import dtype_argument, dtype_choices
 from pipeir.tune import apply_choice, candidates, default_jobs, describe, prepare_all, tune, tuning_key
@@ -52,6 +53,9 @@ def parser() -> argparse.ArgumentParser:
                      help="only compile the first-round candidates into the object cache "
                           "(no GPU needed); time nothing")
     top.add_argument("--retune", action="store_true", help="tune again even if a choice is cached")
+    top.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress line on stderr (candidates compiled and timed, best so far); "
+                          "default: when stderr is a terminal or PIPEIR_PROGRESS=1")
     return top
 
 
@@ -72,7 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compile_only:
         every = [candidate for config in configs for candidate in candidates(config)]
         started = time.perf_counter()
-        failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
+        status = TuningProgress(PROG, len(every), enabled=args.progress, timing=False)
+        failures = prepare_all(every, HEADLINE_PIPELINE, jobs, status.compiled_one)
+        status.close()
         failed = [config for config, error in failures.items() if error]
         for config in failed:
             print(f"{describe(config)}: {failures[config]}")
@@ -96,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{title}:")
         started = time.perf_counter()
         try:
-            best = tune(config, HEADLINE_PIPELINE, jobs, report=print)
+            best = tune(config, HEADLINE_PIPELINE, jobs, report=print, progress=args.progress)
         except ConfigError as error:  # no candidate compiled and computed the right result
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
