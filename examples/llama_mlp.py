@@ -73,11 +73,6 @@ def pipeir_fp8_block(block: LlamaMLP) -> LlamaMLP:
                     Fp8Linear.from_linear(block.down_proj), gate_activation_fused=True)
 
 
-def reference(block: LlamaMLP, x: torch.Tensor) -> torch.Tensor:
-    float_block = copy.deepcopy(block).float()
-    return float_block(x.float())
-
-
 def relative_error(y: torch.Tensor, ref: torch.Tensor) -> float:
     return ((y.float() - ref).norm() / ref.norm()).item()
 
@@ -157,6 +152,7 @@ def main(argv=None) -> int:
     torch._dynamo.config.cache_size_limit = max(torch._dynamo.config.cache_size_limit, 4 * len(tokens))
     compiled_torch = torch.compile(torch_mlp, fullgraph=True, dynamic=False)
     compiled_pipeir = torch.compile(pipeir_mlp, fullgraph=True, dynamic=False)
+    float_mlp = copy.deepcopy(torch_mlp).float()  # the reference: the same weights in float32
     failures = []
     rows = []
     print(f"Llama MLP hidden {args.hidden} intermediate {args.intermediate} {args.dtype} on "
@@ -164,7 +160,7 @@ def main(argv=None) -> int:
     with torch.no_grad():
         for m in tokens:
             x = torch.randn(m, args.hidden, device="cuda", dtype=dtype)
-            ref = reference(torch_mlp, x)
+            ref = float_mlp(x.float())
             explanation = torch._dynamo.explain(pipeir_mlp)(x)
             breaks = explanation.graph_break_count
             if breaks:
