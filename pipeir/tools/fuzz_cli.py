@@ -110,7 +110,7 @@ def tools() -> dict[str, Tool]:
         "-t": ("mlir", "cute", "x"), "--pass-statistics": None, "--print-op-generic": None,
         "--split-input-file": None, "-o": ("out.mlir", UNWRITABLE, "dir.mlir/", "-"),
         "--verify-diagnostics": None, "--help": None, "--version": None, "--time-passes": None,
-        "--print-between-passes": None, "--parsing-diagnostics": None, "--disable-verify": None, "--shrink": None,
+        "--parsing-diagnostics": None, "--disable-verify": None, "--shrink": None,
     })
     gen_flags = {
         "--m": SIZES, "--n": SIZES, "--k": SIZES, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32", "", "half", "FP8", "torch.bfloat16"),

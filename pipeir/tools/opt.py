@@ -116,7 +116,7 @@ class PipeirOptMain(xDSLOptMain):
             elif action.dest == "print_between_passes":
                 action.help = "print the IR after each pass but the last, on stderr"
             elif action.dest == "time_passes":
-                action.help = "print the time each pass took, on stderr"
+                action.help = "print the time each pass took, on stderr, once the pipeline succeeded"
             elif action.dest == "parsing_diagnostics":
                 action.help = "print an error in the input on stdout and exit with status 0"
         arg_parser.add_argument(
@@ -150,13 +150,15 @@ class PipeirOptMain(xDSLOptMain):
             if getattr(self.args, dest):
                 fail(f"{flag} is not supported: {reason}")
         started = time.perf_counter()
+        self.pass_seconds: list[tuple[str, float]] = []
+        """(pass, seconds) of the chunk being processed, for --time-passes."""
 
         def after_each(
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
         ) -> None:
             nonlocal started
-            if previous is not None and self.args.time_passes:
-                print(f"{previous.name}: {time.perf_counter() - started:.4f} s", file=sys.stderr)
+            if previous is not None:
+                self.pass_seconds.append((previous.name, time.perf_counter() - started))
             if previous is not None and self.args.verify_each:
                 from pipeir.analysis.protocol import verify_pipeline  # simulation: load on demand
 
@@ -246,8 +248,12 @@ class PipeirOptMain(xDSLOptMain):
         return succeeded
 
     def apply_passes(self, prog: ModuleOp) -> None:
+        self.pass_seconds.clear()
         super().apply_passes(prog)
         verify_located(prog)
+        if self.args.time_passes:  # a report once the pipeline succeeded, like --pass-statistics
+            for name, seconds in self.pass_seconds:
+                print(f"{name}: {seconds:.4f} s", file=sys.stderr)
         if self.args.pass_statistics:
             for pass_ in self.pipeline.passes:
                 for line in getattr(pass_, "statistics", lambda: [])():
