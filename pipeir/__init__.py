@@ -9,17 +9,21 @@
 from pipeir.version import __version__
 
 __all__ = ["__version__", "compile", "matmul", "nn", "ops"]
+_API = ("compile", "matmul", "scaled_mm")
+"""The entry points of pipeir.api (scaled_mm where this pipeir has the fp8 scaled GEMM)."""
 
 
 def __getattr__(name: str):
     # CuTe DSL and torch load only for users of the compile API, not for pipeir-opt.
     # The first access binds the name here, so later calls skip this hook. The custom
     # ops load with the API: pipeir.matmul calls them when torch traces it.
-    if name in ("compile", "matmul", "ops"):
+    if name in (*_API, "ops"):
+        import pipeir.api as api
         import pipeir.ops as ops
-        from pipeir.api import compile, matmul  # noqa: A004
 
-        globals().update(compile=compile, matmul=matmul, ops=ops)
+        globals().update({entry: getattr(api, entry) for entry in _API if hasattr(api, entry)}, ops=ops)
+        if name not in globals():
+            raise AttributeError(f"module 'pipeir' has no attribute {name!r}")
     elif name == "nn":
         import pipeir.nn as nn
 
