@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 import pipeir.api as api
-from pipeir.ops import ACTIVATIONS, FUSED_EPILOGUE, row_major
+from pipeir.ops import ACTIVATIONS, FUSED_EPILOGUE, apply_epilogue, row_major
 
 __all__ = ["Fp8Linear", "Linear", "Replacement", "ineligibility", "replace_linears"]
 
@@ -66,12 +66,10 @@ class Linear(torch.nn.Linear):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rows = _rows(x, self.in_features)
-        if self.bias is None and self.activation is None:
-            y = api.matmul(rows, self.weight.t())
-        elif FUSED_EPILOGUE:
+        if FUSED_EPILOGUE and (self.bias is not None or self.activation is not None):
             y = api.matmul(rows, self.weight.t(), bias=self.bias, activation=self.activation)
         else:
-            y = torch.ops.pipeir.mm(rows, self.weight.t(), self.bias, self.activation)
+            y = apply_epilogue(api.matmul(rows, self.weight.t()), self.bias, self.activation)
         return y.reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:

@@ -30,7 +30,10 @@ import pipeir.api as api
 from pipeir.runtime.objects import DTYPE_NAMES, TORCH_DTYPES
 from pipeir.target.spec import GemmConfig
 
-__all__ = ["ACTIVATIONS", "FUSED_EPILOGUE", "SCALED_MM_OUT_DTYPES", "mm", "mm_output_dtype", "row_major", "scaled_mm"]
+__all__ = [
+    "ACTIVATIONS", "FUSED_EPILOGUE", "SCALED_MM_OUT_DTYPES", "apply_epilogue", "mm", "mm_output_dtype", "row_major",
+    "scaled_mm",
+]
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": F.relu,
@@ -111,7 +114,9 @@ def _kernel_layout_b(b: torch.Tensor) -> torch.Tensor:
     return row_major(b)
 
 
-def _epilogue(c: torch.Tensor, bias: torch.Tensor | None, activation: str | None) -> torch.Tensor:
+def apply_epilogue(c: torch.Tensor, bias: torch.Tensor | None, activation: str | None) -> torch.Tensor:
+    """activation(c + bias) with torch, in float32 rounded once to c's dtype: the epilogue
+    where pipeir.api.matmul has no fused one (differentiable like any torch code)."""
     if bias is None and activation is None:
         return c
     z = c.float() if bias is None else c.float() + bias.float()
@@ -130,7 +135,7 @@ def mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, activ
     a, b = row_major(a), _kernel_layout_b(b)
     if FUSED_EPILOGUE:
         return api.matmul(a, b, bias=bias, activation=activation)
-    return _epilogue(api.matmul(a, b), bias, activation)
+    return apply_epilogue(api.matmul(a, b), bias, activation)
 
 
 @mm.register_fake

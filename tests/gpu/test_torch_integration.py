@@ -9,7 +9,7 @@ import torch.nn.functional as F
 import pipeir
 from pipeir import api
 from pipeir.nn import Fp8Linear, Linear, replace_linears
-from pipeir.ops import ACTIVATIONS
+from pipeir.ops import ACTIVATIONS, FUSED_EPILOGUE
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow, pytest.mark.xdist_group("torch_integration")]
 needs_scaled_mm = pytest.mark.skipif(not hasattr(api, "scaled_mm"), reason="this pipeir has no pipeir.api.scaled_mm")
@@ -91,6 +91,20 @@ def test_pipeir_matmul_compiles_whole_with_its_neighbours():
     assert graph_breaks(block, a, b) == 0
     expected = torch.relu(a.float() @ b.float()) * 2 + 1
     assert relative_error(torch.compile(block, fullgraph=True)(a, b), expected) < MAX_RELATIVE_ERROR
+
+
+@pytest.mark.skipif(not FUSED_EPILOGUE, reason="this pipeir.matmul has no fused bias/activation")
+def test_pipeir_matmul_epilogue_compiles_whole_and_keeps_bias_and_activation():
+    def block(a, b, bias):
+        return pipeir.matmul(a, b, bias=bias, activation="silu") * 2
+
+    a = torch.randn(128, 64, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(64, 96, device="cuda", dtype=torch.bfloat16)
+    bias = torch.randn(96, device="cuda", dtype=torch.bfloat16)
+    assert graph_breaks(block, a, b, bias) == 0
+    expected = F.silu(a.float() @ b.float() + bias.float()) * 2
+    assert relative_error(block(a, b, bias), expected) < MAX_RELATIVE_ERROR
+    assert relative_error(torch.compile(block, fullgraph=True)(a, b, bias), expected) < MAX_RELATIVE_ERROR
 
 
 def fp8_operands(m=128, n=256, k=128, rowwise=True):
