@@ -40,8 +40,8 @@ from pathlib import Path
 
 from pipeir.compiler import compile_kernel
 from pipeir.runtime.cache import read_choices, record_choice
-from pipeir.runtime.progress import TuningProgress
 from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.runtime.progress import TuningProgress
 from pipeir.target import Raster, target_for
 from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
