@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from torch._subclasses.fake_tensor import is_fake
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.compiler import compile_kernel
@@ -83,8 +84,15 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
     with the class's tuned schedule if `pipeir-tune` recorded one, else a heuristic's;
     later calls at any M of the class reuse it. `tune=True` (or PIPEIR_TUNE=1) tunes a
     class that has no recorded schedule before building its kernel.
+
+    Traced (torch.compile, torch.export, fake tensors) or with inputs that need
+    gradients, the call is the custom op torch.ops.pipeir.mm (pipeir.ops), which
+    torch sees through and differentiates.
     """
     global _previous_kernel
+    if _is_compiling() or (getattr(a, "requires_grad", False) or getattr(b, "requires_grad", False)) \
+            and torch.is_grad_enabled():
+        return _through_custom_op(a, b, out)
     kernel = _predicted_next.get(_previous_kernel)
     if kernel is not None and kernel.m_lo <= a.shape[0] <= kernel.m_hi:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
@@ -135,6 +143,8 @@ def _matmul_by_shapes(a, b, out, tune=None):
 
 
 def _matmul_by_full_key(a, b, out, tune=None):
+    if is_fake(a) or is_fake(b):  # traced without torch.compile (make_fx, FakeTensorMode)
+        return None, _through_custom_op(a, b, out)
     try:
         key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.get_device())
     except AttributeError:
@@ -154,6 +164,16 @@ def _m_class_of(a) -> str:
     if a.dim() != 2:
         raise ValueError(f"a must be 2-D, got shape {tuple(a.shape)}")
     return m_class(max(a.shape[0], 1))  # M = 0: GemmKernel returns the empty product, no launch
+
+
+_is_compiling = torch.compiler.is_compiling
+"""Bound once: the hit path pays one call, not two attribute lookups (Dynamo folds the
+function to True while it traces)."""
+
+
+def _through_custom_op(a, b, out, bias=None, activation=None):
+    result = torch.ops.pipeir.mm(a, b, bias, activation)  # pipeir.ops, which `import pipeir` loads with matmul
+    return result if out is None else out.copy_(result)
 
 
 def loaded_kernels() -> list:

@@ -43,6 +43,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +51,7 @@ from pathlib import Path
 from pipeir.compiler import compile_kernel
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.runtime.progress import TuningProgress
 from pipeir.target import Raster, target_for
 from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
@@ -272,16 +274,28 @@ def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
     return None
 
 
-def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int) -> dict[GemmConfig, str | None]:
-    """Compile `configs` through `passes` into the object cache on `jobs` worker processes."""
-    errors = compile_in_parallel([(config, tuple(passes)) for config in configs], jobs)
+def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int,
+                on_compiled=None) -> dict[GemmConfig, str | None]:
+    """Compile `configs` through `passes` into the object cache on `jobs` worker processes;
+    `on_compiled()` is called as each one finishes."""
+    errors = compile_in_parallel([(config, tuple(passes)) for config in configs], jobs, on_compiled)
     return dict(zip(configs, errors))
 
 
-def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], jobs: int) -> list[str | None]:
-    """Compile each (config, passes) into the object cache; per item, None or why it failed."""
+WORKER_POLL_SECONDS = 0.2
+
+
+def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], jobs: int,
+                        on_compiled=None) -> list[str | None]:
+    """Compile each (config, passes) into the object cache; per item, None or why it failed.
+    `on_compiled()` is called once per item as it finishes (workers write one result a line)."""
+    on_compiled = on_compiled or (lambda: None)
     if jobs <= 1 or len(items) <= 1:
-        return [prepare(config, passes) for config, passes in items]
+        results = []
+        for config, passes in items:
+            results.append(prepare(config, passes))
+            on_compiled()
+        return results
     chunks = [list(range(i, len(items), jobs)) for i in range(min(jobs, len(items)))]
     results: list[str | None] = [None] * len(items)
     with tempfile.TemporaryDirectory(prefix="pipeir-tune-") as scratch:
@@ -296,10 +310,24 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
                 worker = subprocess.Popen([sys.executable, "-m", "pipeir.tools.compile_worker"],
                                           stdin=stdin, stdout=stdout, stderr=stderr)
             workers.append((worker, chunk, index))
+        reported = 0
+        while True:
+            running = any(worker.poll() is None for worker, _, _ in workers)
+            finished = sum(_finished_lines(Path(scratch, f"{index}.out")) for _, _, index in workers)
+            for _ in range(reported, finished):
+                on_compiled()
+            reported = max(reported, finished)
+            if not running:
+                break
+            time.sleep(WORKER_POLL_SECONDS)
+        for _ in range(reported, len(items)):  # items of a worker that died
+            on_compiled()
         for worker, chunk, index in workers:
-            worker.wait()
             try:
-                errors = json.loads(Path(scratch, f"{index}.out").read_text())
+                lines = Path(scratch, f"{index}.out").read_text().splitlines()
+                errors = [json.loads(line) for line in lines]
+                if len(errors) != len(chunk):
+                    raise ValueError("a result is missing")
             except ValueError:
                 log = Path(scratch, f"{index}.err").read_text().strip()
                 last = log.splitlines()[-1] if log else f"exit status {worker.returncode}"
@@ -335,17 +363,24 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
 
 
 def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
-                jobs: int | None = None, report=None) -> Timing:
+                jobs: int | None = None, report=None, progress: bool | None = None) -> Timing:
     """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
     class's representative M; the best is recorded under `bucket_key`."""
     import torch
 
     at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
     found = bucket_candidates(config, m_class_name)
-    best = tune_candidates(config, found, passes, jobs, report, at_m=at_m, finishing=False)
+    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m, finishing=False)
     record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
                   len(found))
     return best
+
+
+def _finished_lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except OSError:
+        return 0
 
 
 def operand_sets(config: GemmConfig, at_m: int | None = None):
@@ -407,23 +442,23 @@ def relative_error(function, operands, reference) -> float:
 
 
 def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
-            reference=None, report=None) -> list[Timing]:
-    """Time each config; with a `reference`, a candidate must first reproduce it. `report`
-    gets a progress line per candidate."""
+            reference=None, on_timed=None) -> list[Timing]:
+    """Time each config; with a `reference`, a candidate must first reproduce it.
+    `on_timed(timing)` is called after each."""
     timings = []
-    for done, config in enumerate(configs):
-        if report is not None:
-            report(f"  [{done + 1}/{len(configs)}] {describe(config)}")
+    for config in configs:
         if failures.get(config):
-            timings.append(Timing(config, None, failures[config]))
-            continue
-        kernel = compile_kernel(config, passes)
-        if reference is not None:
-            error = relative_error(kernel.function, sets[0], reference)
+            timing = Timing(config, None, failures[config])
+        else:
+            kernel = compile_kernel(config, passes)
+            error = relative_error(kernel.function, sets[0], reference) if reference is not None else 0.0
             if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
-                timings.append(Timing(config, None, f"wrong result: relative error {error:.2e}"))
-                continue
-        timings.append(Timing(config, time_launches(kernel.function, sets)))
+                timing = Timing(config, None, f"wrong result: relative error {error:.2e}")
+            else:
+                timing = Timing(config, time_launches(kernel.function, sets))
+        timings.append(timing)
+        if on_timed is not None:
+            on_timed(timing)
     return timings
 
 
@@ -432,34 +467,53 @@ def tune(
     passes: Sequence[str] = HEADLINE_PIPELINE,
     jobs: int | None = None,
     report=None,
+    progress: bool | None = None,
 ) -> Timing:
-    """Time every candidate for `config` on the current GPU, record and return the best."""
+    """Time every candidate for `config` on the current GPU, record and return the best.
+
+    `progress` shows a progress line on stderr (candidates compiled and timed, the best
+    so far); None shows it when stderr is a terminal or PIPEIR_PROGRESS=1
+    (pipeir.runtime.progress)."""
     import torch
 
-    best = tune_candidates(config, candidates(config), passes, jobs, report)
+    best = tune_candidates(config, candidates(config), passes, jobs, report, progress)
     record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, best.tried)
     return best
 
 
 def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Sequence[str],
-                    jobs: int | None, report, *, at_m: int | None = None, finishing: bool = True) -> Timing:
+                    jobs: int | None, report, progress: bool | None = None, *, at_m: int | None = None,
+                    finishing: bool = True) -> Timing:
     """The fastest of `first` that reproduces a float32 product (at M = `at_m` for a
     dynamic-M config): a first round, three interleaved rounds of the finalists, then
-    (with `finishing`) `finishing_variants` of the best."""
+    (with `finishing`) `finishing_variants` of the best. `tried` counts every timing."""
     jobs = jobs or default_jobs()
     if not first:
         raise ConfigError(f"no valid configuration to tune for {config}")
-    if report is not None:
-        report(f"  compiling {len(first)} candidates on {jobs} processes")
-    failures = prepare_all(first, passes, jobs)
+    status = TuningProgress(
+        f"pipeir: tuning {config.dtype} {at_m or config.m}x{config.n}x{config.k} b_major={config.b_major}",
+        len(first), enabled=progress)
+    try:
+        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing)
+    finally:
+        status.close()
+
+
+def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m, finishing) -> Timing:
+    def timed(timing: Timing) -> None:
+        status.timed_one(timing.ms, describe(timing.config))
+
+    failures = prepare_all(first, passes, jobs, status.compiled_one)
+    status.retimed("timing")
     sets = operand_sets(config, at_m)
     reference = reference_product(sets[0], config.b_major)
-    timings = measure(first, failures, passes, sets, reference, report)
+    timings = measure(first, failures, passes, sets, reference, timed)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:
         raise ConfigError("no candidate compiled and computed the right result: "
                           + "; ".join(t.error for t in timings))
     finalists = [t.config for t in ranked[:FINALISTS]]
+    status.retimed(f"timing the {len(finalists)} fastest again")
     rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
     finals = [
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
@@ -467,8 +521,14 @@ def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Seq
     best = min(finals, key=lambda t: t.ms)
     variants = finishing_variants(best.config, config) if finishing else []
     if variants:
-        failures = prepare_all(variants, passes, jobs)
-        again, *varied = measure([best.config, *variants], failures, passes, sets, reference)
+        status.add_candidates(len(variants), "shallower rings, the serial consumer and raster groups")
+        failures = prepare_all(variants, passes, jobs, status.compiled_one)
+
+        def timed_variant(timing: Timing) -> None:
+            if timing.config is not best.config:  # the best, timed again beside them, is no new candidate
+                timed(timing)
+
+        again, *varied = measure([best.config, *variants], failures, passes, sets, reference, timed_variant)
         timings += varied
         fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
         if fastest is not None and fastest.ms < again.ms:

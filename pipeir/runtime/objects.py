@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import torch
 
 from pipeir.runtime.cache import cache_subdir, warn_unwritable, write_atomically
+from pipeir.runtime.progress import note
 
 EXPORTED_SYMBOL = "pipeir_gemm"
 COMPILE_OPTIONS = "--enable-tvm-ffi"
@@ -70,6 +71,7 @@ def compiled_function(source: str, arch: str) -> LoadedFunction:
         function = load_object(path)
         if function is not None:
             return LoadedFunction(function, "object cache")
+    note(f"compiling a kernel for {arch} with CuTe DSL (seconds; the object is cached for later processes)")
     python_module = load_kernel_module(source)
     compiled = python_module.compile_kernel(COMPILE_OPTIONS, f"--gpu-arch {arch}")
     if path is not None:

@@ -36,6 +36,30 @@ ELEMENT_TYPES: dict[str, AnyFloat] = {
 in the `pipe` IR. Which of them an architecture accepts is its target's rule."""
 
 
+DTYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "f16": ("fp16", "float16", "half"),
+    "bf16": ("bfloat16",),
+    "f8e4m3": ("fp8", "e4m3", "f8", "fp8e4m3", "fp8_e4m3", "f8e4m3fn", "float8_e4m3fn"),
+    "f8e5m2": ("e5m2", "fp8e5m2", "fp8_e5m2", "float8_e5m2"),
+}
+"""The other names users type for each dtype of ELEMENT_TYPES (case does not matter,
+nor a leading 'torch.'): every command line and GemmConfig take them."""
+
+_CANONICAL_DTYPE = {
+    name: canonical for canonical, aliases in DTYPE_ALIASES.items() for name in (canonical, *aliases)
+}
+
+
+def dtype_name(text: str) -> str:
+    """The configuration's name (a key of ELEMENT_TYPES) of a dtype as a user writes it:
+    'fp16', 'half', 'torch.bfloat16', 'fp8', 'e4m3', ...; ConfigError naming the choices."""
+    canonical = _CANONICAL_DTYPE.get(text.lower().removeprefix("torch."))
+    if canonical is None:
+        choices = "; ".join(f"{name} ({', '.join(aliases)})" for name, aliases in DTYPE_ALIASES.items())
+        raise ConfigError(f"unknown dtype '{text}': expected one of {choices}")
+    return canonical
+
+
 def dtype_bytes(dtype: str) -> int:
     return ELEMENT_TYPES[dtype].bitwidth // 8
 

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from pipeir.target import target_for
-from pipeir.target.base import ConfigError, Raster
+from pipeir.target.base import ConfigError, Raster, dtype_name
 
 __all__ = ["ConfigError", "GemmConfig", "config_from_json", "config_to_json"]
 
@@ -54,6 +54,17 @@ class GemmConfig:
     mma_in_flight: int | None = None
     swap_ab: bool = False
     name: str = "gemm"
+
+    def __post_init__(self) -> None:
+        # The dtype names users type ('fp16', 'half', 'fp8', ...) become the configuration's
+        # own; an unknown name stays, for validate() to reject with the target's choices.
+        for field in ("dtype", "out_dtype"):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                try:
+                    object.__setattr__(self, field, dtype_name(value))
+                except ConfigError:
+                    pass
 
     @property
     def mma_shape(self) -> tuple[int | None, int | None, int | None]:

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir.build import gemm
-from pipeir.target import ELEMENT_TYPES, Arch, Major, Raster
+from pipeir.target import DTYPE_ALIASES, Arch, Major, Raster, dtype_name
 from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.version import __version__
 
 PROG = "pipeir-gen"
 
@@ -39,6 +40,19 @@ def size(text: str) -> int | None:
     return int(text)
 
 
+def dtype_argument(text: str) -> str:
+    """A --dtype value: a configuration's dtype name or an alias users type (fp16, half,
+    bfloat16, fp8, e4m3, ...; pipeir.target.DTYPE_ALIASES)."""
+    try:
+        return dtype_name(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def dtype_choices() -> str:
+    return ", ".join(f"{name} ({'/'.join(aliases)})" for name, aliases in DTYPE_ALIASES.items())
+
+
 def shape(count: int) -> type:
     def parse(text: str) -> tuple[int, ...]:
         parts = text.lower().split("x")
@@ -56,15 +70,17 @@ def parser() -> argparse.ArgumentParser:
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     top.error = fail
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     kinds = top.add_subparsers(dest="kind", required=True, metavar="KIND")
     g = kinds.add_parser("gemm", help="warp-specialized persistent GEMM, C = A @ B")
     g.error = fail
     g.add_argument("--m", type=size, default=None, help="rows of A and C, or 'dyn'")
     g.add_argument("--n", type=size, default=None, help="columns of B and C, or 'dyn'")
     g.add_argument("--k", type=size, default=None, help="reduction size, or 'dyn'")
-    g.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), default="bf16", help="A and B element type")
-    g.add_argument("--out-dtype", choices=tuple(ELEMENT_TYPES), default=None,
-                   help="C element type (default: f16 for f16 inputs, else bf16)")
+    g.add_argument("--dtype", type=dtype_argument, default="bf16", metavar="DTYPE",
+                   help=f"A and B element type: {dtype_choices()} (default bf16)")
+    g.add_argument("--out-dtype", type=dtype_argument, default=None, metavar="DTYPE",
+                   help="C element type, f16 or bf16 or an alias (default: f16 for f16 inputs, else bf16)")
     g.add_argument("--tile", type=shape(3), default=None,
                    help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
     g.add_argument("--stages", type=int, default=None,

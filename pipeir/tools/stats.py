@@ -406,10 +406,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     static SASS statistics (a table, or JSON with ``--json``)."""
     from pipeir.ir import PipeirError
     from pipeir.runtime.objects import LOWERED_ARCHS
+    from pipeir.version import __version__
 
     ap = argparse.ArgumentParser(prog=PROG, description=main.__doc__)
     ap.error = fail
     ap.add_argument("kernel", help="pipe IR (.mlir) or a generated CuTe DSL module (.py)")
+    ap.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--sass-out", default=None, help="write the disassembly here")
     ap.add_argument("--dump-dir", default=None, help="keep the cubin here")
@@ -428,7 +430,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"{PROG}: error: {error.filename or args.kernel}: {error.strerror}", file=sys.stderr)
+        # strerror is None for an OSError raised with a message only (not by a system call)
+        print(f"{PROG}: error: {error.filename or args.kernel}: {error.strerror or error}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({k: v.summary() for k, v in stats.items()}, indent=2))

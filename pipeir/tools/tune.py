@@ -20,9 +20,11 @@ from typing import NoReturn
 from pipeir import tune as tuner
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.cache import read_choices
-from pipeir.target import ELEMENT_TYPES
+from pipeir.runtime.progress import TuningProgress
 from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.tools.gen import dtype_argument, dtype_choices
 from pipeir.tune import apply_choice, candidates, default_jobs, describe, prepare_all, tune, tuning_key
+from pipeir.version import __version__
 
 PROG = "pipeir-tune"
 
@@ -51,14 +53,15 @@ def parser() -> argparse.ArgumentParser:
         prog=PROG, description=tuner.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     top.error = fail
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     top.add_argument("--shape", type=problem_shape, action="append", default=[],
                      help="static problem MxNxK to tune (repeat for several)")
     top.add_argument("--nk", type=nk_shape, action="append", default=[],
                      help="NxK of pipeir.matmul's dynamic-M kernels to tune, each M class (repeat for several)")
     top.add_argument("--m-class", choices=[name for _, name, _ in tuner.M_CLASSES], action="append",
                      help="with --nk: the M classes to tune (repeat; default all)")
-    top.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), action="append",
-                     help="A and B element type (repeat for several; default bf16)")
+    top.add_argument("--dtype", type=dtype_argument, action="append", metavar="DTYPE",
+                     help=f"A and B element type: {dtype_choices()} (repeat for several; default bf16)")
     top.add_argument("--b-major", choices=("k", "mn"), default="k", help="B layout: K-major or MN-major")
     top.add_argument("--jobs", type=int, default=None,
                      help="compiler processes (default: CPUs available, at most 12)")
@@ -66,6 +69,9 @@ def parser() -> argparse.ArgumentParser:
                      help="only compile the first-round candidates into the object cache "
                           "(no GPU needed); time nothing")
     top.add_argument("--retune", action="store_true", help="tune again even if a choice is cached")
+    top.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress line on stderr (candidates compiled and timed, best so far); "
+                          "default: when stderr is a terminal or PIPEIR_PROGRESS=1")
     return top
 
 
@@ -97,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         every = [candidate for config in configs for candidate in candidates(config)]
         every += [candidate for config, name in buckets for candidate in tuner.bucket_candidates(config, name)]
         started = time.perf_counter()
-        failures = prepare_all(every, HEADLINE_PIPELINE, jobs)
+        status = TuningProgress(PROG, len(every), enabled=args.progress, timing=False)
+        failures = prepare_all(every, HEADLINE_PIPELINE, jobs, status.compiled_one)
+        status.close()
         failed = [config for config, error in failures.items() if error]
         for config in failed:
             print(f"{describe(config)}: {failures[config]}")
@@ -121,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{title}:")
         started = time.perf_counter()
         try:
-            best = tune(config, HEADLINE_PIPELINE, jobs, report=progress)
+            best = tune(config, HEADLINE_PIPELINE, jobs, report=progress, progress=args.progress)
         except ConfigError as error:  # no candidate compiled and computed the right result
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
@@ -139,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{title}:", flush=True)
         started = time.perf_counter()
         try:
-            best = tuner.tune_bucket(config, name, HEADLINE_PIPELINE, jobs, report=progress)
+            best = tuner.tune_bucket(config, name, HEADLINE_PIPELINE, jobs, report=progress, progress=args.progress)
         except ConfigError as error:
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
