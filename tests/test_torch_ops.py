@@ -15,26 +15,27 @@ FP8 = torch.float8_e4m3fn
 
 
 class ProductKernel:
-    """A CPU stand-in for a compiled kernel: takes what the TVM-FFI entry point takes (a
-    row-major, b as the kernel reads it, out of the output dtype) and writes the product."""
+    """A CPU stand-in for a compiled run-time-M kernel (what pipeir.matmul builds): takes
+    what the TVM-FFI entry point takes (a row-major of any M, b as the kernel reads it, out
+    of the output dtype) and writes the product."""
 
-    def __init__(self, a, b):
+    def __init__(self, a, b, tune=None):
         self.b_k_major = b.stride() == (1, b.shape[0])
-        self.output_shape = (a.shape[0], b.shape[1])
         self.c_dtype = ops.mm_output_dtype(a.dtype)
-        self.signature = (a.dtype, tuple(a.shape), a.stride(), tuple(b.shape), b.stride())
+        self.signature = (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride())
 
     def function(self, a, b_read, out):
         b = b_read.t() if self.b_k_major else b_read
-        if (a.dtype, tuple(a.shape), a.stride(), tuple(b.shape), b.stride()) != self.signature:
+        if (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride()) != self.signature:
             raise ValueError("another problem")
-        if out.dtype != self.c_dtype or tuple(out.shape) != self.output_shape:
+        if out.dtype != self.c_dtype or tuple(out.shape) != (a.shape[0], b.shape[1]):
             raise ValueError("bad out")
         out.copy_(a.float() @ b.float())
 
     def __call__(self, a, b_read, out=None):
         if out is None:
-            out = torch.empty(self.output_shape, dtype=self.c_dtype)
+            b_columns = b_read.shape[0] if self.b_k_major else b_read.shape[1]
+            out = torch.empty((a.shape[0], b_columns), dtype=self.c_dtype)
         self.function(a, b_read, out)
         return out
 
