@@ -12,6 +12,7 @@ import torch
 pytest.importorskip("cutlass")
 
 from pipeir import api  # noqa: E402
+from pipeir.analysis.protocol import verify_pipeline  # noqa: E402
 from pipeir.build import gemm  # noqa: E402
 from pipeir.lower import lower_module  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
@@ -91,6 +92,13 @@ def test_naive_and_rolled_producers_mirror_the_writeup() -> None:
     assert rolled.count("mainloop.copy(") == 2
     assert rolled.count("mainloop.cluster_rank()") == 1
     assert rolled.index("mainloop.cluster_rank()") < rolled.index("for tile in")
+
+
+def test_the_protocol_verifier_proves_both_forms() -> None:
+    for passes in ((), HEADLINE_PIPELINE):
+        module = gemm(replace(WRITEUP, m=1024, n=512))
+        run_passes(module, passes)
+        verify_pipeline(module)
 
 
 # -- compiled (CPU, static SASS) ----------------------------------------------------------------
