@@ -38,6 +38,10 @@ class Sm100Target(GemmTarget):
     CONSUMER_WARPS = 4  # the epilogue warpgroup
     MMA_WARPS = 1
     MAX_MMA_IN_FLIGHT = 0
+    MMA_IN_FLIGHT_RULE = (
+        " on sm_100a: the UMMA issuer never waits for a batch (tcgen05.commit in pipe.release frees a "
+        "stage once its UMMAs are done)"
+    )
     ACCUMULATOR_STAGES = 2
     """Tensor-memory accumulator buffers: 2 x tile_n <= 512 columns."""
     SM_COUNT = 148  # B200: one persistent CTA per SM
