@@ -93,9 +93,7 @@ class TmaUmmaMainloop(Collective):
         return tile_m * self.ctas_per_mma, tile_n, tile_k
 
     def make_tiled_mma(self):
-        """The tcgen05 tiled MMA: one UMMA of the CTA (pair)'s tile per k-block.
-
-        Built where it is used (its ACCUMULATE field is per-call run-time state)."""
+        """The tcgen05 tiled MMA: one UMMA of the CTA (pair)'s tile per k-block."""
         b_layout = LayoutEnum.ROW_MAJOR if self.b_major == "k" else LayoutEnum.COL_MAJOR
         return sm100_utils.make_trivial_tiled_mma(
             self.a_type,
@@ -224,13 +222,11 @@ class TmaUmmaMainloopDevice(DeviceView):
                 tiled_mma.partition_shape_C(config.mma_tiler[:2]), config.accumulator_stages)))
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
         self.k_tiles = cute.size(gA, mode=[3])
-        # Per-thread counters that live across the role's loops (a view holds no
-        # run-time value of its own): the tiles whose accumulator this thread handed
-        # over, and whether the current tile's first UMMA has been issued.
+        # A per-thread counter that lives across the role's loops (a view holds no run-time
+        # value of its own): the tiles whose accumulator this thread handed over, which
+        # picks the accumulator buffer and its pipeline position.
         self.tiles_handed_over = cute.make_rmem_tensor((1,), cutlass.Int32)
         self.tiles_handed_over[0] = 0
-        self.accumulating = cute.make_rmem_tensor((1,), cutlass.Int32)
-        self.accumulating[0] = 0
 
     # -- ring positions -----------------------------------------------------------------
     def init_state(self, index: int, phase: int) -> pipeline.PipelineState:
@@ -312,24 +308,29 @@ class TmaUmmaMainloopDevice(DeviceView):
     # -- consumer (the MMA warp) ------------------------------------------------------------
     def acc_init(self):
         """Wait until the epilogue warps have read the accumulator buffer this tile
-        reuses; its first UMMA then overwrites instead of accumulating."""
+        reuses; returns the accumulate flag of the tile's first mma: off, so its first
+        UMMA overwrites the buffer (TMEM cannot be zeroed cheaply)."""
         self.accumulator_ring.producer_acquire(self.accumulator_state(self.tiles_handed_over[0], producer=True))
-        self.accumulating[0] = 0
+        return cutlass.Boolean(False)
 
     def wait(self, state):
         self.ring.consumer_wait(state)
 
-    def mma(self, state):
+    def mma(self, state, accumulate):
         """Issue the UMMAs of the k-tile in `state`'s stage into the tile's accumulator
-        buffer (asynchronous: `pipe.release` commits them)."""
-        tiled_mma = self.config.make_tiled_mma()
+        buffer (asynchronous: `pipe.release` commits them); the first adds to the buffer
+        only if `accumulate`. Returns the flag of the next mma: on."""
+        # A TiledMma of its own, made from the kernel argument's values: setting a field
+        # redefines the atom, and a definition inside this mma's loop or branch must not
+        # be what another mma (or the next tile) starts from.
+        tiled_mma = cutlass.new_from_mlir_values(self.tiled_mma, cutlass.extract_mlir_values(self.tiled_mma))
         accumulator = self.accumulators[(None, None, None, self.tiles_handed_over[0] % self.config.accumulator_stages)]
         stage = cute.arch.make_warp_uniform(state.index)
         for k_block in range(cute.size(self.tCrA, mode=[2])):  # unrolled while tracing
-            tiled_mma.set(tcgen05.Field.ACCUMULATE, (self.accumulating[0] != 0) if k_block == 0 else True)
+            tiled_mma.set(tcgen05.Field.ACCUMULATE, accumulate if k_block == 0 else True)
             coord = (None, None, k_block, stage)
             cute.gemm(tiled_mma, accumulator, self.tCrA[coord], self.tCrB[coord], accumulator)
-        self.accumulating[0] = 1
+        return cutlass.Boolean(True)
 
     def mma_wait(self, pending: int):
         """Nothing to wait for: tcgen05.commit (in `release` and in the accumulator's
