@@ -191,7 +191,7 @@ class TmaUmmaMainloopDevice(DeviceView):
             tmem_address,
             barrier_for_retrieve=pipeline.NamedBarrier(
                 barrier_id=TMEM_ALLOC_BARRIER_ID, num_threads=THREADS_PER_WARP * (config.epilogue_warps + 1)),
-            allocator_warp_id=0,
+            allocator_warp_id=0,  # the first epilogue warp (the roles put them first)
             is_two_cta=config.two_cta,
             two_cta_tmem_dealloc_mbar_ptr=tmem_dealloc_barrier,
         )
@@ -214,12 +214,10 @@ class TmaUmmaMainloopDevice(DeviceView):
         )
         self.tCrA = tiled_mma.make_fragment_A(sA)  # (MMA, MMA_M, MMA_K, stage)
         self.tCrB = tiled_mma.make_fragment_B(sB)
-        self.accumulator_layout = tiled_mma.make_fragment_C(
-            cute.append(tiled_mma.partition_shape_C(config.mma_tiler[:2]), config.accumulator_stages)
-        ).layout  # (MMA, MMA_M, MMA_N, buffer)
-        self.tmem_columns = get_num_tmem_alloc_cols(
-            tiled_mma.make_fragment_C(cute.append(
-                tiled_mma.partition_shape_C(config.mma_tiler[:2]), config.accumulator_stages)))
+        accumulators = tiled_mma.make_fragment_C(
+            cute.append(tiled_mma.partition_shape_C(config.mma_tiler[:2]), config.accumulator_stages))
+        self.accumulator_layout = accumulators.layout  # (MMA, MMA_M, MMA_N, buffer)
+        self.tmem_columns = get_num_tmem_alloc_cols(accumulators)
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
         self.k_tiles = cute.size(gA, mode=[3])
         # A per-thread counter that lives across the role's loops (a view holds no run-time
