@@ -73,6 +73,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             tile=spec.tile_shape,
             cluster=spec.cluster_shape,
             raster=spec.raster_order,
+            group=spec.raster_group_size,
             max_clusters=target.SM_COUNT // (cluster_m * cluster_n),
         ),
     }
