@@ -145,7 +145,7 @@ def test_pipeir_stats_reports_an_os_error_without_errno_by_its_message(monkeypat
 
     monkeypatch.setattr(stats, "find_nvdisasm", lambda: "/bin/true")
     monkeypatch.setattr(stats, "stats_for_module", fails)
-    monkeypatch.setattr(stats, "load_kernel", lambda path: None)
+    monkeypatch.setattr(stats, "load_kernel", lambda path, arch: (None, "sm_90a"))
     assert stats.main([str(EXAMPLE)]) == 1
     assert capsys.readouterr().err == (
         f"pipeir-stats: error: {EXAMPLE}: the CUDA toolkit's libnvvm could not be loaded\n")

@@ -42,11 +42,14 @@ def test_free_fields_span_tiles_clusters_and_rasters() -> None:
 
 
 def test_candidates_are_the_targets() -> None:
-    """The tuner's tiles and clusters are the target's: sm_100a offers 256x256."""
+    """The tuner's tiles and clusters are the target's: sm_100a offers 128x64 tiles, and
+    deeper rings where a 2-CTA UMMA halves a CTA's share of B."""
     blackwell = replace(FREE, arch="sm_100a")
     assert {c.tile for c in candidates(blackwell)} == set(target_for("sm_100a").candidate_tiles("bf16"))
-    assert (256, 256, 64) in {c.tile for c in candidates(blackwell)}
+    assert (128, 64, 64) in {c.tile for c in candidates(blackwell)}
     assert all(c.stages == target_for("sm_100a").max_stages(c) for c in candidates(blackwell))
+    stages = {c.cluster: c.stages for c in candidates(blackwell) if c.tile == (128, 256, 64)}
+    assert stages[2, 1] > stages[1, 2]
 
 
 def test_fixed_fields_stay_fixed() -> None:

@@ -131,6 +131,8 @@ class GemmTarget:
     PRODUCER_WARPS: ClassVar[int] = 1
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    MMA_IN_FLIGHT_RULE: ClassVar[str] = ""
+    """Why MAX_MMA_IN_FLIGHT is what it is, when that needs saying (appended to the error)."""
     MAX_RASTER_GROUP: ClassVar[int] = 64
     """Widest band of the persistent walk, in cluster tiles (wider ones walk the same
     order as no band on any problem of fewer than 64 cluster tiles across)."""
@@ -264,7 +266,8 @@ class GemmTarget:
             )
         in_flight = spec.mma_in_flight_count
         if not 0 <= in_flight <= self.MAX_MMA_IN_FLIGHT:
-            raise ConfigError(f"mma_in_flight must be in 0..{self.MAX_MMA_IN_FLIGHT}, got {in_flight}")
+            raise ConfigError(
+                f"mma_in_flight must be in 0..{self.MAX_MMA_IN_FLIGHT}, got {in_flight}{self.MMA_IN_FLIGHT_RULE}")
         if in_flight and not spec.warp_specialize:
             raise ConfigError("mma_in_flight must be 0 without warp specialization (the mainloop role is serial)")
         if in_flight >= stages:

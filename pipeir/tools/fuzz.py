@@ -129,8 +129,8 @@ def random_config(rng: Random) -> GemmConfig:
     # Most rings short (small, fast cases), some up to the shared-memory limit.
     stages = rng.randint(1, min(probe.max_stages, rng.choice((2, 3, 4, target.MAX_STAGES))))
     warp_specialize = rng.random() < 0.75
-    # Both consumer shapes: one MMA batch in flight needs a second stage.
-    mma_in_flight = rng.choice((0, 1)) if warp_specialize and stages > 1 else 0
+    # Both consumer shapes where the target has both: one MMA batch in flight needs a second stage.
+    mma_in_flight = rng.randint(0, target.MAX_MMA_IN_FLIGHT) if warp_specialize and stages > 1 else 0
 
     def size(tile: int, extra: Sequence[int]) -> int | None:
         if rng.random() < 0.3:
