@@ -108,7 +108,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
     if m_class_name == "decode":
-        swap = config.b_major == "k"
+        swap = config.b_major == "k" and target.SWAP_AB
         tile = (128, 64, tile_k)
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
@@ -347,7 +347,7 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
         return candidates(config)
     tile_k = target.default_tile(config.dtype)[2]
     found = []
-    for swap in (True, False) if config.b_major == "k" else (False,):
+    for swap in (True, False) if config.b_major == "k" and target.SWAP_AB else (False,):
         for tile_n in DECODE_TILE_N:
             for cluster in ((1, 1), (1, 2), (2, 1)):
                 for raster in tuple(Raster):

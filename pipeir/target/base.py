@@ -131,6 +131,8 @@ class GemmTarget:
     PRODUCER_WARPS: ClassVar[int] = 1
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    SWAP_AB: ClassVar[bool] = True
+    """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
     MMA_IN_FLIGHT_RULE: ClassVar[str] = ""
     """Why MAX_MMA_IN_FLIGHT is what it is, when that needs saying (appended to the error)."""
     MAX_RASTER_GROUP: ClassVar[int] = 64
@@ -217,6 +219,8 @@ class GemmTarget:
         if isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= self.MAX_RASTER_GROUP:
             raise ConfigError(f"raster_group must be an integer in 1..{self.MAX_RASTER_GROUP}, got {group!r}")
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
+        if spec.swap_ab and not self.SWAP_AB:
+            raise ConfigError(f"swap_ab is not built for {self.ARCH}: its epilogue has no transposed store")
         if spec.swap_ab and spec.b_major != Major.K:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_stages(spec)

@@ -38,6 +38,7 @@ class Sm100Target(GemmTarget):
     CONSUMER_WARPS = 4  # the epilogue warpgroup
     MMA_WARPS = 1
     MAX_MMA_IN_FLIGHT = 0
+    SWAP_AB = False  # the TMEM epilogue has no transposed store yet
     MMA_IN_FLIGHT_RULE = (
         " on sm_100a: the UMMA issuer never waits for a batch (tcgen05.commit in pipe.release frees a "
         "stage once its UMMAs are done)"

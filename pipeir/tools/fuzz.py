@@ -153,7 +153,7 @@ def random_config(rng: Random) -> GemmConfig:
         mma_in_flight=mma_in_flight,
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
     )
-    if config.b_major == "k" and rng.random() < 0.2:
+    if config.b_major == "k" and target.SWAP_AB and rng.random() < 0.2:
         # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.
         config = replace(config, m=config.n, n=config.m, swap_ab=True)
     config.validate()
