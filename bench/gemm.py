@@ -239,7 +239,7 @@ def main() -> None:
     configs = []
     for dtype in args.dtypes:
         for m, n, k in args.shapes:
-            configs.append(tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype)))
+            configs.append(tuned_config(GemmConfig(m=m, n=n, k=k, dtype=dtype), tune_now=True))
             print(f"{dtype} {m}x{n}x{k}: tuned {describe(configs[-1])}", flush=True)
     compile_in_parallel([(config, passes) for config in configs for passes in FORMS.values()], default_jobs())
     rows: list[dict] = []

@@ -1,16 +1,19 @@
 """pipeir's public entry points: `compile` (with autotuning), `matmul` (dispatch) and
 `scaled_mm` (torch._scaled_mm's fp8 product with fused scales and bias).
 
-`matmul(a, b)` is the dispatching entry point. Its kernels are told apart by (shape of
-a, shape of b, strides of b, dtype, device index): every kernel takes a row-major a and
-a b of a's dtype. Every tier below hands the call to TVM-FFI, which checks each tensor's
+`matmul(a, b)` is the dispatching entry point. Its kernels are compiled with M known
+only at run time, one per (M class, shape of b, strides of b, dtype, device index)
+(pipeir.tune.m_class: decode M <= 64, narrow M <= 256, wide): every kernel takes a
+row-major a and a b of a's dtype, and a new M of a known class costs no compile and no
+tuning run. Every tier below hands the call to TVM-FFI, which checks each tensor's
 dtype, shape, strides, alignment and device itself, so a tier that guesses wrong costs
 time, never a wrong result:
   1. the kernel predicted to follow the previous call's kernel (learnt when the same
      kernel followed it twice in a row): no key at all;
+     It is taken only while M stays in the kernel's class;
   2. the latest kernel used at the two shapes;
-  3. the full key, which builds a kernel for a new problem and has GemmKernel explain
-     a bad call.
+  3. the full key, which builds a kernel for a new (N, K, M class, ...) and has
+     GemmKernel explain a bad call.
 The device's compute capability is read once per device, on the first call.
 A call with a bias or an activation, and every `scaled_mm`, goes through one key of its
 epilogue and shapes instead (`_epilogue_kernels`): those kernels take more operands.
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from torch._subclasses.fake_tensor import is_fake
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.compiler import compile_kernel
@@ -29,33 +33,34 @@ from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import DTYPE_NAMES, device_arch
 from pipeir.target import Activation, Scale
 from pipeir.target.spec import GemmConfig
-from pipeir.tune import tuned_config
+from pipeir.tune import class_range, dispatch_config, m_class, tuned_config
 
 
 def compile(  # noqa: A001
     source: ModuleOp | GemmConfig,
     passes: Sequence[str] = HEADLINE_PIPELINE,
     *,
-    tune: bool = True,
+    tune: bool | None = None,
 ) -> GemmKernel:
     """Compile a configuration (built in the naive form) or a `pipe` module.
 
-    With `tune` (the default), a configuration's free fields come from the
-    autotuner: its cached choice for this problem and GPU, or a tuning run now
-    when there is a CUDA device and no cached choice (see pipeir.tune).
+    A configuration's free fields come from the autotuner's cached choice for this
+    problem and GPU, else the builder's defaults. `tune=True` (or PIPEIR_TUNE=1) runs
+    the tuner now when nothing is cached (a CUDA device needed); `tune=False` (or
+    PIPEIR_TUNE=0) keeps the defaults, cache or not (see pipeir.tune).
     """
     if not isinstance(source, (GemmConfig, ModuleOp)):
         raise TypeError(
             f"pipeir.compile takes a GemmConfig or a pipe module, got {type(source).__name__}")
     if isinstance(passes, str) or not all(isinstance(name, str) for name in passes):
         raise TypeError(f"passes must be a sequence of pass names, got {passes!r}")
-    if isinstance(source, GemmConfig) and tune:
-        source = tuned_config(source, passes)
+    if isinstance(source, GemmConfig):
+        source = tuned_config(source, passes, tune)
     return compile_kernel(source, passes)
 
 
 _kernels: dict[tuple, object] = {}
-"""Every kernel matmul built, by (a.shape, b.shape, b.stride(), dtype, device index):
+"""Every kernel matmul built, by (M class, b.shape, b.stride(), dtype, device index):
 what tells two kernels apart."""
 _latest_kernel_of_shapes: dict[tuple, object] = {}
 """(a.shape, b.shape) -> the kernel the latest call with those shapes used. Two shapes
@@ -73,35 +78,49 @@ _previous_kernel = None
 
 
 def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
-           bias: torch.Tensor | None = None, activation: str | None = None) -> torch.Tensor:
+           bias: torch.Tensor | None = None, activation: str | None = None,
+           tune: bool | None = None) -> torch.Tensor:
     """`a @ b` with a pipeir kernel, like torch.matmul for 2-D CUDA tensors.
 
     a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
     row-major (N, K) tensor (K-major, required for fp8). The output is f16 for f16
-    inputs and bf16 otherwise. The first call for a new dtype/shape/layout/device
-    compiles (or loads from pipeir's cache) a kernel with the autotuned
-    configuration; later calls reuse it.
+    inputs and bf16 otherwise. The first call for a new dtype/N/K/layout/device and M
+    class compiles (or loads from pipeir's cache) a kernel for every M of that class,
+    with the class's tuned schedule if `pipeir-tune` recorded one, else a heuristic's;
+    later calls at any M of the class reuse it. `tune=True` (or PIPEIR_TUNE=1) tunes a
+    class that has no recorded schedule before building its kernel.
+
+    Traced (torch.compile, torch.export, fake tensors) or with inputs that need
+    gradients, the call is the custom op torch.ops.pipeir.mm (pipeir.ops), which
+    torch sees through and differentiates.
 
     `bias` (a contiguous (N,) tensor of the output dtype) is added to every row, then
     `activation` (relu, gelu, gelu_tanh or silu) applied, in the kernel's epilogue,
     in float32 before the conversion: activation(a @ b + bias).
     """
-    if bias is not None or activation is not None:
-        return _matmul_with_epilogue(a, b, out, bias, activation)
     global _previous_kernel
+    if _is_compiling() or (getattr(a, "requires_grad", False) or getattr(b, "requires_grad", False)) \
+            and torch.is_grad_enabled():
+        return _through_custom_op(a, b, out, bias, activation)
+    if bias is not None or activation is not None:
+        return _matmul_with_epilogue(a, b, out, bias, activation, tune)
     kernel = _predicted_next.get(_previous_kernel)
-    if kernel is not None:
+    if kernel is not None and kernel.m_lo <= a.shape[0] <= kernel.m_hi:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
         try:
-            result = out if out is not None else torch.empty(
-                kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+            if out is None:
+                result = torch.empty((a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+            elif out.shape[0] != a.shape[0]:  # _output's check, inlined
+                raise ValueError("out has another M than a")
+            else:
+                result = out
             kernel.function(a, b.t() if kernel.b_k_major else b, result)
         except (TypeError, ValueError, RuntimeError, AttributeError):
             _predicted_next.pop(_previous_kernel, None)  # another product this time: ask the keys
         else:
             _previous_kernel = kernel
             return result
-    kernel, result = _matmul_by_shapes(a, b, out)
+    kernel, result = _matmul_by_shapes(a, b, out, tune)
     if _last_follower.get(_previous_kernel) is kernel:
         _predicted_next[_previous_kernel] = kernel
     _last_follower[_previous_kernel] = kernel
@@ -109,31 +128,63 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
     return result
 
 
-def _matmul_by_shapes(a, b, out):
+def _output(kernel, a, b, out):
+    """The output of a hit: a new (M, N) tensor, or `out` when its M is a's (a dynamic-M
+    kernel takes M from a; TVM-FFI checks the rest of out against the kernel). A
+    ValueError sends the call on to the keys, where GemmKernel explains it."""
+    if a.shape[0] == 0:
+        raise ValueError("M = 0 is GemmKernel's to answer, without a launch")
+    if out is None:
+        return torch.empty((a.shape[0], b.shape[1]), dtype=kernel.c_dtype, device=a.device)
+    if out.shape[0] != a.shape[0]:
+        raise ValueError("out has another M than a")
+    return out
+
+
+def _matmul_by_shapes(a, b, out, tune=None):
     try:
         kernel = _latest_kernel_of_shapes[a.shape, b.shape]
-        result = out if out is not None else torch.empty(
-            kernel.output_shape, dtype=kernel.c_dtype, device=a.device)
+        result = _output(kernel, a, b, out)
         kernel.function(a, b.t() if kernel.b_k_major else b, result)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError):
         # New shapes, another dtype, layout or device at these shapes, or a bad call:
         # the full key tells which, and GemmKernel explains a bad call.
-        return _matmul_by_full_key(a, b, out)
+        return _matmul_by_full_key(a, b, out, tune)
     return kernel, result
 
 
-def _matmul_by_full_key(a, b, out):
+def _matmul_by_full_key(a, b, out, tune=None):
+    if is_fake(a) or is_fake(b):  # traced without torch.compile (make_fx, FakeTensorMode)
+        return None, _through_custom_op(a, b, out)
     try:
-        key = (a.shape, b.shape, b.stride(), a.dtype, a.get_device())
+        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.get_device())
     except AttributeError:
         raise TypeError(
             f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}"
         ) from None
     kernel = _kernels.get(key)
     if kernel is None:
-        kernel = _kernels[key] = _kernel_for(a, b)
+        kernel = _kernels[key] = _kernel_for(a, b, tune)
+        lo, hi = class_range(key[0])
+        kernel.m_lo, kernel.m_hi = lo, float("inf") if hi is None else hi
     _latest_kernel_of_shapes[a.shape, b.shape] = kernel
     return kernel, kernel(a, b.t() if kernel.b_k_major else b, out)
+
+
+def _m_class_of(a) -> str:
+    if a.dim() != 2:
+        raise ValueError(f"a must be 2-D, got shape {tuple(a.shape)}")
+    return m_class(max(a.shape[0], 1))  # M = 0: GemmKernel returns the empty product, no launch
+
+
+_is_compiling = torch.compiler.is_compiling
+"""Bound once: the hit path pays one call, not two attribute lookups (Dynamo folds the
+function to True while it traces)."""
+
+
+def _through_custom_op(a, b, out, bias=None, activation=None):
+    result = torch.ops.pipeir.mm(a, b, bias, activation)  # pipeir.ops, which `import pipeir` loads with matmul
+    return result if out is None else out.copy_(result)
 
 
 def loaded_kernels() -> list:
@@ -141,9 +192,10 @@ def loaded_kernels() -> list:
     return list(_kernels.values())
 
 
-def _kernel_for(a: torch.Tensor, b: torch.Tensor, **epilogue):
-    """The kernel of a @ b with `epilogue` (GemmConfig's scale, bias, activation fields),
-    after checking a and b (TypeError / ValueError naming what is wrong)."""
+def _kernel_for(a: torch.Tensor, b: torch.Tensor, tune: bool | None = None, **epilogue):
+    """The run-time-M kernel of a @ b for a's M class, with `epilogue` (GemmConfig's
+    scale, bias, activation fields), after checking a and b (TypeError / ValueError
+    naming what is wrong)."""
     for name, tensor in (("a", a), ("b", b)):
         if tensor.dtype not in DTYPE_NAMES:
             raise TypeError(
@@ -180,8 +232,8 @@ def _kernel_for(a: torch.Tensor, b: torch.Tensor, **epilogue):
             "16-bit output"
         )
     arch = device_arch(a.device)
-    config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch, **epilogue)
-    return compile(config)
+    config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch, **epilogue)
+    return compile(dispatch_config(config, m, tune_now=tune), tune=False)
 
 
 _epilogue_kernels: dict[tuple, object] = {}
@@ -204,9 +256,11 @@ def _check_vector(name: str, tensor, length: int, dtype: torch.dtype, device, wh
         raise ValueError(f"{name} is on {tensor.device} but a is on {device}")
 
 
-def _matmul_with_epilogue(a, b, out, bias, activation):
+def _matmul_with_epilogue(a, b, out, bias, activation, tune=None):
+    if is_fake(a) or is_fake(b):  # traced without torch.compile (make_fx, FakeTensorMode)
+        return _through_custom_op(a, b, out, bias, activation)
     try:
-        key = (a.shape, b.shape, b.stride(), a.dtype, a.device, _operand_key(bias), activation)
+        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.device, _operand_key(bias), activation)
     except AttributeError:  # not tensors: _kernel_for and _check_vector say which
         key = None
     kernel = _epilogue_kernels.get(key)
@@ -215,7 +269,7 @@ def _matmul_with_epilogue(a, b, out, bias, activation):
             raise TypeError(f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}")
         if activation is not None and activation not in tuple(Activation):
             raise ValueError(f"activation must be one of {', '.join(Activation)}, got {activation!r}")
-        kernel = _kernel_for(a, b, bias=bias is not None, activation=activation)
+        kernel = _kernel_for(a, b, tune, bias=bias is not None, activation=activation)
         if bias is not None:
             _check_vector("bias", bias, b.shape[1], kernel.c_dtype, a.device, "one value per column of the output")
         _epilogue_kernels[key] = kernel  # (a key of None is never looked up: the checks raised)
@@ -239,20 +293,23 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
     apply in float32 before the one conversion. Bad arguments raise TypeError /
     ValueError before any launch.
     """
+    if _is_compiling():
+        return torch.ops.pipeir.scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
     try:
-        key = (a.shape, b.shape, b.stride(), a.dtype, b.dtype, a.device, _operand_key(scale_a),
-               _operand_key(scale_b), _operand_key(bias), out_dtype)
+        # Rowwise scale shapes hold M: the key holds only whether they are rowwise.
+        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, b.dtype, a.device, scale_a.dim() == 2 and
+               scale_a.shape[0] != 1, _operand_key(scale_b), _operand_key(bias), out_dtype)
     except AttributeError:  # not tensors: _check_scaled_mm says which
         key = None
     kernel = _epilogue_kernels.get(key)
-    if kernel is None:
+    if kernel is None or a.shape[0] == 0 or tuple(scale_a.shape) not in ((), (1, 1), (a.shape[0], 1)):
         scale = _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
         (m, k), n = a.shape, b.shape[1]
-        config = GemmConfig(m=m, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=DTYPE_NAMES[out_dtype],
+        config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=DTYPE_NAMES[out_dtype],
                             arch=device_arch(a.device), scale=scale, bias=bias is not None)
-        kernel = _epilogue_kernels[key] = compile(config)
+        kernel = _epilogue_kernels[key] = compile(dispatch_config(config, m), tune=False)
     operands = (scale_a.reshape(-1), scale_b.reshape(-1), *((bias,) if bias is not None else ()))
-    out = torch.empty(kernel.output_shape, dtype=out_dtype, device=a.device)
+    out = torch.empty((a.shape[0], b.shape[1]), dtype=out_dtype, device=a.device)
     try:
         # The key held every shape, stride and dtype: TVM-FFI checks the rest (devices).
         kernel.function(a, b.t(), out, *operands)

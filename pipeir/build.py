@@ -277,9 +277,11 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         c_dtype=config.c_dtype,
         tile=config.tile_shape,
         cluster=config.cluster_shape,
-        problem=(config.m, config.n, config.k),
+        problem=config.mma_shape,
         b_major=config.b_major,
         raster=config.raster,
+        raster_group=config.raster_group,
+        swap_ab=config.swap_ab,
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

@@ -13,13 +13,24 @@ float32 product on the GPU (a wrong result rules it out), and timed (CUDA events
 median of repeated batches over rotating inputs larger than L2); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings and, when the
 consumer is free, the serial WGMMA consumer (`mma_in_flight=0`: with a shallow ring, the
-batch the default consumer keeps in flight holds a stage the producer could fill). The
+batch the default consumer keeps in flight holds a stage the producer could fill), and,
+when the walk is free, bands of RASTER_GROUPS cluster tiles. The
 choice is stored in `tuning.json` in pipeir's cache (pipeir.runtime.cache), keyed by GPU,
 problem, dtypes, layout, the fixed fields and the pipeir version, and
 `pipeir.compile` uses it from then on.
 
-Without a CUDA device, for a problem with a dynamic size, or with the environment
-variable PIPEIR_TUNE=0, nothing is timed and the builder's defaults apply.
+Nothing is ever timed unless asked for: `pipeir.compile(config, tune=True)`,
+`pipeir.matmul(..., tune=True)`, the environment variable PIPEIR_TUNE=1, or
+`pipeir-tune`. Otherwise a configuration takes the cached choice, or the builder's
+defaults; PIPEIR_TUNE=0 (or tune=False) ignores the cache too. Without a CUDA device
+nothing is timed either.
+
+Dynamic M (pipeir.matmul): one kernel, compiled with M known only at run time, serves
+every M of a schedule class (`m_class`: M <= 64 decode, M <= 256 narrow, larger wide)
+for one (N, K, dtypes, layout). Its schedule is the tuned choice of that M class and
+(N, K) (`bucket_key`; `tune_bucket` times the class's candidates at its representative
+M), or else `heuristic_config`'s by M class and N·K. So a new M costs neither a
+compile nor a tuning run.
 `--compile-only` fills the object cache without a GPU (CuTe DSL compiles on the
 CPU), so a later tuning run only loads and times.
 """
@@ -33,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +52,7 @@ from pathlib import Path
 from pipeir.compiler import compile_kernel
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
+from pipeir.runtime.progress import TuningProgress
 from pipeir.target import Raster, target_for
 from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
@@ -55,21 +68,76 @@ ROTATING_BYTES = 128 * 1024 * 1024
 """Inputs rotated between launches: more than twice the H100's 50 MB L2."""
 
 
+M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
+    (64, "decode", 64),
+    (256, "narrow", 256),
+    (None, "wide", 4096),
+)
+"""(largest M or None, name, the M a bucket is tuned at): the schedule classes of a
+dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-bound, a
+wide one is compute-bound; one kernel serves every M of a class."""
+DECODE_TILE_N = (16, 32, 64, 128)
+"""The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
+
+
+def m_class(m: int) -> str:
+    """The schedule class of M (see M_CLASSES)."""
+    for largest, name, _ in M_CLASSES:
+        if largest is None or m <= largest:
+            return name
+    raise AssertionError("the last class is unbounded")
+
+
+def class_range(name: str) -> tuple[int, int | None]:
+    """(smallest, largest or None) M of a schedule class."""
+    smallest = 1
+    for largest, class_name, _ in M_CLASSES:
+        if class_name == name:
+            return smallest, largest
+        smallest = (largest or 0) + 1
+    raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
+
+
+def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
+    """The schedule of a dynamic-M `config` for an M class when nothing is tuned.
+
+    decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
+    128 rows and M is a 64-wide MMA N (the weights are streamed once per N tile); the
+    deepest ring. narrow: 128x64 tiles (twice the CTAs of 128x128 for the same weight
+    traffic). wide: the target's default tile. Free fields only: a fixed field stays.
+    """
+    target = target_for(config.arch)
+    tile_k = target.default_tile(config.dtype)[2]
+    if m_class_name == "decode":
+        swap = config.b_major == "k" and target.SWAP_AB and not config.has_epilogue
+        tile = (128, 64, tile_k)
+    elif m_class_name == "narrow":
+        swap, tile = False, (128, 64, tile_k)
+    else:
+        swap, tile = False, target.default_tile(config.dtype)
+    chosen = replace(config, swap_ab=swap, tile=config.tile or tile)
+    return replace(chosen, stages=config.stages or chosen.max_stages)
+
+
 @dataclass(frozen=True)
 class Timing:
     config: GemmConfig
     ms: float | None
     error: str | None = None
+    tried: int = 0
+    """Candidates timed to find this one (the winner's)."""
 
 
 def describe(config: GemmConfig) -> str:
     tm, tn, tk = config.tile_shape
     cm, cn = config.cluster_shape
-    return (f"tile {tm}x{tn}x{tk} cluster {cm}x{cn} raster {config.raster_order} stages {config.stage_count} "
-            f"mma_in_flight {config.mma_in_flight_count}")
+    return (f"{'swap_ab ' if config.swap_ab else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
+            f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}")
 
 
 def is_tunable(config: GemmConfig) -> bool:
+    """A static problem in the warp-specialized form (dynamic-M kernels are tuned by M
+    class: tune_bucket)."""
     return None not in (config.m, config.n, config.k) and config.warp_specialize
 
 
@@ -93,11 +161,18 @@ def candidates(config: GemmConfig) -> list[GemmConfig]:
     return found
 
 
+RASTER_GROUPS = (4, 8)
+"""Bands of the persistent walk the best finalist also tries: at 8192^3 on the H200, 8
+gained 3-4% over whole columns (4: 2-4%), and at 4096^3 neither gained (bench/RESULTS.md)."""
+
+
 def finishing_variants(best: GemmConfig, free: GemmConfig) -> list[GemmConfig]:
     """What the best finalist is timed against at the end: two shallower rings when the ring
-    depth is free, and the serial consumer when the consumer is free and the best keeps a
-    WGMMA batch in flight."""
+    depth is free, the serial consumer when the consumer is free and the best keeps a
+    WGMMA batch in flight, and walks in bands (RASTER_GROUPS) when the walk is free."""
     variants = []
+    if free.raster_group is None:
+        variants += [replace(best, raster_group=group) for group in RASTER_GROUPS]
     if free.stages is None:
         deepest = best.stage_count
         variants += [replace(best, stages=s) for s in range(deepest - 1, max(deepest - 1 - SHALLOWER_RINGS, 0), -1)]
@@ -119,13 +194,23 @@ def reachable(config: GemmConfig) -> list[GemmConfig]:
 
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
-        f"{field}={getattr(config, field)}" for field in ("tile", "cluster", "raster", "stages", "mma_in_flight")
+        f"{field}={getattr(config, field)}"
+        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight")
         if getattr(config, field) is not None
-    )
+    ) + (",swap_ab" if config.swap_ab else "")
+    fixed = fixed.lstrip(",")
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
         f"{config.m}x{config.n}x{config.k}|b_major={config.b_major}|fixed={fixed or '-'}|"
         f"pipeir {__version__}"
+    )
+
+
+def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
+    """The tuning cache's key of a dynamic-M kernel: M class, N and K, dtypes, layout."""
+    return (
+        f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|M {m_class_name}|"
+        f"{config.n}x{config.k}|b_major={config.b_major}|pipeir {__version__}"
     )
 
 
@@ -135,14 +220,27 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         tile=tuple(choice["tile"]),
         cluster=tuple(choice["cluster"]),
         raster=choice["raster"],
+        raster_group=choice.get("raster_group"),  # absent in a choice recorded before it was tuned: 1
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
+        swap_ab=bool(choice.get("swap_ab", config.swap_ab)),
     )
 
 
-def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) -> GemmConfig:
-    """`config` with its free fields chosen by the tuner (cached, or tuned now)."""
-    if os.environ.get("PIPEIR_TUNE", "1") == "0" or not is_tunable(config) or all(
+def tuning_requested(tune: bool | None) -> bool | None:
+    """tune=True/False as given; None follows PIPEIR_TUNE ("1": tune, "0": not even the
+    cache), else None: the cached choice, never a tuning run."""
+    if tune is not None:
+        return tune
+    return {"1": True, "0": False}.get(os.environ.get("PIPEIR_TUNE", ""))
+
+
+def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE,
+                 tune_now: bool | None = None) -> GemmConfig:
+    """`config` with its free fields from the tuner's cached choice, or from a tuning run
+    now when one is asked for (`tuning_requested`); the builder's defaults otherwise."""
+    requested = tuning_requested(tune_now)
+    if requested is False or not is_tunable(config) or all(
         getattr(config, field) is not None for field in ("tile", "cluster", "raster", "stages")
     ):
         return config
@@ -155,9 +253,30 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE) 
     mainloop = config.mainloop
     key = tuning_key(mainloop, torch.cuda.get_device_name())
     choice = read_choices().get(key)
-    if choice is None:
-        choice = config_to_json(tune(mainloop, passes).config)
-    return apply_choice(config, choice)
+    if choice is not None:
+        return apply_choice(config, choice)
+    return apply_choice(config, config_to_json(tune(mainloop, passes).config)) if requested else config
+
+
+def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE_PIPELINE,
+                    tune_now: bool | None = None) -> GemmConfig:
+    """The schedule of the dynamic-M kernel (`config.m` is None) that serves M = `m`:
+    the bucket's cached choice, a bucket tuning run when one is asked for, else
+    `heuristic_config`. Never times anything unless asked. An epilogue takes the
+    schedule of its plain product, like `tuned_config`."""
+    name = m_class(m)
+    requested = tuning_requested(tune_now)
+    if requested is not False:
+        import torch
+
+        if torch.cuda.is_available():
+            key = bucket_key(config.mainloop, name, torch.cuda.get_device_name())
+            choice = read_choices().get(key)
+            if choice is not None:
+                return apply_choice(config, choice)
+            if requested:
+                return apply_choice(config, config_to_json(tune_bucket(config.mainloop, name, passes).config))
+    return heuristic_config(config, name)
 
 
 def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
@@ -171,16 +290,28 @@ def prepare(config: GemmConfig, passes: Sequence[str]) -> str | None:
     return None
 
 
-def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int) -> dict[GemmConfig, str | None]:
-    """Compile `configs` through `passes` into the object cache on `jobs` worker processes."""
-    errors = compile_in_parallel([(config, tuple(passes)) for config in configs], jobs)
+def prepare_all(configs: Sequence[GemmConfig], passes: Sequence[str], jobs: int,
+                on_compiled=None) -> dict[GemmConfig, str | None]:
+    """Compile `configs` through `passes` into the object cache on `jobs` worker processes;
+    `on_compiled()` is called as each one finishes."""
+    errors = compile_in_parallel([(config, tuple(passes)) for config in configs], jobs, on_compiled)
     return dict(zip(configs, errors))
 
 
-def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], jobs: int) -> list[str | None]:
-    """Compile each (config, passes) into the object cache; per item, None or why it failed."""
+WORKER_POLL_SECONDS = 0.2
+
+
+def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], jobs: int,
+                        on_compiled=None) -> list[str | None]:
+    """Compile each (config, passes) into the object cache; per item, None or why it failed.
+    `on_compiled()` is called once per item as it finishes (workers write one result a line)."""
+    on_compiled = on_compiled or (lambda: None)
     if jobs <= 1 or len(items) <= 1:
-        return [prepare(config, passes) for config, passes in items]
+        results = []
+        for config, passes in items:
+            results.append(prepare(config, passes))
+            on_compiled()
+        return results
     chunks = [list(range(i, len(items), jobs)) for i in range(min(jobs, len(items)))]
     results: list[str | None] = [None] * len(items)
     with tempfile.TemporaryDirectory(prefix="pipeir-tune-") as scratch:
@@ -195,10 +326,24 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
                 worker = subprocess.Popen([sys.executable, "-m", "pipeir.tools.compile_worker"],
                                           stdin=stdin, stdout=stdout, stderr=stderr)
             workers.append((worker, chunk, index))
+        reported = 0
+        while True:
+            running = any(worker.poll() is None for worker, _, _ in workers)
+            finished = sum(_finished_lines(Path(scratch, f"{index}.out")) for _, _, index in workers)
+            for _ in range(reported, finished):
+                on_compiled()
+            reported = max(reported, finished)
+            if not running:
+                break
+            time.sleep(WORKER_POLL_SECONDS)
+        for _ in range(reported, len(items)):  # items of a worker that died
+            on_compiled()
         for worker, chunk, index in workers:
-            worker.wait()
             try:
-                errors = json.loads(Path(scratch, f"{index}.out").read_text())
+                lines = Path(scratch, f"{index}.out").read_text().splitlines()
+                errors = [json.loads(line) for line in lines]
+                if len(errors) != len(chunk):
+                    raise ValueError("a result is missing")
             except ValueError:
                 log = Path(scratch, f"{index}.err").read_text().strip()
                 last = log.splitlines()[-1] if log else f"exit status {worker.returncode}"
@@ -208,10 +353,56 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
     return results
 
 
-def operand_sets(config: GemmConfig):
+def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]:
+    """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the decode and
+    narrow classes, swap_ab (B K-major) and not, with the MMA's N in DECODE_TILE_N and
+    clusters along the MMA's N (the small operand multicast); in the wide class the
+    static tuner's candidates. Each at its deepest ring."""
+    target = target_for(config.arch)
+    if m_class_name == "wide":
+        return candidates(config)
+    tile_k = target.default_tile(config.dtype)[2]
+    found = []
+    for swap in (True, False) if config.b_major == "k" and target.SWAP_AB and not config.has_epilogue else (False,):
+        for tile_n in DECODE_TILE_N:
+            for cluster in ((1, 1), (1, 2), (2, 1)):
+                for raster in tuple(Raster):
+                    candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster,
+                                        raster=raster)
+                    candidate = replace(candidate, stages=candidate.max_stages)
+                    try:
+                        candidate.validate()
+                    except ConfigError:
+                        continue
+                    found.append(candidate)
+    return found
+
+
+def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
+                jobs: int | None = None, report=None, progress: bool | None = None) -> Timing:
+    """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
+    class's representative M; the best is recorded under `bucket_key`."""
     import torch
 
-    m, n, k = config.m, config.n, config.k
+    at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
+    found = bucket_candidates(config, m_class_name)
+    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m, finishing=False)
+    record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
+                  len(found))
+    return best
+
+
+def _finished_lines(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except OSError:
+        return 0
+
+
+def operand_sets(config: GemmConfig, at_m: int | None = None):
+    import torch
+
+    m, n, k = at_m or config.m, config.n, config.k
     size = dtype_bytes(config.dtype)
     per_set = (m * k + n * k) * size + m * n * 2
     count = max(1, min(8, -(-ROTATING_BYTES // per_set)))
@@ -267,20 +458,23 @@ def relative_error(function, operands, reference) -> float:
 
 
 def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
-            reference=None) -> list[Timing]:
-    """Time each config; with a `reference`, a candidate must first reproduce it."""
+            reference=None, on_timed=None) -> list[Timing]:
+    """Time each config; with a `reference`, a candidate must first reproduce it.
+    `on_timed(timing)` is called after each."""
     timings = []
     for config in configs:
         if failures.get(config):
-            timings.append(Timing(config, None, failures[config]))
-            continue
-        kernel = compile_kernel(config, passes)
-        if reference is not None:
-            error = relative_error(kernel.function, sets[0], reference)
+            timing = Timing(config, None, failures[config])
+        else:
+            kernel = compile_kernel(config, passes)
+            error = relative_error(kernel.function, sets[0], reference) if reference is not None else 0.0
             if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
-                timings.append(Timing(config, None, f"wrong result: relative error {error:.2e}"))
-                continue
-        timings.append(Timing(config, time_launches(kernel.function, sets)))
+                timing = Timing(config, None, f"wrong result: relative error {error:.2e}")
+            else:
+                timing = Timing(config, time_launches(kernel.function, sets))
+        timings.append(timing)
+        if on_timed is not None:
+            on_timed(timing)
     return timings
 
 
@@ -289,43 +483,77 @@ def tune(
     passes: Sequence[str] = HEADLINE_PIPELINE,
     jobs: int | None = None,
     report=None,
+    progress: bool | None = None,
 ) -> Timing:
-    """Time every candidate for `config` on the current GPU, record and return the best."""
+    """Time every candidate for `config` on the current GPU, record and return the best.
+
+    `progress` shows a progress line on stderr (candidates compiled and timed, the best
+    so far); None shows it when stderr is a terminal or PIPEIR_PROGRESS=1
+    (pipeir.runtime.progress)."""
     import torch
 
+    best = tune_candidates(config, candidates(config), passes, jobs, report, progress)
+    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, best.tried)
+    return best
+
+
+def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Sequence[str],
+                    jobs: int | None, report, progress: bool | None = None, *, at_m: int | None = None,
+                    finishing: bool = True) -> Timing:
+    """The fastest of `first` that reproduces a float32 product (at M = `at_m` for a
+    dynamic-M config): a first round, three interleaved rounds of the finalists, then
+    (with `finishing`) `finishing_variants` of the best. `tried` counts every timing."""
     jobs = jobs or default_jobs()
-    first = candidates(config)
     if not first:
         raise ConfigError(f"no valid configuration to tune for {config}")
-    failures = prepare_all(first, passes, jobs)
-    sets = operand_sets(config)
+    status = TuningProgress(
+        f"pipeir: tuning {config.dtype} {at_m or config.m}x{config.n}x{config.k} b_major={config.b_major}",
+        len(first), enabled=progress)
+    try:
+        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing)
+    finally:
+        status.close()
+
+
+def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m, finishing) -> Timing:
+    def timed(timing: Timing) -> None:
+        status.timed_one(timing.ms, describe(timing.config))
+
+    failures = prepare_all(first, passes, jobs, status.compiled_one)
+    status.retimed("timing")
+    sets = operand_sets(config, at_m)
     reference = reference_product(sets[0], config.b_major)
-    timings = measure(first, failures, passes, sets, reference)
+    timings = measure(first, failures, passes, sets, reference, timed)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:
         raise ConfigError("no candidate compiled and computed the right result: "
                           + "; ".join(t.error for t in timings))
     finalists = [t.config for t in ranked[:FINALISTS]]
+    status.retimed(f"timing the {len(finalists)} fastest again")
     rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
     finals = [
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
     ]
     best = min(finals, key=lambda t: t.ms)
-    variants = finishing_variants(best.config, config)
+    variants = finishing_variants(best.config, config) if finishing else []
     if variants:
-        failures = prepare_all(variants, passes, jobs)
-        again, *varied = measure([best.config, *variants], failures, passes, sets, reference)
+        status.add_candidates(len(variants), "shallower rings, the serial consumer and raster groups")
+        failures = prepare_all(variants, passes, jobs, status.compiled_one)
+
+        def timed_variant(timing: Timing) -> None:
+            if timing.config is not best.config:  # the best, timed again beside them, is no new candidate
+                timed(timing)
+
+        again, *varied = measure([best.config, *variants], failures, passes, sets, reference, timed_variant)
         timings += varied
         fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
         if fastest is not None and fastest.ms < again.ms:
             best = fastest
-    tried = len(timings)
     if report is not None:
         for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
             result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
-            report(f"  {describe(timing.config):48} {result}")
-    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, tried)
-    return best
+            report(f"  {describe(timing.config):56} {result}")
+    return replace(best, tried=len(timings))
 
 
 def default_jobs() -> int:

@@ -141,7 +141,7 @@ def test_tune_compile_only_fails_when_every_candidate_fails(monkeypatch, capsys)
     from pipeir.tools import tune
 
     monkeypatch.setattr(
-        tune, "prepare_all", lambda configs, passes, jobs: {c: "CompileError: boom" for c in configs})
+        tune, "prepare_all", lambda configs, passes, jobs, on_compiled=None: {c: "CompileError: boom" for c in configs})
     status = tune.main(["--shape", "256x256x256", "--compile-only", "--jobs", "1"])
     assert_one_line_error(status, capsys.readouterr().err, tool_error("pipeir-tune"))
 
@@ -149,7 +149,7 @@ def test_tune_compile_only_fails_when_every_candidate_fails(monkeypatch, capsys)
 def test_tune_compile_only_succeeds_when_one_candidate_compiles(monkeypatch, capsys) -> None:
     from pipeir.tools import tune
 
-    def first_compiles(configs, passes, jobs):
+    def first_compiles(configs, passes, jobs, on_compiled=None):
         return {c: None if i == 0 else "CompileError: boom" for i, c in enumerate(configs)}
 
     monkeypatch.setattr(tune, "prepare_all", first_compiles)

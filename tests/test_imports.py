@@ -1,5 +1,5 @@
 """pipeir's modules import each other without a cycle, and in layers:
-dialects/ir/target < analysis < passes < lower < runtime < compiler < tune < api < tools."""
+dialects/ir/target < analysis < passes < lower < runtime < compiler < tune < api < ops < nn < tools."""
 
 import ast
 import pathlib
@@ -16,6 +16,8 @@ LAYERS = [
     ("pipeir.compiler",),
     ("pipeir.tune",),
     ("pipeir.api", "pipeir"),
+    ("pipeir.ops",),
+    ("pipeir.nn",),
     ("pipeir.tools",),
 ]
 

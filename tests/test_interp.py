@@ -90,6 +90,15 @@ def test_persistent_schedule_and_raster_along_m() -> None:
     ]  # fmt: skip
 
 
+def test_a_raster_group_walks_bands_across_the_raster_order() -> None:
+    # 4 x 3 output tiles in bands of 2 columns, raster m: the first band's tiles go
+    # (0,0) (0,1) (1,0) (1,1) ..., then the last band, one column wide: (0,2) (1,2) ...
+    module = gemm(GemmConfig(m=4 * 128, n=3 * 128, k=64, tile=TILE, stages=2, raster_group=2))
+    tiles = [e.tile for e in trace_kernel(module, grid=1, cta=0)["consumer"] if e.kind == "epilogue"]
+    assert tiles == [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1),
+                     (0, 2), (1, 2), (2, 2), (3, 2)]
+
+
 def test_multicast_copies_carry_the_cluster_rank() -> None:
     # Cluster 2x1: B is multicast (mcast [1, 2]), A is not.
     module = gemm(GemmConfig(m=512, n=128, k=64, tile=TILE, stages=2, cluster=(2, 1)))

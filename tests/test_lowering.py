@@ -20,6 +20,7 @@ from pipeir.ir import PipeirError, make_context, parse_module, verify_located  #
 from pipeir.lower import lower_module  # noqa: E402
 from pipeir.lower.cute.emit import RoleEmitter  # noqa: E402
 from pipeir.lower.cute.sm90.kernel import collectives  # noqa: E402
+from pipeir.lower.cute.sm100.kernel import collectives as sm100_collectives  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 
@@ -40,10 +41,12 @@ def lowered(config: GemmConfig, passes=()) -> str:
     return lower_module(module)
 
 
-def test_every_op_has_exactly_one_lowering_rule() -> None:
-    kernel = kernel_of(gemm(STATIC))
+@pytest.mark.parametrize("arch", ["sm_90a", "sm_100a"])
+def test_every_op_has_exactly_one_lowering_rule(arch) -> None:
+    kernel = kernel_of(gemm(replace(STATIC, arch=arch, mma_in_flight=None)))
+    backend = sm100_collectives if arch == "sm_100a" else collectives
     owners = {}
-    for constant, collective in collectives(kernel).items():
+    for constant, collective in backend(kernel).items():
         for op in collective.OPS:
             assert op not in owners, f"{op} is lowered by {owners[op]} and {constant}"
             owners[op] = constant
@@ -102,8 +105,8 @@ def test_the_serial_consumer_waits_for_every_batch() -> None:
 
 @pytest.mark.parametrize("raster", ["m", "n"])
 def test_raster_order_reaches_the_scheduler(raster) -> None:
-    source = lowered(replace(STATIC, raster=raster))
-    assert f"raster='{raster}'" in source.split("SCHEDULER = ")[1].splitlines()[0]
+    source = lowered(replace(STATIC, raster=raster, raster_group=8))
+    assert f"raster='{raster}', group=8," in source.split("SCHEDULER = ")[1].splitlines()[0]
 
 
 def edited(config: GemmConfig, edit) -> str:
@@ -158,9 +161,9 @@ def test_shared_warp_kernels_are_refused_with_the_role_located() -> None:
     assert error.value.location.startswith("shared.mlir:")
 
 
-def test_blackwell_is_refused_clearly() -> None:
-    with pytest.raises(PipeirError, match="no CuTe DSL backend for sm_100a"):
-        lowered(GemmConfig(m=256, n=256, k=256, arch="sm_100a"))
+def test_each_architecture_has_its_backend() -> None:
+    assert "TmaWgmmaMainloop(" in lowered(STATIC)
+    assert "TmaUmmaMainloop(" in lowered(GemmConfig(m=256, n=256, k=256, arch="sm_100a"))
 
 
 def test_an_op_the_backend_cannot_build_is_refused_naming_its_loop() -> None:

@@ -79,12 +79,15 @@ def test_each_target_offers_tuner_tiles_it_accepts() -> None:
 
 
 def test_sm100_has_its_own_tiles_and_warps() -> None:
-    config = replace(BF16, arch="sm_100a", tile=(256, 256, 64), stages=2)
+    config = replace(BF16, arch="sm_100a", tile=(128, 256, 64), stages=2, cluster=(2, 1))
     config.validate()
     kernel = kernel_of(gemm(config))
     assert {role.kind.data: role.warps.value.data for role in kernel.roles} == {"producer": 1, "consumer": 4}
+    # a 2-CTA UMMA reads half of B's rows from each CTA of the pair
+    assert target_for("sm_100a").stage_bytes(config) == (128 + 128) * 64 * 2
+    assert target_for("sm_100a").stage_bytes(replace(config, cluster=(1, 2))) == (128 + 256) * 64 * 2
     with pytest.raises(ConfigError, match="not 256x256"):
-        replace(config, arch="sm_90a").validate()
+        replace(config, arch="sm_90a", tile=(256, 256, 64)).validate()
 
 
 @st.composite

@@ -45,23 +45,28 @@ def test_free_fields_span_tiles_clusters_and_rasters() -> None:
 
 
 def test_candidates_are_the_targets() -> None:
-    """The tuner's tiles and clusters are the target's: sm_100a offers 256x256."""
+    """The tuner's tiles and clusters are the target's: sm_100a offers 128x64 tiles, and
+    deeper rings where a 2-CTA UMMA halves a CTA's share of B."""
     blackwell = replace(FREE, arch="sm_100a")
     assert {c.tile for c in candidates(blackwell)} == set(target_for("sm_100a").candidate_tiles("bf16"))
-    assert (256, 256, 64) in {c.tile for c in candidates(blackwell)}
+    assert (128, 64, 64) in {c.tile for c in candidates(blackwell)}
     assert all(c.stages == target_for("sm_100a").max_stages(c) for c in candidates(blackwell))
+    stages = {c.cluster: c.stages for c in candidates(blackwell) if c.tile == (128, 256, 64)}
+    assert stages[2, 1] > stages[1, 2]
 
 
 def test_fixed_fields_stay_fixed() -> None:
     fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3)
     found = candidates(fixed)
     assert [(c.tile, c.cluster, c.stages) for c in found] == [((128, 128, 64), (2, 1), 3)] * 2
-    assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1)) == []
+    assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1, raster_group=1)) == []
     deepest = candidates(FREE)[0]
     variants = finishing_variants(deepest, FREE)
-    assert [(c.stages, c.mma_in_flight) for c in variants] == [
-        (deepest.stages - 1, None), (deepest.stages - 2, None), (deepest.stages, 0)]
-    assert finishing_variants(replace(deepest, mma_in_flight=0), replace(FREE, stages=deepest.stages)) == []
+    assert [(c.raster_group, c.stages, c.mma_in_flight) for c in variants] == [
+        (4, deepest.stages, None), (8, deepest.stages, None),
+        (None, deepest.stages - 1, None), (None, deepest.stages - 2, None), (None, deepest.stages, 0)]
+    assert finishing_variants(
+        replace(deepest, mma_in_flight=0), replace(FREE, stages=deepest.stages, raster_group=1)) == []
 
 
 def test_key_names_device_problem_layout_and_fixed_fields() -> None:
@@ -95,7 +100,7 @@ def run_tune(*args: str, env=None):
         (["--shape", "4096x4096"], "expected MxNxK"),
         (["--shape", "0x1x1"], "expected MxNxK"),
         (["--shape", "256x256x256", "--jobs", "0"], "--jobs must be at least 1"),
-        (["--shape", "256x256x256", "--dtype", "f32"], "invalid choice"),
+        (["--shape", "256x256x256", "--dtype", "f32"], "unknown dtype 'f32'"),
         (["--shape", "256x256x256"], "needs a CUDA device"),
         (["--shape", "256x256x256", "--dtype", "f8e4m3", "--b-major", "mn"], "8-bit B must be K-major"),
     ],

@@ -270,9 +270,11 @@ def test_accepts_a_producer_without_producer_tail_that_does_not_multicast() -> N
 
 @pytest.mark.parametrize("raster", ["m", "n"])
 @pytest.mark.parametrize("cluster", [(1, 1), (2, 1), (1, 2), (2, 2)])
-def test_the_ctas_of_a_grid_store_every_output_tile_once(raster, cluster) -> None:
-    # 5 x 3 output tiles: clusters of two along a dimension overhang it.
-    module = gemm(config(m=5 * 128, n=3 * 64, k=32, cluster=cluster, raster=raster))
+@pytest.mark.parametrize("raster_group", [None, 2, 4])
+def test_the_ctas_of_a_grid_store_every_output_tile_once(raster, cluster, raster_group) -> None:
+    # 5 x 3 output tiles: clusters of two along a dimension overhang it, and bands of 2
+    # leave a last band one cluster tile wide.
+    module = gemm(config(m=5 * 128, n=3 * 64, k=32, cluster=cluster, raster=raster, raster_group=raster_group))
     cluster_size = cluster[0] * cluster[1]
     for clusters in (1, 2, 4):
         stored = []

@@ -140,11 +140,12 @@ class Geometry:
     tile_shape: tuple[int, int, int]
     cluster_shape: tuple[int, int]
     raster: str
+    raster_group: int
     launch: Launch
 
     @classmethod
     def of(cls, kernel: pipe.KernelOp, launch: Launch) -> Geometry:
-        return cls(kernel.tile_shape, kernel.cluster_shape, kernel.raster_order, launch)
+        return cls(kernel.tile_shape, kernel.cluster_shape, kernel.raster_order, kernel.raster_group_size, launch)
 
     @property
     def cluster_size(self) -> int:
@@ -177,7 +178,7 @@ class Geometry:
 
     def tile_coords(self, tile: int) -> tuple[int, int]:
         return schedule.tile_coords(
-            tile, self.launch.rank, self.tiles_m, self.tiles_n, *self.cluster_shape, self.raster
+            tile, self.launch.rank, self.tiles_m, self.tiles_n, *self.cluster_shape, self.raster, self.raster_group
         )
 
     def output_tiles(self) -> list[tuple[int, int]]:

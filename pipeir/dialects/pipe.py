@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     IndexType,
+    UnitAttr,
     IntegerAttr,
     StringAttr,
     SymbolNameConstraint,
@@ -180,8 +181,11 @@ def _require_role(op: Operation, allowed: tuple[RoleKind, ...], what: str) -> No
 class KernelOp(IRDLOperation):
     """A warp-specialized GEMM kernel and its static configuration.
 
-    problem = [M, N, K]; -1 marks a dimension known only at run time. The
-    accumulator is f32. Everything else about the kernel (stage bytes, multicast,
+    problem = [M, N, K] of the product the MMA computes; -1 marks a dimension known
+    only at run time. With `swap_ab` the kernel computes C^T = B @ A^T: operand `a` of
+    the ring is the product's B, `b` its A, the problem is [N, M, K] of C = A @ B and
+    the epilogue stores each tile transposed into the row-major C. The accumulator is
+    f32. Everything else about the kernel (stage bytes, multicast,
     shared-memory budget, MMA engine) follows from these properties and the ring
     depth, and what may be built is the arch's target's rule (pipeir.target): the
     verifier asks it about `spec`, this kernel's configuration.
@@ -203,6 +207,10 @@ class KernelOp(IRDLOperation):
     b_major = prop_def(MajorAttr)
     raster = opt_prop_def(RasterAttr)
     """Order in which the persistent scheduler walks output tiles (raster m when absent)."""
+    raster_group = opt_prop_def(IntegerAttr[IndexType])
+    """Cluster tiles per band of that walk (pipeir.target.schedule; 1 when absent)."""
+    swap_ab = opt_prop_def(UnitAttr)
+    """Present: the kernel computes the transposed product (see the class docstring)."""
 
     body = region_def("single_block")
 
@@ -225,11 +233,17 @@ class KernelOp(IRDLOperation):
         a_major: str = Major.K,
         b_major: str = Major.K,
         raster: str | None = None,
+        raster_group: int | None = None,
+        swap_ab: bool = False,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
-        problem size is dynamic."""
+        problem size is dynamic; `problem` is the MMA's (see the class docstring)."""
         optional = {"raster": RasterAttr(Raster(raster))} if raster is not None else {}
+        if raster_group is not None:
+            optional["raster_group"] = IntegerAttr(raster_group, IndexType())
+        if swap_ab:
+            optional["swap_ab"] = UnitAttr()
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -262,9 +276,24 @@ class KernelOp(IRDLOperation):
         return self.raster.data if self.raster is not None else Raster.M
 
     @property
+    def raster_group_size(self) -> int:
+        return self.raster_group.value.data if self.raster_group is not None else 1
+
+    @property
     def problem_shape(self) -> tuple[int, int, int]:
         m, n, k = _ints(self.problem)
         return m, n, k
+
+    @property
+    def is_swap_ab(self) -> bool:
+        return self.swap_ab is not None
+
+    @property
+    def product_shape(self) -> tuple[int, int, int]:
+        """(M, N, K) of C = A @ B, which the caller's tensors have (-1: dynamic): the
+        problem, with its first two sizes exchanged under swap_ab."""
+        rows, columns, k = self.problem_shape
+        return (columns, rows, k) if self.is_swap_ab else (rows, columns, k)
 
     @property
     def a_dtype_name(self) -> str | None:
@@ -297,7 +326,7 @@ class KernelOp(IRDLOperation):
         """This kernel's configuration: its properties, the ring depth of its pipeline
         (None unless it has exactly one), and the most MMA batches its `pipe.mma_wait`s
         leave in flight."""
-        m, n, k = self.problem_shape
+        m, n, k = self.product_shape
         tile, cluster = self.tile_shape, self.cluster_shape
         pipelines = self.pipelines
         return GemmConfig(
@@ -310,11 +339,13 @@ class KernelOp(IRDLOperation):
             stages=pipelines[0].stage_count if len(pipelines) == 1 else None,
             cluster=cluster,
             raster=self.raster_order,
+            raster_group=self.raster_group_size,
             arch=self.arch.data,
             b_major=self.b_major.data,
             warp_specialize=all(role.kind.data != RoleKind.MAINLOOP for role in self.roles),
             # A negative pending is its mma_wait's own error, not the kernel's.
             mma_in_flight=max([0, *(op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp))]),
+            swap_ab=self.is_swap_ab,
             name=self.sym_name.data,
         )
 

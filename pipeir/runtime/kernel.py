@@ -39,9 +39,12 @@ class GemmKernel:
         self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype_name]
         self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype_name]
         self.b_k_major = self.kernel.b_major.data == "k"
-        problem = self.kernel.problem_shape
+        problem = self.kernel.product_shape
         self.static_shape = None if pipe.DYNAMIC in problem else problem
         self.output_shape = None if self.static_shape is None else problem[:2]
+        self.m_lo, self.m_hi = 1, float("inf")
+        """The rows of A this kernel is the chosen schedule for (pipeir.matmul narrows it
+        to the kernel's M class); it computes any M its problem allows."""
 
     def _check(self, name: str, tensor, dtype: torch.dtype, device=None) -> None:
         if not isinstance(tensor, torch.Tensor):
@@ -103,7 +106,7 @@ class GemmKernel:
         if b_k != k:
             layout = "(N, K)" if self.b_k_major else "(K, N)"
             raise ValueError(f"a is (M, K) = {tuple(a.shape)} but b {layout} = {tuple(b.shape)} has K = {b_k}")
-        for dim, size, static in zip("MNK", (m, n, k), self.kernel.problem_shape):
+        for dim, size, static in zip("MNK", (m, n, k), self.kernel.product_shape):
             if static != pipe.DYNAMIC and size != static:
                 raise ValueError(f"this kernel was compiled for {dim} = {static}, got {size}")
         if out is not None:

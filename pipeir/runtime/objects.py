@@ -21,13 +21,15 @@ from dataclasses import dataclass
 import torch
 
 from pipeir.runtime.cache import cache_subdir, warn_unwritable, write_atomically
+from pipeir.runtime.progress import note
 
 EXPORTED_SYMBOL = "pipeir_gemm"
 COMPILE_OPTIONS = "--enable-tvm-ffi"
-ARCH_OF_CAPABILITY = {(9, 0): "sm_90a"}
-"""Devices pipeir can run on: the lowering emits sm_90a kernels only (sm_100a IR is
-accepted by the passes but not lowered)."""
-LOWERED_ARCHS = tuple(sorted(set(ARCH_OF_CAPABILITY.values())))
+ARCH_OF_CAPABILITY = {(9, 0): "sm_90a", (10, 0): "sm_100a"}
+"""The target of each device pipeir builds kernels for: Hopper (H100/H200) and Blackwell
+B200/GB200 (compute capability 10.0; its sm_100a kernels are compile-verified only,
+docs/lowering.md)."""
+LOWERED_ARCHS = tuple(dict.fromkeys(ARCH_OF_CAPABILITY.values()))
 """Targets the lowering and the CuTe DSL compile support."""
 
 
@@ -70,6 +72,7 @@ def compiled_function(source: str, arch: str) -> LoadedFunction:
         function = load_object(path)
         if function is not None:
             return LoadedFunction(function, "object cache")
+    note(f"compiling a kernel for {arch} with CuTe DSL (seconds; the object is cached for later processes)")
     python_module = load_kernel_module(source)
     compiled = python_module.compile_kernel(COMPILE_OPTIONS, f"--gpu-arch {arch}")
     if path is not None:
@@ -134,7 +137,7 @@ def device_arch(device: torch.device) -> str:
             name = torch.cuda.get_device_name(index)
             raise RuntimeError(
                 f"{name} (cuda:{index}) has compute capability {capability[0]}.{capability[1]}; "
-                "pipeir kernels run on sm_90a (H100/H200)"
+                "pipeir kernels run on sm_90a (H100/H200) and sm_100a (B200)"
             )
         arch = _arch_of_device[index] = ARCH_OF_CAPABILITY[capability]
     return arch

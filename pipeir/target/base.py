@@ -36,6 +36,30 @@ ELEMENT_TYPES: dict[str, AnyFloat] = {
 in the `pipe` IR. Which of them an architecture accepts is its target's rule."""
 
 
+DTYPE_ALIASES: dict[str, tuple[str, ...]] = {
+    "f16": ("fp16", "float16", "half"),
+    "bf16": ("bfloat16",),
+    "f8e4m3": ("fp8", "e4m3", "f8", "fp8e4m3", "fp8_e4m3", "f8e4m3fn", "float8_e4m3fn"),
+    "f8e5m2": ("e5m2", "fp8e5m2", "fp8_e5m2", "float8_e5m2"),
+}
+"""The other names users type for each dtype of ELEMENT_TYPES (case does not matter,
+nor a leading 'torch.'): every command line and GemmConfig take them."""
+
+_CANONICAL_DTYPE = {
+    name: canonical for canonical, aliases in DTYPE_ALIASES.items() for name in (canonical, *aliases)
+}
+
+
+def dtype_name(text: str) -> str:
+    """The configuration's name (a key of ELEMENT_TYPES) of a dtype as a user writes it:
+    'fp16', 'half', 'torch.bfloat16', 'fp8', 'e4m3', ...; ConfigError naming the choices."""
+    canonical = _CANONICAL_DTYPE.get(text.lower().removeprefix("torch."))
+    if canonical is None:
+        choices = "; ".join(f"{name} ({', '.join(aliases)})" for name, aliases in DTYPE_ALIASES.items())
+        raise ConfigError(f"unknown dtype '{text}': expected one of {choices}")
+    return canonical
+
+
 def dtype_bytes(dtype: str) -> int:
     return ELEMENT_TYPES[dtype].bitwidth // 8
 
@@ -127,6 +151,15 @@ class GemmTarget:
     PRODUCER_WARPS: ClassVar[int] = 1
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
+    SWAP_AB: ClassVar[bool] = True
+    FUSED_EPILOGUES: ClassVar[bool] = True
+    """Whether the backend lowers epilogue regions (scales, bias, activations)."""
+    """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
+    MMA_IN_FLIGHT_RULE: ClassVar[str] = ""
+    """Why MAX_MMA_IN_FLIGHT is what it is, when that needs saying (appended to the error)."""
+    MAX_RASTER_GROUP: ClassVar[int] = 64
+    """Widest band of the persistent walk, in cluster tiles (wider ones walk the same
+    order as no band on any problem of fewer than 64 cluster tiles across)."""
     OVERLAP_MIN_STAGES: ClassVar[int] = 4
     """The least ring depth at which the consumer keeps an MMA batch in flight by default.
     The batch in flight holds a stage, so with 3 stages the producer runs only one stage
@@ -226,7 +259,19 @@ class GemmTarget:
             )
         if spec.raster_order not in tuple(Raster):
             raise ConfigError(f"raster must be 'm' or 'n', got '{spec.raster_order}'")
+        group = spec.raster_group_size
+        if isinstance(group, bool) or not isinstance(group, int) or not 1 <= group <= self.MAX_RASTER_GROUP:
+            raise ConfigError(f"raster_group must be an integer in 1..{self.MAX_RASTER_GROUP}, got {group!r}")
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
+        if spec.swap_ab and not self.SWAP_AB:
+            raise ConfigError(f"swap_ab is not built for {self.ARCH}: its epilogue has no transposed store")
+        if spec.has_epilogue and not self.FUSED_EPILOGUES:
+            raise ConfigError(f"fused epilogues (scale, bias, activation) are not built for {self.ARCH} yet")
+        if spec.swap_ab and spec.has_epilogue:
+            raise ConfigError("swap_ab does not take a fused epilogue yet (scales, bias, activation): its "
+                              "epilogue stores C^T's tiles and reads no operands")
+        if spec.swap_ab and spec.b_major != Major.K:
+            raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_stages(spec)
         self.check_epilogue(spec)
 
@@ -283,7 +328,8 @@ class GemmTarget:
             )
         in_flight = spec.mma_in_flight_count
         if not 0 <= in_flight <= self.MAX_MMA_IN_FLIGHT:
-            raise ConfigError(f"mma_in_flight must be in 0..{self.MAX_MMA_IN_FLIGHT}, got {in_flight}")
+            raise ConfigError(
+                f"mma_in_flight must be in 0..{self.MAX_MMA_IN_FLIGHT}, got {in_flight}{self.MMA_IN_FLIGHT_RULE}")
         if in_flight and not spec.warp_specialize:
             raise ConfigError("mma_in_flight must be 0 without warp specialization (the mainloop role is serial)")
         if in_flight >= stages:

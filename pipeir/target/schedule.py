@@ -11,9 +11,19 @@ first, first + stride, ... where `first` is its index among the launched cluster
 cluster_m). A cluster tile that overhangs the problem gives some CTAs a tile outside
 it: their loads read zeros and their stores are clipped.
 
+With a raster `group` G > 1 (CUTLASS's swizzle) the walk goes through bands of G
+cluster tiles across the raster direction: raster "m" takes bands of G cluster columns,
+and inside a band walks along N first (the band's width), then down M. The clusters
+resident at once then cover a block of tiles about as tall as wide instead of one or
+two whole columns, so the A rows and B columns they read fit L2 together: at 8192^3 on
+the H200 (A and B each larger than L2) that cut DRAM traffic enough to raise the clock
+at the power limit and the speed by 3-4% (bench/RESULTS.md). The last band is as
+wide as what is left.
+
 These functions take Python ints (the interpreter, pipeir.analysis.interp) or CuTe DSL
 Int32 values (the lowered scheduler, pipeir.lower.cute.schedulers) alike: they use only
-`+ - * // %` on their arguments and branch only on the compile-time `raster`.
+`+ - * // %` and the `minimum` they are given on their arguments, and branch only on
+the compile-time `raster` and `group`.
 """
 
 from __future__ import annotations
@@ -39,12 +49,22 @@ def rank_coords(rank, cluster_m: int):
     return rank % cluster_m, rank // cluster_m
 
 
-def tile_coords(tile, rank, tiles_m, tiles_n, cluster_m: int, cluster_n: int, raster: str):
+def tile_coords(tile, rank, tiles_m, tiles_n, cluster_m: int, cluster_n: int, raster: str,
+                group: int = 1, minimum=min):
     """Output tile (m, n) that the CTA of `rank` computes for linear work tile `tile`."""
     along_m, along_n = cluster_tiles(tiles_m, tiles_n, cluster_m, cluster_n)
-    if raster == "m":
-        cluster_tile_m, cluster_tile_n = tile % along_m, tile // along_m
+    if group == 1:
+        if raster == "m":
+            cluster_tile_m, cluster_tile_n = tile % along_m, tile // along_m
+        else:
+            cluster_tile_m, cluster_tile_n = tile // along_n, tile % along_n
     else:
-        cluster_tile_m, cluster_tile_n = tile // along_n, tile % along_n
+        walked, across = (along_m, along_n) if raster == "m" else (along_n, along_m)
+        band = tile // (walked * group)
+        in_band = tile - band * (walked * group)
+        first = band * group
+        width = minimum(group, across - first)
+        step, offset = in_band // width, first + in_band % width
+        cluster_tile_m, cluster_tile_n = (step, offset) if raster == "m" else (offset, step)
     rank_m, rank_n = rank_coords(rank, cluster_m)
     return cluster_tile_m * cluster_m + rank_m, cluster_tile_n * cluster_n + rank_n

@@ -16,10 +16,11 @@ class Sm90Target(GemmTarget):
     OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
     OUTPUT_DTYPES = ("f16", "bf16")
     TILE_M = (128, 256)
-    TILE_N = (64, 128, 256)
+    TILE_N = (16, 32, 64, 128, 256)
+    """16 and 32 are the decode tiles: with swap_ab, a few rows of A are the MMA's N."""
     EXCLUDED_TILES = ((256, 256),)
     TILE_RULE = (
-        "tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 64, 128 or 256, "
+        "tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 16, 32, 64, 128 or 256, "
         "and not 256x256 (too many accumulator registers)"
     )
     CONSUMER_WARPS = 8  # two MMA warpgroups

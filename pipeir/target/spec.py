@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from pipeir.target import target_for
-from pipeir.target.base import ConfigError, Raster
+from pipeir.target.base import ConfigError, Raster, dtype_name
 
 __all__ = ["ConfigError", "GemmConfig", "config_from_json", "config_to_json"]
 
@@ -33,6 +33,12 @@ class GemmConfig:
     (`tensorwise`: one f32 each; `rowwise`: one per row of A, one per column of B), `bias`
     adds a per-column (N) vector of c_dtype, `activation` applies relu, gelu, gelu_tanh or
     silu, in that order; the kernel then takes scale_a, scale_b, bias after A, B and C.
+
+    `swap_ab` computes the transposed product, C^T[N, M] = B[N, K] @ A[M, K]^T, so that
+    N fills the MMA's M dimension (the decode schedule: a few rows of A times a large
+    weight B); the epilogue stores each transposed tile into the row-major C. `m`, `n`,
+    `k` stay the product's; `tile`, `cluster` and `raster` are the MMA's, whose rows are
+    then N and whose columns are M (`mma_shape`). B must be K-major.
     """
 
     m: int | None
@@ -44,14 +50,35 @@ class GemmConfig:
     stages: int | None = None
     cluster: tuple[int, int] | None = None
     raster: str | None = None
+    raster_group: int | None = None
+    """Cluster tiles per band of the persistent walk (pipeir.target.schedule); None is 1:
+    the walk covers whole columns (raster m) or rows (raster n)."""
     arch: str = "sm_90a"
     b_major: str = "k"
     warp_specialize: bool = True
     mma_in_flight: int | None = None
+    swap_ab: bool = False
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False
     activation: str | None = None
+
+    def __post_init__(self) -> None:
+        # The dtype names users type ('fp16', 'half', 'fp8', ...) become the configuration's
+        # own; an unknown name stays, for validate() to reject with the target's choices.
+        for field in ("dtype", "out_dtype"):
+            value = getattr(self, field)
+            if isinstance(value, str):
+                try:
+                    object.__setattr__(self, field, dtype_name(value))
+                except ConfigError:
+                    pass
+
+    @property
+    def mma_shape(self) -> tuple[int | None, int | None, int | None]:
+        """(rows, columns, K) of the product the MMA computes: (M, N, K), or (N, M, K)
+        with swap_ab."""
+        return (self.n, self.m, self.k) if self.swap_ab else (self.m, self.n, self.k)
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:
@@ -64,6 +91,10 @@ class GemmConfig:
     @property
     def raster_order(self) -> str:
         return self.raster or Raster.M
+
+    @property
+    def raster_group_size(self) -> int:
+        return self.raster_group if self.raster_group is not None else 1
 
     @property
     def c_dtype(self) -> str:

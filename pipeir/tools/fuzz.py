@@ -48,7 +48,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from random import Random
 
 from xdsl.dialects.builtin import DenseArrayBase, i64
@@ -130,8 +130,8 @@ def random_config(rng: Random) -> GemmConfig:
     # Most rings short (small, fast cases), some up to the shared-memory limit.
     stages = rng.randint(1, min(probe.max_stages, rng.choice((2, 3, 4, target.MAX_STAGES))))
     warp_specialize = rng.random() < 0.75
-    # Both consumer shapes: one MMA batch in flight needs a second stage.
-    mma_in_flight = rng.choice((0, 1)) if warp_specialize and stages > 1 else 0
+    # Both consumer shapes where the target has both: one MMA batch in flight needs a second stage.
+    mma_in_flight = rng.randint(0, target.MAX_MMA_IN_FLIGHT) if warp_specialize and stages > 1 else 0
 
     def size(tile: int, extra: Sequence[int]) -> int | None:
         if rng.random() < 0.3:
@@ -147,6 +147,7 @@ def random_config(rng: Random) -> GemmConfig:
         tile=(tile_m, tile_n, tile_k),
         stages=stages,
         cluster=rng.choice(target.CLUSTER_SHAPES),
+        raster_group=rng.choice((None, None, None, 2, 3, 8)),
         arch=arch,
         b_major="mn" if dtype in target.MN_MAJOR_DTYPES and rng.random() < 0.3 else "k",
         warp_specialize=warp_specialize,
@@ -154,8 +155,11 @@ def random_config(rng: Random) -> GemmConfig:
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
         # a fused epilogue in a quarter of the cases (drawn last: the draws above are unchanged)
         **(dict(scale=rng.choice((None, *Scale)), bias=rng.random() < 0.5, activation=rng.choice((None, *Activation)))
-           if rng.random() < 0.25 else {}),
+           if rng.random() < 0.25 and target.FUSED_EPILOGUES else {}),
     )
+    if config.b_major == "k" and target.SWAP_AB and not config.has_epilogue and rng.random() < 0.2:
+        # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.
+        config = replace(config, m=config.n, n=config.m, swap_ab=True)
     config.validate()
     return config
 

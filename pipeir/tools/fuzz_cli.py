@@ -109,11 +109,12 @@ def tools() -> dict[str, Tool]:
         "-p": PASS_SPECS, "--passes": PASS_SPECS, "--verify-each": None, "--emit": ("mlir", "cute", "ptx", ""),
         "-t": ("mlir", "cute", "x"), "--pass-statistics": None, "--print-op-generic": None,
         "--split-input-file": None, "-o": ("out.mlir", UNWRITABLE, "dir.mlir/", "-"),
-        "--verify-diagnostics": None, "--help": None,
+        "--verify-diagnostics": None, "--help": None, "--version": None, "--time-passes": None,
+        "--parsing-diagnostics": None, "--disable-verify": None, "--shrink": None,
     })
     gen_flags = {
-        "--m": SIZES, "--n": SIZES, "--k": SIZES, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32", ""),
-        "--out-dtype": ("f16", "bf16", "f8e4m3"), "--tile": SHAPES3, "--stages": SIZES, "--cluster": SHAPES2,
+        "--m": SIZES, "--n": SIZES, "--k": SIZES, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32", "", "half", "FP8", "torch.bfloat16"),
+        "--out-dtype": ("f16", "bf16", "f8e4m3", "float16", "e5m2"), "--tile": SHAPES3, "--stages": SIZES, "--cluster": SHAPES2,
         "--raster": ("m", "n", "k"), "--arch": ("sm_90a", "sm_100a", "sm_80"), "--b-major": ("k", "mn", "m"),
         "--no-warp-specialize": None, "--mma-in-flight": ("0", "1", "2", "-1", "x"),
         "--name": ("gemm", "g2", "1bad", 'a"b', "", ODD_KERNEL_NAME),
@@ -122,9 +123,10 @@ def tools() -> dict[str, Tool]:
         "-o": ("gen.mlir", UNWRITABLE, "dir.mlir/"), "--help": None,
     }
     stats_files = (*FAILING_FILES, MISSING)
-    stats_flags = {"--json": None, "--sass-out": ("sass.txt", UNWRITABLE), "--dump-dir": ("dump", UNWRITABLE),
+    stats_flags = {"--version": None, "--json": None, "--sass-out": ("sass.txt", UNWRITABLE), "--dump-dir": ("dump", UNWRITABLE),
                    "--arch": ("sm_90a", "sm_100a", "sm_99", ""), "--help": None}
-    tune_flags = {"--shape": PROBLEMS, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32"),
+    tune_flags = {"--shape": PROBLEMS, "--dtype": ("bf16", "f16", "f8e4m3", "f8e5m2", "f32", "fp16", "e4m3"),
+                  "--progress": None, "--no-progress": None, "--version": None,
                   "--b-major": ("k", "mn", "x"), "--jobs": ("1", "0", "-1", "x", "99999999999999999999"),
                   "--retune": None, "--help": None}
     return {

@@ -1,7 +1,8 @@
 """`pipeir-gen`: emit a naive-form kernel as `pipe` IR.
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
-        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
+        --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
+        [--swap-ab]
         [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu]
 
 A size given as `dyn` (or left out) is known only at run time.
@@ -15,8 +16,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir.build import gemm
-from pipeir.target import ELEMENT_TYPES, Activation, Arch, Major, Raster, Scale
+from pipeir.target import DTYPE_ALIASES, Activation, Arch, Major, Raster, Scale, dtype_name
 from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.version import __version__
 
 PROG = "pipeir-gen"
 
@@ -39,6 +41,19 @@ def size(text: str) -> int | None:
     return int(text)
 
 
+def dtype_argument(text: str) -> str:
+    """A --dtype value: a configuration's dtype name or an alias users type (fp16, half,
+    bfloat16, fp8, e4m3, ...; pipeir.target.DTYPE_ALIASES)."""
+    try:
+        return dtype_name(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def dtype_choices() -> str:
+    return ", ".join(f"{name} ({'/'.join(aliases)})" for name, aliases in DTYPE_ALIASES.items())
+
+
 def shape(count: int) -> type:
     def parse(text: str) -> tuple[int, ...]:
         parts = text.lower().split("x")
@@ -56,15 +71,17 @@ def parser() -> argparse.ArgumentParser:
         prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     top.error = fail
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     kinds = top.add_subparsers(dest="kind", required=True, metavar="KIND")
     g = kinds.add_parser("gemm", help="warp-specialized persistent GEMM, C = A @ B")
     g.error = fail
     g.add_argument("--m", type=size, default=None, help="rows of A and C, or 'dyn'")
     g.add_argument("--n", type=size, default=None, help="columns of B and C, or 'dyn'")
     g.add_argument("--k", type=size, default=None, help="reduction size, or 'dyn'")
-    g.add_argument("--dtype", choices=tuple(ELEMENT_TYPES), default="bf16", help="A and B element type")
-    g.add_argument("--out-dtype", choices=tuple(ELEMENT_TYPES), default=None,
-                   help="C element type (default: f16 for f16 inputs, else bf16)")
+    g.add_argument("--dtype", type=dtype_argument, default="bf16", metavar="DTYPE",
+                   help=f"A and B element type: {dtype_choices()} (default bf16)")
+    g.add_argument("--out-dtype", type=dtype_argument, default=None, metavar="DTYPE",
+                   help="C element type, f16 or bf16 or an alias (default: f16 for f16 inputs, else bf16)")
     g.add_argument("--tile", type=shape(3), default=None,
                    help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
     g.add_argument("--stages", type=int, default=None,
@@ -73,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
                    help="cluster shape MxN: 1x1 (default), 2x1, 1x2, 2x2")
     g.add_argument("--raster", choices=tuple(Raster), default=None,
                    help="order of output tiles in the persistent schedule: along M (default) or N")
+    g.add_argument("--raster-group", type=int, default=None, metavar="G",
+                   help="walk the output tiles in bands of G cluster tiles across the raster order "
+                        "(CUTLASS's swizzle; default 1: whole columns or rows)")
     g.add_argument("--arch", choices=tuple(Arch), default="sm_90a")
     g.add_argument("--b-major", choices=tuple(Major), default="k", help="B layout: K-major or MN-major")
     g.add_argument("--no-warp-specialize", action="store_true",
@@ -88,6 +108,9 @@ def parser() -> argparse.ArgumentParser:
                    help="epilogue: add a per-column (N) bias of the output dtype; the kernel takes bias")
     g.add_argument("--activation", choices=[str(a) for a in Activation], default=None,
                    help="epilogue: apply this activation last, before the conversion to the output dtype")
+    g.add_argument("--swap-ab", action="store_true",
+                   help="compute C^T = B @ A^T so that N fills the MMA's M (decode: small M); --tile, "
+                        "--cluster and --raster are then the MMA's, over (N, M); B must be K-major")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -97,9 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     config = GemmConfig(
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
-        tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, arch=args.arch,
+        tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, raster_group=args.raster_group, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
-        mma_in_flight=args.mma_in_flight, name=args.name,
+        mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, name=args.name,
         scale=args.scale, bias=args.bias, activation=args.activation,
     )
     try:

@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from typing import IO, NoReturn
 
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
+from xdsl.printer import Printer
 from xdsl.utils.exceptions import ArgSpecParseError, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from pipeir.ir import DIALECTS, PipeirError, parse_module, verify_located
 from pipeir.passes import PASSES
+from pipeir.version import __version__
 
 PROG = "pipeir-opt"
 PASS_LIST_FLAGS = ("-p", "--passes")
+REFUSED_XDSL_FLAGS = {
+    "disable_verify": ("--disable-verify", "pipeir-opt always verifies its input and result (IR that fails "
+                       "its checks can deadlock on the GPU)"),
+    "shrink": ("--shrink", "xdsl-opt's test-case reducer hook has no meaning here"),
+    "no_implicit_module": ("--no-implicit-module", "pipe IR is always read as one module"),
+}
+"""xdsl-opt flags pipeir-opt inherits but cannot honour: hidden from --help, and an
+error naming the reason when given."""
 
 
 XDSL_PASS_SUMMARIES = {
@@ -69,6 +80,8 @@ def split_pass_flags(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 class PipeirOptMain(xDSLOptMain):
+    version_format = f"{PROG} {__version__} (xDSL {{xdsl_version}})"
+
     def __init__(self, argv: Sequence[str]):
         self.pass_spec, rest = split_pass_flags(argv)
         # Summaries import every pass module: only worth it when help is shown.
@@ -95,6 +108,17 @@ class PipeirOptMain(xDSLOptMain):
             )
         arg_parser.error = lambda message: fail(message)  # one line, no usage dump
         super().register_all_arguments(arg_parser)
+        for action in arg_parser._actions:
+            if action.dest in REFUSED_XDSL_FLAGS:
+                action.help = argparse.SUPPRESS
+            elif action.dest == "version":
+                action.help = "print pipeir's version (and xDSL's) and exit"
+            elif action.dest == "print_between_passes":
+                action.help = "print the IR after each pass but the last, on stderr"
+            elif action.dest == "time_passes":
+                action.help = "print the time each pass took, on stderr, once the pipeline succeeded"
+            elif action.dest == "parsing_diagnostics":
+                action.help = "print an error in the input on stdout and exit with status 0"
         arg_parser.add_argument(
             "--verify-each",
             action="store_true",
@@ -122,14 +146,29 @@ class PipeirOptMain(xDSLOptMain):
         self.available_targets = {"mlir": mlir, "cute": emit_cute_source}
 
     def setup_pipeline(self) -> None:
+        for dest, (flag, reason) in REFUSED_XDSL_FLAGS.items():
+            if getattr(self.args, dest):
+                fail(f"{flag} is not supported: {reason}")
+        started = time.perf_counter()
+        self.pass_seconds: list[tuple[str, float]] = []
+        """(pass, seconds) of the chunk being processed, for --time-passes."""
+
         def after_each(
             previous: ModulePass | None, module: ModuleOp, following: ModulePass | None
         ) -> None:
+            nonlocal started
+            if previous is not None:
+                self.pass_seconds.append((previous.name, time.perf_counter() - started))
             if previous is not None and self.args.verify_each:
                 from pipeir.analysis.protocol import verify_pipeline  # simulation: load on demand
 
                 verify_located(module)
                 verify_pipeline(module)
+            if previous is not None and following is not None and self.args.print_between_passes:
+                print(f"// IR after {previous.name}:", file=sys.stderr)
+                Printer(stream=sys.stderr).print_op(module)
+                print("\n", file=sys.stderr)
+            started = time.perf_counter()
 
         try:
             self.pipeline = PassPipeline.parse_spec(
@@ -187,12 +226,15 @@ class PipeirOptMain(xDSLOptMain):
             for index, (chunk, offset) in enumerate(chunks):
                 if index > 0:
                     output.write("// -----\n")
+                parsed = False
                 try:
                     module = self.parse_chunk(chunk, file_extension, offset)
+                    parsed = True
                     self.apply_passes(module)
                     output.write(self.output_resulting_program(module))
                 except PipeirError as error:
-                    if self.args.verify_diagnostics:  # xdsl-opt: expected errors go to stdout
+                    # xdsl-opt: expected errors go to stdout
+                    if self.args.verify_diagnostics or (self.args.parsing_diagnostics and not parsed):
                         print(error)
                     else:
                         print(error, file=sys.stderr)
@@ -206,8 +248,12 @@ class PipeirOptMain(xDSLOptMain):
         return succeeded
 
     def apply_passes(self, prog: ModuleOp) -> None:
+        self.pass_seconds.clear()
         super().apply_passes(prog)
         verify_located(prog)
+        if self.args.time_passes:  # a report once the pipeline succeeded, like --pass-statistics
+            for name, seconds in self.pass_seconds:
+                print(f"{name}: {seconds:.4f} s", file=sys.stderr)
         if self.args.pass_statistics:
             for pass_ in self.pipeline.passes:
                 for line in getattr(pass_, "statistics", lambda: [])():

@@ -9,7 +9,8 @@ compile options; the environment equivalent is ``CUTE_DSL_KEEP=cubin`` +
 
 * ``utmaldg``   static ``UTMALDG`` sites (TMA loads)
 * ``utmastg``   static ``UTMASTG`` sites (TMA stores)
-* ``gmma``      ``HGMMA`` + ``QGMMA`` (+ ``IGMMA``) sites
+* ``gmma``      ``HGMMA`` + ``QGMMA`` (+ ``IGMMA``) sites (sm_90a WGMMA)
+* ``umma``      ``UTCHMMA`` / ``UTCQMMA`` / ... sites (sm_100a tcgen05 UMMA)
 * ``s2ur``      ``S2UR`` sites; ``s2ur_in_loop`` those inside any loop,
                 ``s2ur_in_k_loop`` those inside a "K loop"
 * ``syncs``     ``SYNCS.*`` sites (mbarrier ops)
@@ -20,9 +21,13 @@ compile options; the environment equivalent is ``CUTE_DSL_KEEP=cubin`` +
 
 Loops are found from backward branches: a ``BRA`` to a label at a lower (or
 equal) address closes the loop ``[label, bra]``.  A *K loop* is an innermost
-loop among those whose range contains a UTMALDG or a GMMA (mbarrier spin-wait
-loops contain neither, so they are not K loops; the persistent tile loop
-contains the K loops, so it is not innermost).
+loop among those whose range contains a UTMALDG, a GMMA or a UMMA (mbarrier
+spin-wait loops contain none, so they are not K loops; the persistent tile loop
+contains the K loops, so it is not innermost). A branch back from an out-of-line
+stub is no loop: ptxas moves the retry of an mbarrier wait to the end of the
+function (``@!P0 BRA stub`` ... ``stub: ...; BRA back``), and the unconditional
+branch back to the instruction after the one that entered the stub would
+otherwise make everything in between look like a loop.
 
 CLI: ``pipeir-stats KERNEL.py [--json] [--sass-out FILE]`` (or
 ``python -m pipeir.tools.stats KERNEL.py``) compiles the generated file
@@ -74,6 +79,7 @@ class SassStats:
     utmaldg: int = 0
     utmastg: int = 0
     gmma: int = 0
+    umma: int = 0
     s2ur: int = 0
     s2ur_in_loop: int = 0
     s2ur_in_k_loop: int = 0
@@ -244,6 +250,12 @@ _LABEL_RE = re.compile(r"^\s*(\.L[\w.]+):")
 _INST_RE = re.compile(
     r"^\s*/\*([0-9a-fA-F]+)\*/\s+(?:\{\s*)?(@!?U?P[T0-9]+\s+)?([A-Z][A-Z0-9_]*)((?:\.[A-Z0-9_]+)*)(.*)$")
 _BRA_TARGET_RE = re.compile(r"`\((\.L[\w.]+)\)")
+GMMA_OPCODES = ("HGMMA", "QGMMA", "IGMMA")
+_UMMA_RE = re.compile(r"^UTC[A-Z]*MMA$")
+
+
+def is_umma(op: str) -> bool:
+    return bool(_UMMA_RE.match(op))
 
 
 def _parse_one(kernel: str, lines: list[str]) -> SassStats:
@@ -252,6 +264,8 @@ def _parse_one(kernel: str, lines: list[str]) -> SassStats:
     label_addr: dict[str, int] = {}
     pending: list[str] = []
     branches: list[tuple[int, str]] = []
+    branch_target: dict[int, str] = {}  # address of a branch -> its target label
+    predicated: set[int] = set()  # addresses of predicated instructions
     for line in lines:
         m = _LABEL_RE.match(line)
         if m:
@@ -266,24 +280,35 @@ def _parse_one(kernel: str, lines: list[str]) -> SassStats:
             label_addr[lab] = addr
         pending = []
         insts.append((addr, op, line))
+        if m.group(2):
+            predicated.add(addr)
         if op in ("BRA", "JMP", "BRX"):
             t = _BRA_TARGET_RE.search(line)
             if t:
                 branches.append((addr, t.group(1)))
+                branch_target[addr] = t.group(1)
     for lab in pending:  # labels at the very end
         label_addr[lab] = insts[-1][0] + 16 if insts else 0
+
+    previous = {b[0]: a[0] for a, b in zip(insts, insts[1:])}
+
+    def returns_from_stub(addr: int, tgt: int) -> bool:
+        """An unconditional branch back to `tgt`, right after a predicated branch into
+        a stub that holds `addr` (the stub's way back, not a loop)."""
+        entry = previous.get(tgt)
+        stub = label_addr.get(branch_target.get(entry, ""), -1)
+        return addr not in predicated and entry in predicated and tgt < stub <= addr
 
     loops = []
     for addr, lab in branches:
         tgt = label_addr.get(lab)
-        if tgt is not None and tgt <= addr:
+        if tgt is not None and tgt <= addr and not returns_from_stub(addr, tgt):
             loops.append(Loop(start=tgt, end=addr, label=lab))
 
     def in_range(a, l):
         return l.start <= a <= l.end
 
-    work_addrs = [a for a, op, _ in insts
-                  if op == "UTMALDG" or op in ("HGMMA", "QGMMA", "IGMMA")]
+    work_addrs = [a for a, op, _ in insts if op == "UTMALDG" or op in GMMA_OPCODES or is_umma(op)]
     candidates = [l for l in loops if any(in_range(a, l) for a in work_addrs)]
     for l in candidates:
         inner = [o for o in candidates if o is not l and l.start <= o.start and o.end <= l.end
@@ -300,8 +325,10 @@ def _parse_one(kernel: str, lines: list[str]) -> SassStats:
             st.utmaldg += 1
         elif op == "UTMASTG":
             st.utmastg += 1
-        elif op in ("HGMMA", "QGMMA", "IGMMA"):
+        elif op in GMMA_OPCODES:
             st.gmma += 1
+        elif is_umma(op):
+            st.umma += 1
         elif op == "S2UR":
             st.s2ur += 1
             in_loop = any(in_range(addr, l) for l in loops)
@@ -354,16 +381,22 @@ def stats_for_module(module_or_path, dump_dir: Optional[str] = None,
 
 
 KERNEL_SUFFIXES = (".mlir", ".py")
+DEFAULT_ARCH = "sm_90a"
 
 
-def load_kernel(path: str):
-    """A generated CuTe DSL module, from its .py file or lowered from `pipe` IR (.mlir)
-    once its ring protocol is proved (pipeir.analysis.protocol)."""
+def load_kernel(path: str, arch: Optional[str] = None):
+    """(a generated CuTe DSL module, its architecture): from its .py file (built for
+    `arch`, sm_90a by default: a module does not say), or lowered from `pipe` IR (.mlir)
+    once its ring protocol is proved (pipeir.analysis.protocol), for the IR's arch, which
+    `arch` must match when given."""
     if not path.endswith(KERNEL_SUFFIXES):
         raise StatsInputError(
             f"{path}: expected `pipe` IR (.mlir) or a module generated by the lowering (.py)")
     if path.endswith(".py"):
-        return import_generated_module(path)
+        arch = arch or DEFAULT_ARCH
+        os.environ.setdefault("CUTE_DSL_ARCH", arch)
+        return import_generated_module(path), arch
+    from pipeir.analysis.interp import kernel_of
     from pipeir.analysis.protocol import verify_pipeline
     from pipeir.ir import make_context, parse_module
     from pipeir.lower import lower_module
@@ -377,7 +410,11 @@ def load_kernel(path: str):
         raise StatsInputError(f"{path}: not UTF-8 text ({error.reason})") from None
     module = parse_module(make_context(), text, path)
     verify_pipeline(module)  # also verifies the IR
-    return load_kernel_module(lower_module(module))
+    kernel_arch = kernel_of(module).arch.data
+    if arch is not None and arch != kernel_arch:
+        raise StatsInputError(f"{path}: the kernel is built for {kernel_arch}, not --arch {arch}")
+    os.environ.setdefault("CUTE_DSL_ARCH", kernel_arch)
+    return load_kernel_module(lower_module(module)), kernel_arch
 
 
 def import_generated_module(path: str):
@@ -402,25 +439,28 @@ def main(argv: Optional[list[str]] = None) -> int:
     """``pipeir-stats KERNEL.{mlir,py} [--json] [--sass-out FILE] [--dump-dir DIR]``
 
     KERNEL is `pipe` IR (protocol-checked, then lowered) or a module emitted by the
-    lowering. Compiles it for sm_90a on the CPU (no GPU needed) and prints per-kernel
-    static SASS statistics (a table, or JSON with ``--json``)."""
+    lowering. Compiles it on the CPU (no GPU needed) for the IR's architecture (a
+    generated module: ``--arch``, default sm_90a) and prints per-kernel static SASS
+    statistics (a table, or JSON with ``--json``)."""
     from pipeir.ir import PipeirError
     from pipeir.runtime.objects import LOWERED_ARCHS
+    from pipeir.version import __version__
 
     ap = argparse.ArgumentParser(prog=PROG, description=main.__doc__)
     ap.error = fail
     ap.add_argument("kernel", help="pipe IR (.mlir) or a generated CuTe DSL module (.py)")
+    ap.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--sass-out", default=None, help="write the disassembly here")
     ap.add_argument("--dump-dir", default=None, help="keep the cubin here")
-    ap.add_argument("--arch", choices=LOWERED_ARCHS, default=LOWERED_ARCHS[0],
-                    help=f"target architecture (default {LOWERED_ARCHS[0]})")
+    ap.add_argument("--arch", choices=LOWERED_ARCHS, default=None,
+                    help=f"target architecture: the IR's (it must match), or {DEFAULT_ARCH} for a "
+                         "generated module")
     args = ap.parse_args(argv)
-    os.environ.setdefault("CUTE_DSL_ARCH", args.arch)
     try:
         find_nvdisasm()  # before a compile of many seconds, not after
-        stats = stats_for_module(load_kernel(args.kernel), dump_dir=args.dump_dir,
-                                 arch=args.arch, sass_out=args.sass_out)
+        module, arch = load_kernel(args.kernel, args.arch)
+        stats = stats_for_module(module, dump_dir=args.dump_dir, arch=arch, sass_out=args.sass_out)
     except PipeirError as error:
         print(error, file=sys.stderr)
         return 1
@@ -428,7 +468,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
     except OSError as error:
-        print(f"{PROG}: error: {error.filename or args.kernel}: {error.strerror}", file=sys.stderr)
+        # strerror is None for an OSError raised with a message only (not by a system call)
+        print(f"{PROG}: error: {error.filename or args.kernel}: {error.strerror or error}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({k: v.summary() for k, v in stats.items()}, indent=2))

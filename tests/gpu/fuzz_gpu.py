@@ -137,9 +137,9 @@ def tolerance(c_dtype: str, k: int) -> float:
 
 
 def dynamic(dtype, b_major="k", cluster=(1, 1), tile=None, raster="m", stages=None, mma_in_flight=1,
-            passes=HEADLINE_PIPELINE) -> Kernel:
+            passes=HEADLINE_PIPELINE, raster_group=None) -> Kernel:
     config = GemmConfig(m=None, n=None, k=None, dtype=dtype, b_major=b_major, cluster=cluster, tile=tile,
-                        raster=raster, stages=stages, mma_in_flight=mma_in_flight)
+                        raster=raster, raster_group=raster_group, stages=stages, mma_in_flight=mma_in_flight)
     return Kernel(config, tuple(passes))
 
 
@@ -148,11 +148,11 @@ DYNAMIC_KERNELS = (
     dynamic("bf16", cluster=(2, 1), mma_in_flight=0),
     dynamic("bf16", "mn", (1, 2), (128, 128, 64)),
     dynamic("bf16", "k", (2, 2), (256, 128, 64), raster="n"),
-    dynamic("bf16", "k", (1, 1), (128, 128, 64), stages=2),
+    dynamic("bf16", "k", (1, 1), (128, 128, 64), stages=2, raster_group=3),
     dynamic("bf16", "k", (2, 1), None, passes=()),
     dynamic("f16", "k", (1, 1), (128, 128, 64), mma_in_flight=0),
     dynamic("f16", "mn", (2, 1)),
-    dynamic("f16", "k", (1, 2), (128, 64, 64)),
+    dynamic("f16", "k", (1, 2), (128, 64, 64), raster="n", raster_group=8),
     dynamic("f16", "mn", (2, 2), (128, 256, 64), raster="n", mma_in_flight=0),
     dynamic("f16", "k", (1, 1), (128, 128, 64), stages=1, mma_in_flight=0),
     dynamic("f16", "mn", (1, 2), (128, 128, 64), passes=()),

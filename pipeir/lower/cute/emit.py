@@ -5,7 +5,7 @@ statements (so the generated source shows the IR's shape: the naive prologue as
 `stages` guarded blocks, the rolled producer as one loop), names values, maps the
 `!pipe.state` chains onto CuTe `PipelineState` variables, and turns every `pipe` op
 into one call of the collective that owns it (pipeir.lower.cute.collectives). The
-target (pipeir/lower/cute/sm90/) supplies the collectives and the kernel's wiring.
+target (pipeir/lower/cute/sm90/, sm100/) supplies the collectives and the kernel's wiring.
 An op without a rule, or in a place its rule cannot build, is refused with a located
 error naming the op and the loop it sits in.
 

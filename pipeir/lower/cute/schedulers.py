@@ -24,6 +24,8 @@ class StaticPersistentScheduler(Collective):
     cluster: tuple[int, int]
     raster: str
     """"m": consecutive work tiles walk down a column of output tiles; "n": along a row."""
+    group: int
+    """Cluster tiles per band of the walk (1: whole columns or rows)."""
     max_clusters: int
     """Clusters resident at once (one CTA per SM): the persistent grid's size at most."""
 
@@ -34,9 +36,10 @@ class StaticPersistentScheduler(Collective):
         return schedule.ceil_div(m, tile_m), schedule.ceil_div(n, tile_n)
 
     # -- host ---------------------------------------------------------------------------
-    def grid(self, mC: cute.Tensor):
-        """(cluster_m, cluster_n, clusters): one cluster per persistent work slot."""
-        tiles_m, tiles_n = self._tiles(cute.size(mC, mode=[0]), cute.size(mC, mode=[1]))
+    def grid(self, mD: cute.Tensor):
+        """(cluster_m, cluster_n, clusters): one cluster per persistent work slot over the
+        MMA's product D (C, or C^T under swap_ab)."""
+        tiles_m, tiles_n = self._tiles(cute.size(mD, mode=[0]), cute.size(mD, mode=[1]))
         cluster_m, cluster_n = self.cluster
         clusters = cutlass.min(schedule.work_tile_count(tiles_m, tiles_n, cluster_m, cluster_n), self.max_clusters)
         return cluster_m, cluster_n, clusters
@@ -68,5 +71,6 @@ class StaticPersistentSchedulerDevice(DeviceView):
         cluster_m, cluster_n = self.config.cluster
         rank = cute.arch.make_warp_uniform(cute.arch.block_idx_in_cluster())
         tile = cute.arch.make_warp_uniform(tile)
-        m, n = schedule.tile_coords(tile, rank, self.tiles_m, self.tiles_n, cluster_m, cluster_n, self.config.raster)
+        m, n = schedule.tile_coords(tile, rank, self.tiles_m, self.tiles_n, cluster_m, cluster_n, self.config.raster,
+                                    self.config.group, cutlass.min)
         return cute.arch.make_warp_uniform(m), cute.arch.make_warp_uniform(n)

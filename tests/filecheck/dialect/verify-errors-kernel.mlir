@@ -94,7 +94,7 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f
 // 64x64x64: tile_m below two MMA warpgroups' 128 rows
 // RUN: awk -v c=TILE_64 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=TILE_64
 // TILE_64-NOT: Traceback
-// TILE_64: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 64x64x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
+// TILE_64: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 64x64x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 16, 32, 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
 // TILE_64-NOT: {{.}}
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 64, 64, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)
@@ -110,7 +110,7 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = 
 // 256x256 needs more accumulator registers than two warpgroups have
 // RUN: awk -v c=TILE_256x256 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=TILE_256x256
 // TILE_256x256-NOT: Traceback
-// TILE_256x256: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 256x256x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
+// TILE_256x256: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 256x256x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 16, 32, 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
 // TILE_256x256-NOT: {{.}}
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 256, 256, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(2)
@@ -256,7 +256,7 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f
 // a tile the target cannot build
 // RUN: awk -v c=TILE_ZERO 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=TILE_ZERO
 // TILE_ZERO-NOT: Traceback
-// TILE_ZERO: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 128x0x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
+// TILE_ZERO: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: tile 128x0x64 cannot be built on sm_90a: tile_m must be 128 or 256 (two MMA warpgroups split M), tile_n 16, 32, 64, 128 or 256, and not 256x256 (too many accumulator registers){{$}}
 // TILE_ZERO-NOT: {{.}}
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 0, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)
@@ -494,6 +494,22 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)
   %q = pipe.pipeline stages(4)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(8) {
+  ^bb0:
+  }
+}
+
+// ----- SWAP_MN
+// swap_ab makes B the MMA's A, which WGMMA reads K-major here
+// RUN: awk -v c=SWAP_MN 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=SWAP_MN
+// SWAP_MN-NOT: Traceback
+// SWAP_MN: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major{{$}}
+// SWAP_MN-NOT: {{.}}
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype = bf16, c_dtype = bf16, tile = array<i64: 128, 32, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 16, 256>, a_major = #pipe<major k>, b_major = #pipe<major mn>, swap_ab} {
+  %p = pipe.pipeline stages(4)
   pipe.role producer warps(1) {
   ^bb0:
   }

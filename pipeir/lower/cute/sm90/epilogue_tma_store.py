@@ -15,6 +15,11 @@ read straight from global memory (the coordinates clamped into M x N: an edge ti
 extra elements are clipped by the TMA store anyway), once per tile into registers
 (`tile`) or per subtile after the accumulator wait (`subtile`).
 
+Its output is the MMA's product D, row-major (C itself), or column-major under swap_ab:
+D = C^T, whose columns are the rows of the row-major C. A column-major D is staged
+column-major and written with the transposing stmatrix, so the TMA store writes whole
+rows of C.
+
 The subtiles of consecutive output tiles rotate through the buffers without a break:
 `stages` divides the number of subtiles of a tile (the target's rule), so every tile
 starts again at buffer 0, and the store pipeline's acquire (at most `stages - 1` stores
@@ -52,6 +57,8 @@ class TmaStoreEpilogue(Collective):
     operands: tuple[tuple[str, str, str], ...] = ()
     """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
     kernel takes them after C."""
+    transposed: bool = False
+    """D = C^T (swap_ab): D is column-major."""
 
     OPS = ("pipe.epilogue", "pipe.mn_tile_full")
 
@@ -67,8 +74,12 @@ class TmaStoreEpilogue(Collective):
     def c_type(self):
         return cutlass_type(self.c_dtype)
 
+    @property
+    def d_layout(self) -> LayoutEnum:
+        return LayoutEnum.COL_MAJOR if self.transposed else LayoutEnum.ROW_MAJOR
+
     def smem_layout(self):
-        return sm90_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
+        return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.epi_tile, self.stages)
 
     def operand_shape(self, name: str, m, n) -> tuple:
         """The shape an operand's kernel argument has: a scalar is a 1-element vector."""
@@ -79,9 +90,16 @@ class TmaStoreEpilogue(Collective):
         return next(broadcast for operand, broadcast, _ in self.operands if operand == name)
 
     # -- host ---------------------------------------------------------------------------
+    def d_of(self, mC: cute.Tensor) -> cute.Tensor:
+        """The MMA's product D over the row-major C: C itself, or its transposed view."""
+        if not self.transposed:
+            return mC
+        return cute.make_tensor(mC.iterator, cute.select(mC.layout, mode=[1, 0]))
+
     def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
         tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
-            cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
+            cpasync.CopyBulkTensorTileS2GOp(), self.d_of(mC), cute.slice_(self.smem_layout(), (None, None, 0)),
+            self.epi_tile,
         )
         return (tma_atom_c, tma_tensor_c, *operand_tensors)
 
@@ -123,8 +141,8 @@ class TmaStoreEpilogueDevice(DeviceView):
         config = self.config
         threads = config.consumer_warpgroups * THREADS_PER_WARPGROUP
         self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID, num_threads=threads)
-        store_op = sm90_utils.get_smem_store_op(LayoutEnum.ROW_MAJOR, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
-        stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(False, 4), config.c_type)
+        store_op = sm90_utils.get_smem_store_op(config.d_layout, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
+        stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
         tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
         consumer_thread = cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP
         thread_copy = tiled_copy.get_slice(consumer_thread)

@@ -1,0 +1,348 @@
+"""Decode-size GEMMs on the GPU: pipeir.matmul against cuBLAS, and the dynamic-M dispatch.
+
+    python3 bench/decode.py [--quick] [--rounds N] [--dtypes bf16,f8e4m3] [--ms 1,8,16,32,64,128]
+                            [--nks 4096x4096,8192x8192,14336x4096,4096x14336] [--out FILE]
+                            [--skip-dispatch]
+
+C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
+a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
+shuffled rounds:
+  * the cuBLAS baseline: torch.matmul (bf16), torch._scaled_mm with rowwise unit scales
+    (fp8: scale_a (M, 1), scale_b (1, N), bf16 output);
+  * `pipeir.matmul(a, w.t(), out=c)`, the user's call: the dynamic-M kernel of M's class
+    (pipeir.tune.m_class) with the tuned bucket's schedule when `pipeir-tune --nk`
+    recorded one, else pipeir.tune.heuristic_config's;
+  * with --quick, also every candidate schedule of QUICK_CANDIDATES as a dynamic-M
+    kernel of its own, so that one run shows which schedule wins at each shape (the
+    table "best candidate per shape" is what to set heuristics from); --quick times
+    with a shorter do_bench window and one round, to fit a 10-minute run.
+Every kernel is checked against a float32 product first (NaN-poisoned output) and
+dropped with its error if it is wrong. Times: triton.testing.do_bench medians; the
+weights rotate over copies totalling more than 128 MB (the H200's L2 is 60 MB), so each
+launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in TB/s
+(N·K·bytes / time; a device copy moves 3.95 TB/s on the H200), the SM clock and power
+nvidia-smi sampled while it ran (bench/gpu_clock.py).
+
+Then (unless --skip-dispatch), in a fresh process with an empty pipeir cache:
+pipeir.matmul over 50 distinct M (1..64, shuffled) for one (N, K): the number of
+kernels compiled, whether anything was tuned, and the wall time of the first call at
+each new M after the first (acceptance: one compile, <= 10 ms).
+
+The markdown for bench/DECODE.md is printed last (and written to --out, or to
+$OUT/DECODE.md when $OUT is set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gemm import do_bench_ms  # noqa: E402
+from gpu_clock import ClockSampler, device_limits  # noqa: E402
+
+import pipeir  # noqa: E402
+from pipeir.passes import HEADLINE_PIPELINE  # noqa: E402
+from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.tune import compile_in_parallel, default_jobs, describe, heuristic_config, m_class  # noqa: E402
+
+ROTATING_BYTES = 128 * 2**20
+MAX_RELATIVE_ERROR = 2e-2
+PIPEIR = "pipeir.matmul"
+QUICK_CANDIDATES = (
+    dict(swap_ab=True, tile=(128, 16)),
+    dict(swap_ab=True, tile=(128, 32)),
+    dict(swap_ab=True, tile=(128, 64)),
+    dict(swap_ab=True, tile=(128, 128)),
+    dict(swap_ab=True, tile=(128, 32), cluster=(2, 1)),
+    dict(swap_ab=True, tile=(128, 64), cluster=(2, 1)),
+    dict(swap_ab=False, tile=(128, 16)),
+    dict(swap_ab=False, tile=(128, 32)),
+    dict(swap_ab=False, tile=(128, 64)),
+    dict(swap_ab=False, tile=(128, 128)),
+)
+"""Schedules --quick times as dynamic-M kernels at every M (tile: the MMA's rows and
+columns; under swap_ab the columns are M, and cluster (2, 1) multicasts A's tile)."""
+DISPATCH_CASE = textwrap.dedent(
+    """
+    import json, random, sys, time, torch
+    import pipeir
+    from pipeir import api
+    from pipeir.runtime.cache import tuning_file
+    n, k, dtype = int(sys.argv[1]), int(sys.argv[2]), getattr(torch, sys.argv[3])
+    w = torch.randn(n, k, device="cuda").to(dtype)
+    ms = list(range(1, 65)); random.Random(0).shuffle(ms); ms = ms[:50]
+    walls, errors = [], []
+    for m in ms:
+        a = torch.randn(m, k, device="cuda").to(dtype)
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        c = pipeir.matmul(a, w.t())
+        torch.cuda.synchronize()
+        walls.append(1e3 * (time.perf_counter() - started))
+        reference = a.float() @ w.float().t()
+        errors.append(((c.float() - reference).norm() / reference.norm()).item())
+    kernels = api.loaded_kernels()
+    print(json.dumps(dict(
+        ms=ms, walls=walls, max_error=max(errors), kernels=len(kernels),
+        origins=[kernel.origin for kernel in kernels], tuned=tuning_file().exists())))
+    """
+)
+
+
+def quick_ms(call, sets) -> float:
+    """--quick's timer: triton.testing.do_bench medians over a shorter window (25 ms warm-up,
+    100 ms of launches), so that a dozen kernels at 48 shapes fit one run."""
+    import triton.testing
+
+    position = [0]
+
+    def step():
+        a, b = sets[position[0] % len(sets)]
+        position[0] += 1
+        call(a, b)
+
+    return triton.testing.do_bench(step, warmup=25, rep=100, return_mode="median")
+
+
+def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:
+    element = torch.tensor([], dtype=TORCH_DTYPES[dtype]).element_size()
+    count = max(2, -(-ROTATING_BYTES // (n * k * element)))
+    return [torch.randn(n, k, device="cuda").clamp(-4, 4).to(TORCH_DTYPES[dtype]) for _ in range(count)]
+
+
+def baseline(dtype: str, m: int, n: int):
+    if dtype.startswith("f8"):
+        scale_a = torch.ones(m, 1, device="cuda", dtype=torch.float32)
+        scale_b = torch.ones(1, n, device="cuda", dtype=torch.float32)
+        return "torch._scaled_mm rowwise", lambda a, w: torch._scaled_mm(
+            a, w.t(), scale_a, scale_b, out_dtype=torch.bfloat16)
+    return "torch.matmul", lambda a, w: torch.matmul(a, w.t())
+
+
+def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
+    tile_k = 128 if dtype.startswith("f8") else 64
+    config = GemmConfig(m=None, n=n, k=k, dtype=dtype, tile=(*fields["tile"], tile_k),
+                        cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"])
+    return replace(config, stages=config.max_stages)
+
+
+def label_of(config: GemmConfig) -> str:
+    return "candidate: " + describe(config)
+
+
+def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rounds: int,
+                sampler: ClockSampler, rows: list[dict], timer) -> None:
+    weights = weight_sets(n, k, dtype)
+    element = weights[0].element_size()
+    for m in ms:
+        problem = f"{dtype} {m}x{n}x{k}"
+        a = torch.randn(m, k, device="cuda").clamp(-4, 4).to(TORCH_DTYPES[dtype])
+        sets = [(a, w) for w in weights]
+        out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+        name, call = baseline(dtype, m, n)
+        steps = {name: call, PIPEIR: lambda a, w: pipeir.matmul(a, w.t(), out=out)}
+        for label, kernel in candidates.items():
+            steps[label] = lambda a, w, kernel=kernel: kernel.function(a, w, out)
+        reference = a.float() @ weights[0].float().t()
+        try:
+            call(a, weights[0])
+        except Exception as failure:  # cuBLAS refusing a shape: nothing to compare against
+            print(f"{problem} {name}: FAILED ({type(failure).__name__}: {str(failure).splitlines()[0]})", flush=True)
+            continue
+        for label in [label for label in steps if label != name]:
+            out.fill_(float("nan"))
+            try:
+                steps[label](a, weights[0])
+                error = ((out.float() - reference).norm() / reference.norm()).item()
+            except Exception as failure:  # a launch the kernel refuses: report it, time the rest
+                error, message = math.nan, f"{type(failure).__name__}: {str(failure).splitlines()[0]}"
+            else:
+                message = f"relative error {error:.2e}"
+            if not error <= MAX_RELATIVE_ERROR:
+                print(f"{problem} {label}: WRONG, dropped ({message})", flush=True)
+                rows.append(dict(problem=problem, kernel=label, ms=None, error=message))
+                del steps[label]
+        times = {label: [] for label in steps}
+        order = list(steps)
+        shuffle = random.Random(problem).shuffle
+        for _ in range(rounds):
+            shuffle(order)
+            for label in order:
+                with sampler.timing(f"{problem} {label}"):
+                    times[label].append(timer(steps[label], sets))
+        base = statistics.median(times[name])
+        for label, samples in times.items():
+            ms_median = statistics.median(samples)
+            rows.append(dict(
+                problem=problem, dtype=dtype, m=m, n=n, k=k, kernel=label, ms=ms_median,
+                tflops=2 * m * n * k / ms_median / 1e9, tbps=n * k * element / ms_median / 1e9,
+                vs_baseline=base / ms_median, baseline=label == name,
+                spread=(max(samples) - min(samples)) / ms_median, clock_label=f"{problem} {label}"))
+            print(f"{problem} {label}: {rows[-1]['tflops']:.1f} TFLOP/s {rows[-1]['tbps']:.2f} TB/s "
+                  f"{rows[-1]['vs_baseline']:.3f}x", flush=True)
+
+
+def dispatch_run(n: int, k: int, dtype: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix="pipeir-decode-") as cache:
+        environment = dict(os.environ, PIPEIR_CACHE_DIR=cache)
+        environment.pop("PIPEIR_TUNE", None)
+        result = subprocess.run([sys.executable, "-c", DISPATCH_CASE, str(n), str(k), dtype],
+                                capture_output=True, text=True, env=environment, timeout=900, check=False)
+    if result.returncode:
+        return dict(failed=result.stderr.strip().splitlines()[-1:] or [f"status {result.returncode}"])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def geomean(values: list[float]) -> float:
+    return math.exp(statistics.fmean(math.log(v) for v in values)) if values else math.nan
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| problem | kernel | ms | TFLOP/s | weights TB/s | vs cuBLAS | spread | SM clock (MHz) | power (W) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if r["ms"] is None:
+            lines.append(f"| {r['problem']} | {r['kernel']} | wrong: {r['error']} | | | | | | |")
+            continue
+        clock = r.get("clock")
+        lines.append(
+            f"| {r['problem']} | {r['kernel']} | {r['ms']:.4f} | {r['tflops']:.1f} | {r['tbps']:.2f} | "
+            f"{r['vs_baseline']:.3f}x | {100 * r['spread']:.1f}% | "
+            + (f"{clock['mhz']:.0f} | {clock['watts']:.0f} |" if clock else "n/a | n/a |"))
+    return "\n".join(lines)
+
+
+def summary(rows: list[dict]) -> str:
+    lines = ["| dtype | geomean vs cuBLAS | lowest (shape) | 16x8192x8192 | acceptance |", "|---|---|---|---|---|"]
+    goals = {"bf16": (1.20, 0.95), "f8e4m3": (1.50, 1.0)}
+    for dtype in sorted({r["dtype"] for r in rows if r.get("ms") is not None}):
+        ours = [r for r in rows if r.get("dtype") == dtype and r["kernel"] == PIPEIR and r["ms"] is not None]
+        if not ours:
+            continue
+        ratios = [r["vs_baseline"] for r in ours]
+        low = min(ours, key=lambda r: r["vs_baseline"])
+        headline = next((r for r in ours if (r["m"], r["n"], r["k"]) == (16, 8192, 8192)), None)
+        goal, floor = goals.get(dtype, (math.nan, math.nan))
+        met = geomean(ratios) >= goal and low["vs_baseline"] >= floor and (
+            dtype != "bf16" or headline is None or headline["vs_baseline"] >= 1.15)
+        lines.append(
+            f"| {dtype} | {geomean(ratios):.3f}x | {low['vs_baseline']:.3f}x ({low['problem']}) | "
+            + (f"{headline['vs_baseline']:.3f}x" if headline else "-")
+            + f" | {'met' if met else 'NOT met'} (goal >= {goal}x geomean, none < {floor}x) |")
+    return "\n".join(lines)
+
+
+def best_candidates(rows: list[dict]) -> str:
+    lines = ["| problem | M class | fastest kernel | its TB/s | vs cuBLAS | pipeir.matmul vs cuBLAS |",
+             "|---|---|---|---|---|---|"]
+    for problem in dict.fromkeys(r["problem"] for r in rows):
+        timed = [r for r in rows if r["problem"] == problem and r["ms"] is not None and not r["baseline"]]
+        if not timed:
+            continue
+        best = min(timed, key=lambda r: r["ms"])
+        ours = next((r for r in timed if r["kernel"] == PIPEIR), None)
+        lines.append(f"| {problem} | {m_class(best['m'])} | {best['kernel']} | {best['tbps']:.2f} | "
+                     f"{best['vs_baseline']:.3f}x | " + (f"{ours['vs_baseline']:.3f}x |" if ours else "- |"))
+    return "\n".join(lines)
+
+
+def dispatch_text(result: dict, n: int, k: int, dtype: str) -> str:
+    if "failed" in result:
+        return f"Dispatch over 50 M ({dtype}, N={n}, K={k}): FAILED: {result['failed']}\n"
+    later = result["walls"][1:]
+    return (
+        f"Dispatch over 50 distinct M in 1..64 ({dtype}, N={n}, K={k}, fresh cache, one process): "
+        f"{result['kernels']} kernel(s) built ({', '.join(result['origins'])}), tuning run: "
+        f"{'yes' if result['tuned'] else 'no'}; first call {result['walls'][0]:.0f} ms (the compile); "
+        f"first call at each later new M: median {statistics.median(later):.2f} ms, max {max(later):.2f} ms "
+        f"(goal <= 10 ms: {'met' if max(later) <= 10 and result['kernels'] == 1 else 'NOT met'}); "
+        f"largest relative error {result['max_error']:.1e}.\n"
+    )
+
+
+def int_list(text: str) -> list[int]:
+    return [int(v) for v in text.split(",")]
+
+
+def nk_list(text: str) -> list[tuple[int, int]]:
+    return [tuple(int(v) for v in pair.lower().split("x")) for pair in text.split(",")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="also time QUICK_CANDIDATES' schedules at every shape")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved timing rounds (default 3; 1 with --quick)")
+    parser.add_argument("--dtypes", default="bf16,f8e4m3", help="comma-separated (default bf16,f8e4m3)")
+    parser.add_argument("--ms", type=int_list, default=[1, 8, 16, 32, 64, 128])
+    parser.add_argument("--nks", type=nk_list, default=[(4096, 4096), (8192, 8192), (14336, 4096), (4096, 14336)])
+    parser.add_argument("--skip-dispatch", action="store_true", help="skip the 50-M dispatch measurement")
+    parser.add_argument("--out", type=Path, default=None, help="write the markdown here")
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        parser.error("needs a CUDA GPU (sm_90a)")
+    out = args.out or (Path(os.environ["OUT"]) / "DECODE.md" if os.environ.get("OUT") else None)
+    dtypes = args.dtypes.split(",")
+    rounds = args.rounds or (1 if args.quick else 3)
+    command = "python3 bench/decode.py " + " ".join(sys.argv[1:])
+    candidates_of = {}
+    if args.quick:
+        for dtype in dtypes:
+            for n, k in args.nks:
+                candidates_of[dtype, n, k] = [candidate_config(dtype, n, k, fields) for fields in QUICK_CANDIDATES]
+    defaults = [heuristic_config(GemmConfig(m=None, n=n, k=k, dtype=dtype), m_class(m))
+                for dtype in dtypes for n, k in args.nks for m in args.ms]
+    every = list(dict.fromkeys([c for found in candidates_of.values() for c in found] + defaults))
+    print(f"compiling {len(every)} kernels on {default_jobs()} processes", flush=True)
+    errors = compile_in_parallel([(config, HEADLINE_PIPELINE) for config in every], default_jobs())
+    failed = {config: error for config, error in zip(every, errors) if error}
+    for config, error in failed.items():
+        print(f"compile failed: {describe(config)}: {error}", flush=True)
+    rows: list[dict] = []
+    with ClockSampler() as sampler:
+        for dtype in dtypes:
+            for n, k in args.nks:
+                kernels = {label_of(c): pipeir.compile(c, tune=False)
+                           for c in candidates_of.get((dtype, n, k), []) if c not in failed}
+                bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, quick_ms if args.quick else do_bench_ms)
+    for row in rows:
+        if row["ms"] is not None:
+            row["clock"] = sampler.summary(row["clock_label"])
+    dispatch = "" if args.skip_dispatch else dispatch_text(dispatch_run(4096, 4096, "bfloat16"), 4096, 4096, "bf16")
+    limits = device_limits()
+    text = (
+        f"Command: `{command}`\n\n"
+        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
+        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
+        f"do_bench medians ({'25 ms warm-up, 100 ms' if args.quick else '100 ms warm-up, 500 ms'}) over {rounds} "
+        f"shuffled round(s); weights rotating over > 128 MB; "
+        f"weights TB/s = N·K·bytes / time.\n\n"
+        + summary(rows) + "\n\n" + (dispatch + "\n" if dispatch else "")
+        + (best_candidates(rows) + "\n\n" if args.quick else "")
+        + table(rows) + "\n"
+    )
+    print(text)
+    if out:
+        out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

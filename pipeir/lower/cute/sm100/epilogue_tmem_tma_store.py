@@ -1,0 +1,183 @@
+"""The sm_100a epilogue collective: TMEM accumulator -> registers (tcgen05.ld) -> output
+dtype -> shared memory -> global memory (TMA store), one epilogue subtile at a time.
+
+It owns the staging buffers of the output (`stages` subtiles of `epi_tile`), the TMA
+store atom of C and the store pipeline, and lowers `pipe.epilogue` and
+`pipe.mn_tile_full`. The store of a tile has two parties on Blackwell: the MMA warp,
+whose `pipe.epilogue` hands the tile's accumulator buffer over (`AccumulatorHandOver`),
+and the epilogue warps, whose `pipe.epilogue` waits for it, stores the tile and gives
+the buffer back. The TMA store clips whatever lies outside M x N, so a masked epilogue
+(an edge tile) and an unmasked one are the same store.
+
+Consecutive tiles' subtiles rotate through the staging buffers as on sm_90a: `stages`
+divides a tile's subtiles (the target's rule), so every tile starts at buffer 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cutlass
+import cutlass.cute as cute
+import cutlass.pipeline as pipeline
+import cutlass.utils.blackwell_helpers as sm100_utils
+from cutlass.cute.nvgpu import cpasync, tcgen05
+from cutlass.tensor_utils import LayoutEnum
+
+from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.sm100.mainloop_tma_umma import SMEM_ALIGNMENT, THREADS_PER_WARP
+
+EPILOGUE_BARRIER_ID = 1
+"""Named barrier of the epilogue warps (0 is the CTA-wide one)."""
+
+
+@dataclass(frozen=True)
+class TmemTmaStoreEpilogue(Collective):
+    c_dtype: str
+    tile: tuple[int, int, int]
+    two_cta: bool
+    epi_tile: tuple[int, int]
+    stages: int
+    epilogue_warps: int
+    """Warps 0 .. epilogue_warps - 1; the first issues the TMA stores."""
+    operands: tuple = ()
+    """The epilogue operands the kernel takes after C: none (sm_100a has no fused epilogue)."""
+
+    KERNEL_PARAMS = (
+        ("tma_atom_c", "cute.CopyAtom"),
+        ("tma_tensor_c", "cute.Tensor"),
+    )
+    OPS = ("pipe.epilogue", "pipe.mn_tile_full")
+
+    @property
+    def c_type(self):
+        return cutlass_type(self.c_dtype)
+
+    def smem_layout(self):
+        return sm100_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
+
+    # -- host ---------------------------------------------------------------------------
+    def kernel_params(self, mC: cute.Tensor):
+        return cpasync.make_tiled_tma_atom(
+            cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
+        )
+
+    # -- device -------------------------------------------------------------------------
+    def device(self, smem, tma_atom_c, tma_tensor_c):
+        return TmemTmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c)
+
+
+class TmemTmaStoreEpilogueDevice(DeviceView):
+    def __init__(self, config: TmemTmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c):
+        self.config = config
+        self.tma_atom_c = tma_atom_c
+        layout = config.smem_layout()
+        self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
+        tile_m, tile_n, _ = config.tile
+        self.gC = cute.local_tile(tma_tensor_c, (tile_m, tile_n), (None, None))  # (bM, bN, RestM, RestN)
+        self.m = cute.size(tma_tensor_c, mode=[0])
+        self.n = cute.size(tma_tensor_c, mode=[1])
+
+    def prefetch_descriptor(self):
+        """Bring the TMA store descriptor of C into the cache (run by the producer warp)."""
+        cpasync.prefetch_descriptor(self.tma_atom_c)
+
+    def tile_is_full(self, m, n):
+        """`pipe.mn_tile_full`: output tile (m, n) lies inside M x N."""
+        tile_m, tile_n, _ = self.config.tile
+        return ((m + 1) * tile_m <= self.m) & ((n + 1) * tile_n <= self.n)  # `and` would ask for a Python bool
+
+    def handed_over_by(self, mainloop):
+        """The MMA warp's side of `pipe.epilogue`."""
+        return AccumulatorHandOver(self, mainloop)
+
+    def consumer_setup(self, mainloop):
+        """The epilogue warps' TMEM -> register -> shared-memory copies and the store
+        pipeline (after the accumulators are allocated)."""
+        config = self.config
+        self.mainloop = mainloop
+        threads = config.epilogue_warps * THREADS_PER_WARP
+        thread = cute.arch.thread_idx()[0]  # the epilogue warps are the CTA's first
+        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID, num_threads=threads)
+        self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == 0
+        tile_m, tile_n, _ = config.tile
+        # The CTA's accumulator as (tile_m, tile_n, buffer), split into epilogue subtiles.
+        accumulators = mainloop.accumulators
+        acc = accumulators.layout
+        shape, stride = acc.shape, acc.stride
+        acc_mn = cute.make_tensor(accumulators.iterator, cute.make_layout(
+            ((shape[0][0], shape[1]), (shape[0][1], shape[2]), shape[3]),
+            stride=((stride[0][0], stride[1]), (stride[0][1], stride[2]), stride[3])))
+        acc_epi = cute.flat_divide(acc_mn, config.epi_tile)  # (EPI_M, EPI_N, em, en, buffer)
+        load_op = sm100_utils.get_tmem_load_op(
+            (tile_m, tile_n, config.tile[2]), LayoutEnum.ROW_MAJOR, config.c_type, cutlass.Float32,
+            config.epi_tile, config.two_cta)
+        self.tiled_load = tcgen05.make_tmem_copy(load_op, acc_epi[(None, None, 0, 0, 0)])
+        thread_load = self.tiled_load.get_slice(thread)
+        self.tTR_acc = thread_load.partition_S(acc_epi)  # (T2R, T2R_M, T2R_N, em, en, buffer)
+        gC_epi = cute.flat_divide(self.gC[(None, None, 0, 0)], config.epi_tile)
+        subtile_shape = thread_load.partition_D(gC_epi)[(None, None, None, 0, 0)].shape
+        self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
+        self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
+        store_op = sm100_utils.get_smem_store_op(LayoutEnum.ROW_MAJOR, config.c_type, cutlass.Float32, self.tiled_load)
+        self.tiled_store = cute.make_tiled_copy_D(store_op, self.tiled_load)
+        self.tRS_sC = self.tiled_store.get_slice(thread).partition_D(self.sC)  # (R2S, R2S_M, R2S_N, buffer)
+        self.tRS_out = self.tiled_store.retile(self.subtile_out)
+        self.store_pipeline = pipeline.PipelineTmaStore.create(
+            num_stages=config.stages,
+            producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
+        )
+        self.tiles_stored = cute.make_rmem_tensor((1,), cutlass.Int32)
+        self.tiles_stored[0] = 0
+
+    @cute.jit
+    def store(self, m, n):
+        """`pipe.epilogue`: wait for tile (m, n)'s accumulator, convert and store it, and
+        give its buffer back to the MMA warp."""
+        config = self.config
+        state = self.mainloop.accumulator_state(self.tiles_stored[0], producer=False)
+        gC_epi = cute.flat_divide(self.gC[(None, None, m, n)], config.epi_tile)  # (EPI_M, EPI_N, em, en)
+        bSG_sC, bSG_gC = cpasync.tma_partition(
+            self.tma_atom_c, 0, cute.make_layout(1), cute.group_modes(self.sC, 0, 2), cute.group_modes(gC_epi, 0, 2),
+        )
+        bSG_gC = cute.group_modes(bSG_gC, 1, cute.rank(bSG_gC))  # (TMA, subtile)
+        acc = self.tTR_acc[(None, None, None, None, None, state.index)]
+        acc = cute.group_modes(acc, 3, cute.rank(acc))  # (T2R, T2R_M, T2R_N, subtile)
+        self.mainloop.accumulator_ring.consumer_wait(state)
+        for subtile in cutlass.range_constexpr(cute.size(acc, mode=[3])):
+            cute.copy(self.tiled_load, acc[(None, None, None, subtile)], self.subtile_acc)
+            self.tRS_out.store(self.tiled_store.retile(self.subtile_acc).load().to(config.c_type))
+            buffer = subtile % config.stages
+            cute.copy(self.tiled_store, self.tRS_out, self.tRS_sC[(None, None, None, buffer)])
+            # make the shared-memory writes visible to the TMA unit (async proxy)
+            cute.arch.fence_proxy("async.shared", space="cta")
+            self.barrier.arrive_and_wait()
+            if self.is_store_warp:
+                cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, subtile)])
+                self.store_pipeline.producer_commit()
+                self.store_pipeline.producer_acquire()
+            self.barrier.arrive_and_wait()
+        # Every thread's tcgen05.ld of the buffer is done (the barrier above): one
+        # arrival per warp gives it back.
+        with cute.arch.elect_one():
+            self.mainloop.accumulator_ring.consumer_release(state)
+        self.tiles_stored[0] = self.tiles_stored[0] + 1
+
+    def finish(self):
+        """Wait until the last stores have read their buffers (before the CTA exits)."""
+        self.store_pipeline.producer_tail()
+
+
+class AccumulatorHandOver(DeviceView):
+    """`pipe.epilogue` as the MMA warp runs it: the tile's UMMAs are issued, and its
+    accumulator buffer goes to the epilogue warps (`pipe.mn_tile_full` reads the same)."""
+
+    def __init__(self, epilogue: TmemTmaStoreEpilogueDevice, mainloop):
+        self.epilogue = epilogue
+        self.mainloop = mainloop
+
+    def tile_is_full(self, m, n):
+        return self.epilogue.tile_is_full(m, n)
+
+    def store(self, m, n):
+        self.mainloop.hand_over_accumulator()

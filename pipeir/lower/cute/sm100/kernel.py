@@ -1,0 +1,239 @@
+"""The sm_100a GEMM kernel module: the collectives configured from the kernel's spec,
+the `@cute.jit` role functions generated from the IR, and the wiring.
+
+    C[M, N] = A[M, K] @ B^T      A: (M, K) K-major; B: (N, K) K-major or (K, N);
+                                 C: (M, N) row-major; fp32 accumulation in TMEM
+
+The consumer role has two parties on Blackwell, each with its own persistent tile loop
+(role-local scheduling): the MMA warp runs the whole role (`consumer`: its ring and K ops
+issue UMMAs, its `pipe.epilogue` hands the accumulator over), and the epilogue warps run
+the role's epilogue ops only (`consumer_epilogue`: the role with the ops of the mainloop,
+and the loops and branches that hold nothing else, left out). Both are generated from
+the same IR, so the two loops walk the same tiles in the same order.
+
+Verified by compilation and static SASS only: no Blackwell GPU has run these kernels.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import scf
+from xdsl.ir import Operation
+
+from pipeir.dialects import epi, pipe
+from pipeir.lower.cute.collectives import Collective
+from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
+from pipeir.lower.cute.schedulers import StaticPersistentScheduler
+from pipeir.lower.cute.sm90.kernel import kernel_signature, params, printable_symbol, role_function
+from pipeir.lower.cute.sm100.epilogue_tmem_tma_store import TmemTmaStoreEpilogue
+from pipeir.lower.cute.sm100.mainloop_tma_umma import TmaUmmaMainloop
+from pipeir.lower.cute.sm100.warp_specialized import WarpSpecializedRoles
+from pipeir.target import target_for
+
+
+def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
+    """The kernel's collectives, configured from its spec and roles, by module constant."""
+    spec = kernel.spec
+    target = target_for(spec.arch)
+    roles = {role.kind.data: role for role in kernel.roles}
+    if "mainloop" in roles:
+        raise lowering_error(
+            roles["mainloop"],
+            "kernels whose producer and consumer share warps are not lowered; build the "
+            "warp-specialized form",
+        )
+    cluster_m, cluster_n = spec.cluster_shape
+    epilogue_warps = roles["consumer"].warps.value.data
+    return {
+        "ROLES": WarpSpecializedRoles(
+            producer_warps=roles["producer"].warps.value.data,
+            mma_warps=target.MMA_WARPS,
+            epilogue_warps=epilogue_warps,
+            cluster=spec.cluster_shape,
+        ),
+        "MAINLOOP": TmaUmmaMainloop(
+            a_dtype=spec.dtype,
+            b_dtype=spec.dtype,
+            b_major=spec.b_major,
+            tile=spec.tile_shape,
+            cluster=spec.cluster_shape,
+            stages=spec.stage_count,
+            accumulator_stages=target.ACCUMULATOR_STAGES,
+            epilogue_warps=epilogue_warps,
+            k_static=spec.k,
+        ),
+        "EPILOGUE": TmemTmaStoreEpilogue(
+            c_dtype=spec.c_dtype,
+            tile=spec.tile_shape,
+            two_cta=target.two_cta(spec),
+            epi_tile=target.epilogue_tile(spec),
+            stages=target.epilogue_stages(spec),
+            epilogue_warps=epilogue_warps,
+        ),
+        "SCHEDULER": StaticPersistentScheduler(
+            tile=spec.tile_shape,
+            cluster=spec.cluster_shape,
+            raster=spec.raster_order,
+            group=spec.raster_group_size,
+            max_clusters=target.SM_COUNT // (cluster_m * cluster_n),
+        ),
+    }
+
+
+NO_STATE = "<a pipeline state of the MMA warp>"
+
+
+class EpilogueProjection(RoleEmitter):
+    """The consumer role as its epilogue warps run it: the ops of `kept_ops` (the
+    epilogue's and the scheduler's), the arithmetic they read, and the loops and
+    branches that hold them. Pipeline states are the MMA warp's: loops carry none here."""
+
+    def __init__(self, role: pipe.RoleOp, kept_ops: set[str]):
+        super().__init__(role)
+        self.kept: set[Operation] = set()
+        for op in role.walk():
+            if op.name in kept_ops:
+                self.keep(op)
+
+    def keep(self, op: Operation) -> None:
+        """Keep `op`, the ops that compute its operands, and the ops that enclose it."""
+        if op in self.kept or op is self.role:
+            return
+        self.kept.add(op)
+        for operand in op.operands:
+            if isinstance(operand.type, pipe.StateType):
+                continue
+            if isinstance(operand.owner, Operation):
+                self.keep(operand.owner)
+        parent = op.parent_op()
+        if parent is not None:
+            self.keep(parent)
+        if isinstance(op, scf.ForOp | scf.IfOp):
+            for inner in op.walk():
+                if isinstance(inner, scf.YieldOp) and inner.parent_op() is op:
+                    self.kept.add(inner)
+
+    def block(self, block, depth: int) -> None:
+        start = len(self.lines)
+        for op in block.ops:
+            if op in self.kept:
+                self.rules[type(op)](op, depth)
+        if len(self.lines) == start:
+            self.statement(depth, "pass")
+
+    def carried(self, op, inits, args, depth: int) -> None:
+        """States are not carried in the epilogue warps' loops: no op here reads one."""
+        for arg in args:
+            self.names[arg] = NO_STATE
+
+    def yield_states(self, op, depth: int) -> None:
+        """No states to pass on."""
+
+    def if_else(self, op: scf.IfOp, depth: int) -> None:
+        if op.results:
+            raise lowering_error(op, "an epilogue op under a branch that yields pipeline states")
+        super().if_else(op, depth)
+
+
+def refuse_fused_epilogues(kernel: pipe.KernelOp) -> None:
+    """The TMEM epilogue only converts and stores the accumulators: an epilogue region
+    or operand (docs/epilogue.md) is refused where it stands, not dropped."""
+    for op in [*epi.declared_operands(kernel), *kernel.walk()]:
+        if isinstance(op, epi.OperandOp) or (isinstance(op, pipe.EpilogueOp) and op.computation is not None):
+            raise lowering_error(op, "fused epilogues are lowered for sm_90a only; sm_100a's TMEM epilogue "
+                                     "converts and stores the accumulators")
+
+
+def epilogue_function(role: pipe.RoleOp, parts: dict[str, Collective]) -> list[str]:
+    kept = {*parts["EPILOGUE"].OPS, *parts["SCHEDULER"].OPS}
+    return [
+        "@cute.jit",
+        f"def consumer_epilogue({', '.join(ROLE_ARGUMENTS)}):",
+        f'    """`pipe.role "consumer" warps({role.warps.value.data})`, as its epilogue warps run it: '
+        'the epilogue and scheduler ops."""',
+        *EpilogueProjection(role, kept).lower(),
+    ]
+
+
+def lower_kernel(kernel: pipe.KernelOp) -> str:
+    refuse_fused_epilogues(kernel)
+    parts = collectives(kernel)
+    spec = kernel.spec
+    roles = {role.kind.data: role for role in kernel.roles}
+    b_layout = "(N, K) K-major" if spec.b_major == "k" else "(K, N) row-major"
+    umma = "2-CTA UMMA (cta_group::2)" if parts["MAINLOOP"].two_cta else "1-CTA UMMA"
+    imports = sorted({type(c).import_line() for c in parts.values()})
+    lines = [
+        f'"""Generated by pipeir from `pipe.kernel @{printable_symbol(spec.name)}` -- do not edit.',
+        "",
+        f"C[M, N] = A[M, K] @ B^T on {spec.arch} ({umma}, TMEM accumulators): A (M, K) K-major,",
+        f"B {b_layout}, C (M, N) row-major, {spec.dtype} operands, {spec.c_dtype} output, fp32 accumulation.",
+        "Compile-verified only: no Blackwell GPU has run pipeir's sm_100a kernels.",
+        '"""',
+        "",
+        "import cuda.bindings.driver as cuda",
+        "",
+        "import cutlass",
+        "import cutlass.cute as cute",
+        "",
+        "from pipeir.lower.cute.host import compile_gemm, fake_gemm_arguments",
+        *imports,
+        "",
+        f"PROBLEM = {tuple(None if d == pipe.DYNAMIC else d for d in kernel.problem_shape)}  # (M, N, K); None: known at run time",
+        *[f"{constant} = {collective.constructor()}" for constant, collective in parts.items()],
+        "",
+        "",
+        *role_function(roles["producer"]),
+        "",
+        "",
+        *role_function(roles["consumer"]),
+        "",
+        "",
+        *epilogue_function(roles["consumer"], parts),
+        "",
+        "",
+        "@cute.kernel",
+        "def gemm_kernel(",
+        *kernel_signature(parts),
+        "):",
+        "    smem = cutlass.memory.SmemAllocator()",
+        f"    mainloop = MAINLOOP.device(smem, {params(parts['MAINLOOP'])})",
+        f"    epilogue = EPILOGUE.device(smem, {params(parts['EPILOGUE'])})",
+        "    scheduler = SCHEDULER.device(tma_tensor_c)",
+        "    ROLES.barriers_initialised()",
+        "    ROLES.cluster_sync()",
+        "    warp = ROLES.warp()",
+        "    if ROLES.is_producer_warp(warp):",
+        "        mainloop.prefetch_descriptors()",
+        "        epilogue.prefetch_descriptor()",
+        "        producer(mainloop, epilogue, scheduler)",
+        "    if ROLES.is_mma_warp(warp):",
+        "        mainloop.consumer_setup()",
+        "        if mainloop.is_mma_leader():",
+        "            consumer(mainloop, epilogue.handed_over_by(mainloop), scheduler)",
+        "            mainloop.accumulator_tail()",
+        "    if ROLES.is_epilogue_warp(warp):",
+        "        mainloop.allocate_accumulators()",
+        "        mainloop.consumer_setup()",
+        "        epilogue.consumer_setup(mainloop)",
+        "        consumer_epilogue(mainloop, epilogue, scheduler)",
+        "        epilogue.finish()",
+        "        mainloop.free_accumulators()",
+        "",
+        "",
+        "@cute.jit",
+        "def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor, stream: cuda.CUstream):",
+        "    kernel = gemm_kernel(*MAINLOOP.kernel_params(mA, mB), *EPILOGUE.kernel_params(mC))",
+        "    ROLES.launch(kernel, SCHEDULER.grid(mC), stream)",
+        "",
+        "",
+        "def make_fake_args():",
+        '    """Shape-only arguments for cute.compile (no GPU needed)."""',
+        "    return fake_gemm_arguments(MAINLOOP, EPILOGUE, PROBLEM)",
+        "",
+        "",
+        'def compile_kernel(options="--enable-tvm-ffi", extra_options=""):',
+        "    return compile_gemm(gemm_host, make_fake_args(), options, extra_options)",
+    ]
+    source = "\n".join(lines) + "\n"
+    compile(source, f"<pipeir {spec.name}>", "exec")  # a generator bug shows here, not on the GPU
+    return source

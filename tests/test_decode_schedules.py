@@ -1,0 +1,181 @@
+"""Decode schedules and the dynamic-M dispatch on the CPU: every schedule the tuner and
+the heuristic can pick is legal, goes through the headline passes and is proved by
+verify-pipeline; swap_ab lowers to the swapped operands and the transposed store; a
+new M never times anything unless asked; the kernels compile for sm_90a with no spills."""
+
+import os
+
+import pytest
+
+from pipeir import tune as tuner
+from pipeir.analysis.protocol import verify_pipeline
+from pipeir.build import gemm
+from pipeir.passes import HEADLINE_PIPELINE, run_passes
+from pipeir.runtime.cache import record_choice
+from pipeir.target.spec import ConfigError, GemmConfig
+
+DECODE_NK = GemmConfig(m=None, n=4096, k=14336, dtype="bf16")
+
+
+@pytest.mark.parametrize("m, name", [(1, "decode"), (64, "decode"), (65, "narrow"), (256, "narrow"),
+                                     (257, "wide"), (10**6, "wide")])
+def test_m_classes(m, name) -> None:
+    assert tuner.m_class(m) == name
+    lo, hi = tuner.class_range(name)
+    assert lo <= m and (hi is None or m <= hi)
+
+
+def test_class_range_names_the_classes() -> None:
+    with pytest.raises(ValueError, match="decode, narrow, wide"):
+        tuner.class_range("tiny")
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "f8e4m3"])
+@pytest.mark.parametrize("b_major", ["k", "mn"])
+@pytest.mark.parametrize("name", ["decode", "narrow", "wide"])
+def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
+    """The heuristic's schedule and every candidate tune_bucket times: legal, through the
+    headline passes, protocol proved (dynamic M, as pipeir.matmul builds them). The
+    element type enters the ring only through the stage count: f16 proves as bf16,
+    f8e5m2 as f8e4m3."""
+    if dtype.startswith("f8") and b_major == "mn":
+        pytest.skip("8-bit B is K-major only")
+    free = GemmConfig(m=None, n=4096, k=4096, dtype=dtype, b_major=b_major)
+    schedules = [tuner.heuristic_config(free, name)]
+    if name != "wide":
+        schedules += tuner.bucket_candidates(free, name)
+    assert any(s.swap_ab for s in schedules) == (b_major == "k" and name != "wide")
+    for schedule in schedules:
+        assert schedule.m is None
+        module = gemm(schedule)
+        run_passes(module, HEADLINE_PIPELINE)
+        verify_pipeline(module)
+
+
+def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
+    decode = tuner.heuristic_config(DECODE_NK, "decode")
+    assert decode.swap_ab and decode.tile_shape == (128, 64, 64) and decode.stages == decode.max_stages
+    assert decode.mma_shape == (4096, None, 14336)
+    fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64), stages=3), "decode")
+    assert fixed.tile == (128, 32, 64) and fixed.stages == 3
+    assert not tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, b_major="mn"), "decode").swap_ab
+
+
+def test_swap_ab_needs_k_major_b() -> None:
+    with pytest.raises(ConfigError, match="swap_ab needs a K-major B"):
+        GemmConfig(m=8, n=256, k=256, b_major="mn", swap_ab=True).validate()
+
+
+@pytest.fixture
+def gpu_named(monkeypatch, tmp_path):
+    """A CUDA device as far as the tuner asks (its name), an empty cache, and a tuner that
+    fails the test if it is ever run."""
+    import torch
+
+    monkeypatch.setenv("PIPEIR_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("PIPEIR_TUNE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Test GPU")
+
+    def no_tuning(*args, **kwargs):
+        raise AssertionError("a tuning run was started")
+
+    monkeypatch.setattr(tuner, "tune_bucket", no_tuning)
+    monkeypatch.setattr(tuner, "tune", no_tuning)
+    return monkeypatch
+
+
+def test_a_new_m_takes_the_bucket_choice_or_the_heuristic_never_a_tuning_run(gpu_named) -> None:
+    assert tuner.dispatch_config(DECODE_NK, 16) == tuner.heuristic_config(DECODE_NK, "decode")
+    chosen = GemmConfig(m=None, n=4096, k=14336, tile=(128, 32, 64), cluster=(2, 1), raster="n", stages=9,
+                        swap_ab=True)
+    record_choice(tuner.bucket_key(DECODE_NK, "decode", "Test GPU"), chosen, 0.05, tried=48)
+    for m in (1, 7, 64):
+        assert tuner.dispatch_config(DECODE_NK, m) == chosen
+    assert tuner.dispatch_config(DECODE_NK, 65) == tuner.heuristic_config(DECODE_NK, "narrow")
+    gpu_named.setenv("PIPEIR_TUNE", "0")
+    assert tuner.dispatch_config(DECODE_NK, 16) == tuner.heuristic_config(DECODE_NK, "decode")
+
+
+def test_tuning_runs_only_when_asked(gpu_named) -> None:
+    static = GemmConfig(m=512, n=512, k=512)
+    assert tuner.tuned_config(static) == static  # no cache: the defaults, no tuning run
+    with pytest.raises(AssertionError, match="tuning run"):
+        tuner.tuned_config(static, tune_now=True)
+    gpu_named.setenv("PIPEIR_TUNE", "1")
+    with pytest.raises(AssertionError, match="tuning run"):
+        tuner.dispatch_config(DECODE_NK, 16)
+
+
+def test_static_and_swapped_choices_do_not_share_a_key() -> None:
+    static = GemmConfig(m=16, n=4096, k=4096)
+    assert tuner.tuning_key(static, "G") != tuner.tuning_key(GemmConfig(m=16, n=4096, k=4096, swap_ab=True), "G")
+
+
+def test_swap_ab_lowers_to_swapped_operands_and_a_transposed_store() -> None:
+    pytest.importorskip("cutlass")
+    from pipeir.lower import lower_module
+
+    module = gemm(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64), swap_ab=True))
+    run_passes(module, HEADLINE_PIPELINE)
+    source = lower_module(module)
+    assert "PROBLEM = (None, 4096, 4096)" in source  # the product's (M, N, K): the caller's tensors
+    assert "MAINLOOP.kernel_params(mB, mA)" in source
+    assert "transposed=True" in source and "SCHEDULER.grid(EPILOGUE.d_of(mC))" in source
+    plain = lower_module(gemm(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64))))
+    assert "MAINLOOP.kernel_params(mA, mB)" in plain and "transposed=False" in plain
+
+
+SASS_CASES = {
+    "bf16-swap_ab-128x16": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 16, 64), swap_ab=True),
+    "f8e4m3-swap_ab-128x64-2x1": GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", tile=(128, 64, 128),
+                                            cluster=(2, 1), swap_ab=True),
+    "f16-swap_ab-256x32-static-m1": GemmConfig(m=1, n=4096, k=4096, dtype="f16", tile=(256, 32, 64),
+                                               swap_ab=True),
+    "bf16-128x32-2x2": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 32, 64), cluster=(2, 2)),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(SASS_CASES))
+def test_decode_schedules_compile_for_sm90a_without_spills(case, tmp_path) -> None:
+    os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+    pytest.importorskip("cutlass")
+    from pipeir.lower import lower_module
+    from pipeir.runtime.sources import load_kernel_module
+    from pipeir.tools import stats as sass_stats
+
+    try:
+        sass_stats.find_nvdisasm()
+    except sass_stats.MissingDisassembler as missing:  # the wheel is installed by `make test`
+        pytest.skip(str(missing))
+    module = gemm(SASS_CASES[case])
+    run_passes(module, HEADLINE_PIPELINE)
+    python_module = load_kernel_module(lower_module(module), tmp_path)
+    (only,) = sass_stats.stats_for_module(python_module, dump_dir=str(tmp_path / "dump")).values()
+    assert only.gmma > 0 and only.utmaldg > 0 and only.utmastg > 0
+    assert only.spills == 0 and only.frame_size == 0
+
+
+NAIVE_CASES = {
+    "bf16-swap_ab-dynamic-serial": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 32, 64),
+                                              swap_ab=True, mma_in_flight=0),
+    "f8e4m3-swap_ab-k-tail-2x1": GemmConfig(m=16, n=4096, k=1000, dtype="f8e4m3", tile=(128, 16, 128),
+                                            cluster=(2, 1), swap_ab=True),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(NAIVE_CASES))
+def test_naive_decode_schedules_compile(case, tmp_path) -> None:
+    """The naive form too (the GPU fuzzer runs every form): its guarded loops are where a
+    lowering rule valid only in some control flow fails CuTe DSL's verifier."""
+    os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+    pytest.importorskip("cutlass")
+    from pipeir.lower import lower_module
+    from pipeir.runtime.sources import load_kernel_module
+
+    # The arch given, as pipeir.runtime.objects does: another test may have loaded CuTe DSL
+    # before this one set CUTE_DSL_ARCH.
+    load_kernel_module(lower_module(gemm(NAIVE_CASES[case])), tmp_path).compile_kernel(
+        "--enable-tvm-ffi", "--gpu-arch sm_90a")

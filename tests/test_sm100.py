@@ -1,0 +1,206 @@
+"""The sm_100a (Blackwell, tcgen05) backend, verified without a GPU: the lowering's
+shape, compiled SASS of the write-up's configuration (naive and after the headline
+pipeline), a sweep over dtypes, ring depths and 1-CTA / 2-CTA UMMAs with 0 spills,
+`pipeir-stats --arch sm_100a`, and pipeir.matmul choosing sm_100a on a B200."""
+
+import os
+import re
+from dataclasses import replace
+
+import pytest
+import torch
+
+# CuTe DSL reads its default arch once, at the process's first compile: it stays sm_90a,
+# as for the other test modules (some compile without --gpu-arch); every compile here
+# asks for sm_100a with --gpu-arch.
+os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+pytest.importorskip("cutlass")
+
+from pipeir import api  # noqa: E402
+from pipeir.analysis.protocol import verify_pipeline  # noqa: E402
+from pipeir.build import gemm  # noqa: E402
+from pipeir.lower import lower_module  # noqa: E402
+from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
+from pipeir.runtime import objects  # noqa: E402
+from pipeir.runtime.sources import load_kernel_module  # noqa: E402
+from pipeir.target import target_for  # noqa: E402
+from pipeir.target.spec import ConfigError, GemmConfig  # noqa: E402
+from pipeir.tools import stats as sass_stats  # noqa: E402
+
+WRITEUP = GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", out_dtype="bf16", tile=(128, 128, 128), stages=8,
+                     cluster=(2, 1), arch="sm_100a")
+"""The write-up's configuration: a 256x128x128 UMMA tile issued by a CTA pair (pipeir's
+tile is the CTA's), fp8 e4m3 -> bf16, 4096^3, 8 stages, cluster 2x1."""
+
+
+def lowered(config: GemmConfig, passes=()) -> str:
+    module = gemm(config)
+    run_passes(module, passes)
+    return lower_module(module)
+
+
+def function(source: str, name: str) -> str:
+    start = source.index(f"def {name}(")
+    return source[start:source.index("\n\n\n", start)]
+
+
+def compiled(config: GemmConfig, passes, tmp_path) -> sass_stats.SassStats:
+    python_module = load_kernel_module(lowered(config, passes), tmp_path / "kernels")
+    (only,) = sass_stats.stats_for_module(python_module, dump_dir=str(tmp_path / "dump"), arch="sm_100a").values()
+    return only
+
+
+# -- the target ----------------------------------------------------------------------------
+def test_fp8_rings_are_deeper_than_bf16_at_the_same_tile_shape() -> None:
+    target = target_for("sm_100a")
+    bf16 = GemmConfig(m=4096, n=4096, k=4096, dtype="bf16", tile=(128, 256, 64), arch="sm_100a")
+    fp8 = replace(bf16, dtype="f8e4m3")
+    assert target.max_stages(fp8) > target.max_stages(bf16)
+    assert target.max_stages(WRITEUP) >= 8  # the write-up's ring fits
+
+
+def test_a_256_row_tile_is_refused_with_the_pair_spelled_out() -> None:
+    with pytest.raises(ConfigError, match="tile_m 128 with an even cluster_m"):
+        replace(WRITEUP, tile=(256, 128, 128)).validate()
+
+
+def test_the_consumer_keeps_no_batch_in_flight() -> None:
+    assert replace(WRITEUP, mma_in_flight=None).mma_in_flight_count == 0
+    with pytest.raises(ConfigError, match="mma_in_flight must be in 0..0"):
+        replace(WRITEUP, mma_in_flight=1).validate()
+
+
+# -- the generated module ----------------------------------------------------------------------
+def test_the_module_wires_tma_mma_and_epilogue_warps() -> None:
+    source = lowered(WRITEUP, HEADLINE_PIPELINE)
+    assert "TmaUmmaMainloop(" in source and "TmemTmaStoreEpilogue(" in source
+    assert "two_cta=True" in source.split("EPILOGUE = ")[1].splitlines()[0]
+    kernel = function(source, "gemm_kernel")
+    assert "consumer(mainloop, epilogue.handed_over_by(mainloop), scheduler)" in kernel
+    assert kernel.index("if mainloop.is_mma_leader():") < kernel.index("consumer(mainloop")
+    assert "consumer_epilogue(mainloop, epilogue, scheduler)" in kernel
+
+
+def test_the_epilogue_warps_run_the_consumers_epilogue_ops_only() -> None:
+    epilogue = function(lowered(WRITEUP), "consumer_epilogue")  # naive: the epilogue's if/else stays
+    assert "for tile in cutlass.range(first_tile, tile_count, tile_stride, unroll=1):" in epilogue
+    assert re.search(r"if tile_full:\n\s+epilogue\.store\(m_tile, n_tile\)\n\s+else:\n\s+epilogue\.store", epilogue)
+    for mainloop_op in ("mainloop.", " k_tile_count", "for k_tile", "consumer_state"):
+        assert mainloop_op not in epilogue, epilogue
+
+
+def test_naive_and_rolled_producers_mirror_the_writeup() -> None:
+    naive = function(lowered(WRITEUP), "producer")
+    assert naive.count("mainloop.copy('a'") == WRITEUP.stage_count + 1
+    assert naive.count("mainloop.cluster_rank()") == WRITEUP.stage_count + 1  # a rank at every gate
+    rolled = function(lowered(WRITEUP, HEADLINE_PIPELINE), "producer")
+    assert rolled.count("mainloop.copy(") == 2
+    assert rolled.count("mainloop.cluster_rank()") == 1
+    assert rolled.index("mainloop.cluster_rank()") < rolled.index("for tile in")
+
+
+def test_the_protocol_verifier_proves_both_forms() -> None:
+    for passes in ((), HEADLINE_PIPELINE):
+        module = gemm(replace(WRITEUP, m=1024, n=512))
+        run_passes(module, passes)
+        verify_pipeline(module)
+
+
+# -- compiled (CPU, static SASS) ----------------------------------------------------------------
+@pytest.mark.slow
+def test_writeup_configuration_naive_and_headline(tmp_path) -> None:
+    naive = compiled(WRITEUP, (), tmp_path / "naive")
+    rolled = compiled(WRITEUP, HEADLINE_PIPELINE, tmp_path / "rolled")
+    assert naive.utmaldg == 2 * (WRITEUP.stage_count + 1)  # per operand: each prologue stage + steady state
+    assert rolled.utmaldg == 2
+    assert rolled.num_k_loops == 2 and rolled.s2ur_in_k_loop == 0, rolled.s2ur_sites
+    assert rolled.instructions < naive.instructions
+    for kernel in (naive, rolled):
+        assert kernel.umma == 128 // 32 and kernel.utmastg > 0  # one UMMA per 32-byte k-block
+        assert kernel.spills == 0 and kernel.registers
+
+
+SWEEP = [
+    # (dtype, tile, stages, cluster): every dtype, 1-CTA and 2-CTA, shallow and deepest rings
+    ("f16", (128, 256, 64), 2, (1, 1)),
+    ("bf16", (128, 128, 64), None, (2, 1)),
+    ("bf16", (128, 64, 64), 3, (1, 2)),
+    ("f8e4m3", (128, 256, 128), None, (1, 1)),
+    ("f8e4m3", (128, 128, 128), 4, (2, 2)),
+    ("f8e5m2", (128, 64, 128), None, (2, 1)),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype, tile, stages, cluster", SWEEP, ids=lambda v: "x".join(map(str, v)) if isinstance(v, tuple) else str(v))
+def test_sweep_compiles_without_spills(dtype, tile, stages, cluster, tmp_path) -> None:
+    config = GemmConfig(m=4096, n=4096, k=4096, dtype=dtype, tile=tile, stages=stages, cluster=cluster,
+                        arch="sm_100a")
+    kernel = compiled(config, HEADLINE_PIPELINE, tmp_path)
+    assert kernel.spills == 0 and kernel.frame_size == 0
+    assert kernel.utmaldg == 2 and kernel.umma == tile[2] // target_for("sm_100a").mma_k_atom(dtype)
+    assert kernel.s2ur_in_k_loop == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["naive", "optimized"])
+def test_a_dynamic_problem_with_an_mn_major_b_compiles(form, tmp_path) -> None:
+    """Every mma of a dynamic kernel (under its k-tile's guard and in the else branch,
+    the naive prologue's ifs around the producer) starts from its own accumulate flag."""
+    config = GemmConfig(m=None, n=None, k=None, dtype="bf16", b_major="mn", cluster=(2, 1), arch="sm_100a")
+    kernel = compiled(config, HEADLINE_PIPELINE if form == "optimized" else (), tmp_path)
+    # K unknown: a k-tile's MMAs run under its full-tile guard, and again in its else branch
+    assert kernel.spills == 0 and kernel.umma == 2 * 4
+    if form == "optimized":
+        assert kernel.s2ur_in_k_loop == 0
+
+
+@pytest.mark.slow
+def test_pipeir_stats_compiles_sm100_ir(tmp_path, capsys) -> None:
+    path = tmp_path / "k.mlir"
+    path.write_text(str(gemm(replace(WRITEUP, tile=(128, 64, 128), stages=4))))
+    assert sass_stats.main([str(path), "--arch", "sm_100a", "--json", "--dump-dir", str(tmp_path / "d")]) == 0
+    assert '"umma": 4' in capsys.readouterr().out
+    assert sass_stats.main([str(path), "--arch", "sm_90a"]) == 1
+    assert "built for sm_100a, not --arch sm_90a" in capsys.readouterr().err
+
+
+# -- dispatch on a Blackwell device ---------------------------------------------------------------
+class FakeCudaTensor:
+    """What pipeir.matmul reads of a tensor, on a CUDA device that is not there."""
+
+    def __init__(self, tensor: torch.Tensor):
+        self.tensor = tensor
+        self.dtype, self.shape, self.device = tensor.dtype, tensor.shape, torch.device("cuda", 0)
+
+    def dim(self):
+        return self.tensor.dim()
+
+    def stride(self):
+        return self.tensor.stride()
+
+    def element_size(self):
+        return self.tensor.element_size()
+
+
+def test_matmul_picks_sm100_kernels_on_a_b200(monkeypatch) -> None:
+    monkeypatch.setattr(objects, "_arch_of_device", {})
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index: (10, 0))
+    built = []
+    monkeypatch.setattr(api, "compile", lambda config: built.append(config) or config)
+    a = FakeCudaTensor(torch.empty(256, 512, dtype=torch.float8_e4m3fn))
+    b = FakeCudaTensor(torch.empty(384, 512, dtype=torch.float8_e4m3fn).t())
+    api._kernel_for(a, b)
+    (config,) = built
+    assert config.arch == "sm_100a" and config.b_major == "k"
+    config.validate()
+    assert "TmaUmmaMainloop(" in lowered(config, HEADLINE_PIPELINE)  # its kernel is the sm_100a backend's
+
+
+def test_an_unsupported_device_is_named(monkeypatch) -> None:
+    monkeypatch.setattr(objects, "_arch_of_device", {})
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index: (8, 0))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: "NVIDIA A100")
+    with pytest.raises(RuntimeError, match=r"A100 \(cuda:0\) has compute capability 8.0; .*sm_100a \(B200\)"):
+        objects.device_arch(torch.device("cuda", 0))
+
