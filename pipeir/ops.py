@@ -133,8 +133,8 @@ def mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, activ
     fp8) are copied into one first, so that a compiled graph's layouts never fail."""
     _check_mm(a, b, bias, activation)
     a, b = row_major(a), _kernel_layout_b(b)
-    if FUSED_EPILOGUE:
-        return api.matmul(a, b, bias=bias, activation=activation)
+    if FUSED_EPILOGUE and (bias is None or bias.dtype == mm_output_dtype(a.dtype)):
+        return api.matmul(a, b, bias=bias, activation=activation)  # the kernel takes a bias of its output dtype
     return apply_epilogue(api.matmul(a, b), bias, activation)
 
 

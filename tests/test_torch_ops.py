@@ -17,32 +17,37 @@ FP8 = torch.float8_e4m3fn
 class ProductKernel:
     """A CPU stand-in for a compiled run-time-M kernel (what pipeir.matmul builds): takes
     what the TVM-FFI entry point takes (a row-major of any M, b as the kernel reads it, out
-    of the output dtype) and writes the product."""
+    of the output dtype, then the epilogue's operands) and writes
+    activation(a @ b + bias), in float32 and rounded once, like the fused epilogue."""
 
-    def __init__(self, a, b, tune=None):
+    def __init__(self, a, b, tune=None, bias=False, activation=None):
         self.b_k_major = b.stride() == (1, b.shape[0])
         self.c_dtype = ops.mm_output_dtype(a.dtype)
         self.signature = (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride())
+        self.takes_bias, self.activation = bias, activation
 
-    def function(self, a, b_read, out):
+    def function(self, a, b_read, out, bias=None):
         b = b_read.t() if self.b_k_major else b_read
         if (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride()) != self.signature:
             raise ValueError("another problem")
         if out.dtype != self.c_dtype or tuple(out.shape) != (a.shape[0], b.shape[1]):
             raise ValueError("bad out")
-        out.copy_(a.float() @ b.float())
+        if (bias is not None) != self.takes_bias:
+            raise TypeError("another epilogue")
+        z = a.float() @ b.float() + (0 if bias is None else bias.float())
+        out.copy_(z if self.activation is None else ops.ACTIVATIONS[self.activation](z))
 
-    def __call__(self, a, b_read, out=None):
+    def __call__(self, a, b_read, out=None, bias=None):
         if out is None:
             b_columns = b_read.shape[0] if self.b_k_major else b_read.shape[1]
             out = torch.empty((a.shape[0], b_columns), dtype=self.c_dtype)
-        self.function(a, b_read, out)
+        self.function(a, b_read, out, bias)
         return out
 
 
 @pytest.fixture
 def product_kernels(monkeypatch):
-    for table in ("_kernels", "_latest_kernel_of_shapes", "_predicted_next", "_last_follower"):
+    for table in ("_kernels", "_latest_kernel_of_shapes", "_predicted_next", "_last_follower", "_epilogue_kernels"):
         monkeypatch.setattr(api, table, {})
     monkeypatch.setattr(api, "_previous_kernel", None)
     monkeypatch.setattr(api, "_kernel_for", ProductKernel)
