@@ -187,7 +187,7 @@ def test_matmul_picks_sm100_kernels_on_a_b200(monkeypatch) -> None:
     monkeypatch.setattr(objects, "_arch_of_device", {})
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda index: (10, 0))
     built = []
-    monkeypatch.setattr(api, "compile", lambda config: built.append(config) or config)
+    monkeypatch.setattr(api, "compile", lambda config, **options: built.append(config) or config)
     a = FakeCudaTensor(torch.empty(256, 512, dtype=torch.float8_e4m3fn))
     b = FakeCudaTensor(torch.empty(384, 512, dtype=torch.float8_e4m3fn).t())
     api._kernel_for(a, b)
