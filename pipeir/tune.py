@@ -381,12 +381,15 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
 def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
                 jobs: int | None = None, report=None, progress: bool | None = None) -> Timing:
     """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
-    class's representative M; the best is recorded under `bucket_key`."""
+    class's representative M; the best is recorded under `bucket_key`. The wide class's
+    best also tries the finishing variants (shallower rings, the serial consumer, raster
+    groups), as a static problem's does."""
     import torch
 
     at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
     found = bucket_candidates(config, m_class_name)
-    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m, finishing=False)
+    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m,
+                           finishing=m_class_name == "wide")
     record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
                   len(found))
     return best
