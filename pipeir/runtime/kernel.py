@@ -13,7 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.analysis.interp import kernel_of
 from pipeir.dialects import epi, pipe
-from pipeir.runtime.objects import TORCH_DTYPES, LoadedFunction
+from pipeir.runtime.objects import OPERAND_TORCH_DTYPES, TORCH_DTYPES, LoadedFunction
 from pipeir.target.spec import GemmConfig
 
 
@@ -31,7 +31,8 @@ class GemmKernel:
         """The bare TVM-FFI entry point: function(a, b, c, *operands), no checks beyond
         TVM-FFI's own."""
         self.operands = [
-            (op.operand_name, op.broadcast_kind, TORCH_DTYPES[op.dtype_name]) for op in epi.declared_operands(self.kernel)
+            (op.operand_name, op.broadcast_kind, OPERAND_TORCH_DTYPES[op.dtype_name])
+            for op in epi.declared_operands(self.kernel)
         ]
         """(name, broadcast, dtype) of the epilogue operands the kernel takes after C, in order:
         a scalar as a 1-element vector, an (M,) or (N,) vector, an (M, N) row-major matrix."""

@@ -150,3 +150,5 @@ TORCH_DTYPES = {
     "f8e5m2": torch.float8_e5m2,
 }
 DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
+OPERAND_TORCH_DTYPES = {**TORCH_DTYPES, "f32": torch.float32}
+"""The torch dtypes of epilogue operands (`epi.operand`): scales are float32."""
