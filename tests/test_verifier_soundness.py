@@ -132,7 +132,7 @@ def test_rejects_an_mma_without_acc_init() -> None:
 def test_dynamic_k_is_simulated_at_every_k_tile_count_up_to_2s_plus_2() -> None:
     stages = 5
     kernel = kernel_of(gemm(config(m=128, n=64, stages=stages)))
-    k_tiles = [Geometry((128, 64, 16), (1, 1), "m", make_launch(kernel, k=k)).k_tiles for _, _, k in problem_sizes(kernel)]
+    k_tiles = [Geometry((128, 64, 16), (1, 1), "m", 1, make_launch(kernel, k=k)).k_tiles for _, _, k in problem_sizes(kernel)]
     tails = [k % 16 != 0 for _, _, k in problem_sizes(kernel)]
     assert k_tiles == [count for count in range(1, max_k_tiles(stages) + 1) for _ in (0, 1)]
     assert tails == [True, False] * max_k_tiles(stages)
