@@ -31,7 +31,7 @@ from cutlass.cute.nvgpu import cpasync, tcgen05
 from cutlass.memory import TmemAllocator, get_num_tmem_alloc_cols
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.collectives import DeviceView, TmaMainloop
 
 SMEM_ALIGNMENT = 1024
 THREADS_PER_WARP = 32
@@ -40,15 +40,9 @@ TMEM_ALLOC_BARRIER_ID = 2
 
 
 @dataclass(frozen=True)
-class TmaUmmaMainloop(Collective):
-    a_dtype: str
-    b_dtype: str
-    b_major: str
-    """"k": B is (N, K) row-major; "mn": B is (K, N) row-major."""
-    tile: tuple[int, int, int]
-    """The CTA's tile (a 2-CTA UMMA covers the tiles of a CTA pair along M)."""
-    cluster: tuple[int, int]
-    stages: int
+class TmaUmmaMainloop(TmaMainloop):
+    """`tile` is the CTA's tile: a 2-CTA UMMA covers the tiles of a CTA pair along M."""
+
     accumulator_stages: int
     epilogue_warps: int
     """Warps that read the accumulators back (they allocate TMEM and release each buffer)."""
@@ -56,29 +50,7 @@ class TmaUmmaMainloop(Collective):
     """K when the kernel is compiled for one K (kept as a run-time Int32 all the same, so
     the IR's k-tile guards stay run-time tests in the naive form), else None."""
 
-    KERNEL_PARAMS = (
-        ("tma_atom_a", "cute.CopyAtom"),
-        ("tma_tensor_a", "cute.Tensor"),
-        ("tma_atom_b", "cute.CopyAtom"),
-        ("tma_tensor_b", "cute.Tensor"),
-        ("tiled_mma", "cute.TiledMma"),
-    )
-    OPS = (
-        "pipe.init_state", "pipe.advance", "pipe.acquire", "pipe.copy", "pipe.commit",
-        "pipe.producer_tail", "pipe.wait", "pipe.mma", "pipe.mma_wait", "pipe.release",
-        "pipe.acc_init", "pipe.k_tile_count", "pipe.k_tile_fits", "pipe.k_tile_full",
-        "pipe.cta_rank_in_cluster",
-    )
-
     # -- shared by host and device ----------------------------------------------------
-    @property
-    def a_type(self):
-        return cutlass_type(self.a_dtype)
-
-    @property
-    def b_type(self):
-        return cutlass_type(self.b_dtype)
-
     @property
     def two_cta(self) -> bool:
         return self.cluster[0] % 2 == 0
@@ -114,12 +86,6 @@ class TmaUmmaMainloop(Collective):
         a = sm100_utils.make_smem_layout_a(tiled_mma, self.mma_tiler, self.a_type, self.stages)
         b = sm100_utils.make_smem_layout_b(tiled_mma, self.mma_tiler, self.b_type, self.stages)
         return a, b
-
-    def b_as_nk(self, mB: cute.Tensor) -> cute.Tensor:
-        """B as an (N, K) tensor: itself when K-major, its transposed view when MN-major."""
-        if self.b_major == "k":
-            return mB
-        return cute.make_tensor(mB.iterator, cute.select(mB.layout, mode=[1, 0]))
 
     # -- host ---------------------------------------------------------------------------
     def kernel_params(self, mA: cute.Tensor, mB: cute.Tensor):

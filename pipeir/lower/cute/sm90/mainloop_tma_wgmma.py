@@ -22,49 +22,20 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync, warpgroup
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.collectives import DeviceView, TmaMainloop
 
 THREADS_PER_WARPGROUP = 128
 SMEM_ALIGNMENT = 1024
 
 
 @dataclass(frozen=True)
-class TmaWgmmaMainloop(Collective):
-    a_dtype: str
-    b_dtype: str
-    b_major: str
-    """"k": B is (N, K) row-major; "mn": B is (K, N) row-major."""
-    tile: tuple[int, int, int]
-    cluster: tuple[int, int]
-    stages: int
+class TmaWgmmaMainloop(TmaMainloop):
     consumer_warpgroups: int
     k_static: int | None
     """K when the kernel is compiled for one K (kept as a run-time Int32 all the same, so
     the IR's k-tile guards stay run-time tests in the naive form), else None."""
 
-    KERNEL_PARAMS = (
-        ("tma_atom_a", "cute.CopyAtom"),
-        ("tma_tensor_a", "cute.Tensor"),
-        ("tma_atom_b", "cute.CopyAtom"),
-        ("tma_tensor_b", "cute.Tensor"),
-        ("tiled_mma", "cute.TiledMma"),
-    )
-    OPS = (
-        "pipe.init_state", "pipe.advance", "pipe.acquire", "pipe.copy", "pipe.commit",
-        "pipe.producer_tail", "pipe.wait", "pipe.mma", "pipe.mma_wait", "pipe.release",
-        "pipe.acc_init", "pipe.k_tile_count", "pipe.k_tile_fits", "pipe.k_tile_full",
-        "pipe.cta_rank_in_cluster",
-    )
-
     # -- shared by host and device ----------------------------------------------------
-    @property
-    def a_type(self):
-        return cutlass_type(self.a_dtype)
-
-    @property
-    def b_type(self):
-        return cutlass_type(self.b_dtype)
-
     @property
     def b_layout(self) -> LayoutEnum:
         return LayoutEnum.ROW_MAJOR if self.b_major == "k" else LayoutEnum.COL_MAJOR
@@ -74,12 +45,6 @@ class TmaWgmmaMainloop(Collective):
         a = sm90_utils.make_smem_layout_a(LayoutEnum.ROW_MAJOR, self.tile, self.a_type, self.stages)
         b = sm90_utils.make_smem_layout_b(self.b_layout, self.tile, self.b_type, self.stages)
         return a, b
-
-    def b_as_nk(self, mB: cute.Tensor) -> cute.Tensor:
-        """B as an (N, K) tensor: itself when K-major, its transposed view when MN-major."""
-        if self.b_major == "k":
-            return mB
-        return cute.make_tensor(mB.iterator, cute.select(mB.layout, mode=[1, 0]))
 
     # -- host ---------------------------------------------------------------------------
     def kernel_params(self, mA: cute.Tensor, mB: cute.Tensor):
