@@ -45,51 +45,6 @@ class Collective:
         return f"from {cls.__module__} import {cls.__name__}"
 
 
-@dataclass(frozen=True)
-class TmaMainloop(Collective):
-    """What every target's TMA mainloop is configured with and takes: the operand types
-    and B's layout, the CTA tile, the cluster and the ring depth; the TMA atoms and tensors
-    of A and B and the tiled MMA as kernel arguments; the ring's, K's and the rank's ops."""
-
-    a_dtype: str
-    b_dtype: str
-    b_major: str
-    """"k": B is (N, K) row-major; "mn": B is (K, N) row-major."""
-    tile: tuple[int, int, int]
-    cluster: tuple[int, int]
-    stages: int
-
-    KERNEL_PARAMS = (
-        ("tma_atom_a", "cute.CopyAtom"),
-        ("tma_tensor_a", "cute.Tensor"),
-        ("tma_atom_b", "cute.CopyAtom"),
-        ("tma_tensor_b", "cute.Tensor"),
-        ("tiled_mma", "cute.TiledMma"),
-    )
-    OPS = (
-        "pipe.init_state", "pipe.advance", "pipe.acquire", "pipe.copy", "pipe.commit",
-        "pipe.producer_tail", "pipe.wait", "pipe.mma", "pipe.mma_wait", "pipe.release",
-        "pipe.acc_init", "pipe.k_tile_count", "pipe.k_tile_fits", "pipe.k_tile_full",
-        "pipe.cta_rank_in_cluster",
-    )
-
-    @property
-    def a_type(self):
-        return cutlass_type(self.a_dtype)
-
-    @property
-    def b_type(self):
-        return cutlass_type(self.b_dtype)
-
-    def b_as_nk(self, mB):
-        """B as an (N, K) tensor: itself when K-major, its transposed view when MN-major."""
-        import cutlass.cute as cute  # only the lowering's modules load CuTe DSL
-
-        if self.b_major == "k":
-            return mB
-        return cute.make_tensor(mB.iterator, cute.select(mB.layout, mode=[1, 0]))
-
-
 class DeviceView:
     """Base of a collective's in-kernel view. The views are read by the role functions
     inside run-time loops and ifs, and CuTe DSL carries every object a loop or branch

@@ -31,7 +31,7 @@ from cutlass.cute.nvgpu import cpasync, tcgen05
 from cutlass.memory import TmemAllocator, get_num_tmem_alloc_cols
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import DeviceView, TmaMainloop
+from pipeir.lower.cute.tma_mainloop import TmaMainloop, TmaMainloopDevice
 
 SMEM_ALIGNMENT = 1024
 THREADS_PER_WARP = 32
@@ -107,7 +107,7 @@ class TmaUmmaMainloop(TmaMainloop):
         return TmaUmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma)
 
 
-class TmaUmmaMainloopDevice(DeviceView):
+class TmaUmmaMainloopDevice(TmaMainloopDevice):
     """The mainloop inside the kernel: its rings, partitions and accumulators, and one
     method per `pipe` op it lowers."""
 
@@ -192,27 +192,11 @@ class TmaUmmaMainloopDevice(DeviceView):
         self.tiles_handed_over = cute.make_rmem_tensor((1,), cutlass.Int32)
         self.tiles_handed_over[0] = 0
 
-    # -- ring positions -----------------------------------------------------------------
-    def init_state(self, index: int, phase: int) -> pipeline.PipelineState:
-        return pipeline.PipelineState(self.config.stages, cutlass.Int32(0), cutlass.Int32(index), cutlass.Int32(phase))
-
-    # -- problem -------------------------------------------------------------------------
-    def k_tile_count(self):
-        return self.k_tiles
-
-    def k_tile_fits(self, k_tile):
-        return k_tile * self.config.tile[2] < self.k
-
-    def k_tile_full(self, k_tile):
-        return (k_tile + 1) * self.config.tile[2] <= self.k
-
-    def cluster_rank(self):
-        return cute.arch.make_warp_uniform(cute.arch.block_idx_in_cluster())
-
     def is_mma_leader(self):
         """Whether this CTA issues the UMMAs of its pair (every CTA, with 1-CTA UMMAs)."""
         return self.mma_slice == 0
 
+    # -- multicast -----------------------------------------------------------------------
     def mcast_mask(self, operand: str, rank):
         """The CTAs that receive `operand`'s load issued by the CTA of `rank` (A: the
         CTAs of its cluster row, B: of its column, counted in UMMA pairs); 0 when the
@@ -224,11 +208,6 @@ class TmaUmmaMainloopDevice(DeviceView):
             self.cluster_layout_vmnk, coord, mcast_mode=2 if operand == "a" else 1)
 
     # -- producer ------------------------------------------------------------------------
-    def prefetch_descriptors(self):
-        """Bring the TMA descriptors of A and B into the cache before the first load."""
-        cpasync.prefetch_descriptor(self.tma_atom_a)
-        cpasync.prefetch_descriptor(self.tma_atom_b)
-
     def acquire(self, state):
         self.ring.producer_acquire(state)
 

@@ -22,7 +22,7 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync, warpgroup
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import DeviceView, TmaMainloop
+from pipeir.lower.cute.tma_mainloop import TmaMainloop, TmaMainloopDevice
 
 THREADS_PER_WARPGROUP = 128
 SMEM_ALIGNMENT = 1024
@@ -76,7 +76,7 @@ class TmaWgmmaMainloop(TmaMainloop):
         return TmaWgmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma)
 
 
-class TmaWgmmaMainloopDevice(DeviceView):
+class TmaWgmmaMainloopDevice(TmaMainloopDevice):
     """The mainloop inside the kernel: its ring, partitions and accumulators, and one
     method per `pipe` op it lowers."""
 
@@ -124,23 +124,7 @@ class TmaWgmmaMainloopDevice(DeviceView):
         self.k_tiles = cute.size(gA, mode=[3])
         self.sA, self.sB = sA, sB
 
-    # -- ring positions -----------------------------------------------------------------
-    def init_state(self, index: int, phase: int) -> pipeline.PipelineState:
-        return pipeline.PipelineState(self.config.stages, cutlass.Int32(0), cutlass.Int32(index), cutlass.Int32(phase))
-
-    # -- problem -------------------------------------------------------------------------
-    def k_tile_count(self):
-        return self.k_tiles
-
-    def k_tile_fits(self, k_tile):
-        return k_tile * self.config.tile[2] < self.k
-
-    def k_tile_full(self, k_tile):
-        return (k_tile + 1) * self.config.tile[2] <= self.k
-
-    def cluster_rank(self):
-        return cute.arch.make_warp_uniform(cute.arch.block_idx_in_cluster())
-
+    # -- multicast -----------------------------------------------------------------------
     def mcast_mask(self, operand: str, rank):
         """The CTAs that receive `operand`'s load issued by the CTA of `rank`: its cluster
         row for A (same m), its cluster column for B (same n); 0 when not multicast."""
@@ -151,11 +135,6 @@ class TmaWgmmaMainloopDevice(DeviceView):
         return cute.make_layout_image_mask(self.cluster_layout, coord, mode=1 if operand == "a" else 0)
 
     # -- producer ------------------------------------------------------------------------
-    def prefetch_descriptors(self):
-        """Bring the TMA descriptors of A and B into the cache before the first load."""
-        cpasync.prefetch_descriptor(self.tma_atom_a)
-        cpasync.prefetch_descriptor(self.tma_atom_b)
-
     def acquire(self, state):
         self.ring.producer_acquire(state)
 
