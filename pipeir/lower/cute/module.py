@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter
+from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
 
 
 def printable_symbol(name: str) -> str:
@@ -49,6 +49,19 @@ def kernel_signature(parts: dict[str, Collective]) -> list[str]:
 
 def params(collective: Collective) -> str:
     return ", ".join(name for name, _ in collective.KERNEL_PARAMS)
+
+
+def roles_of(kernel: pipe.KernelOp) -> dict[str, pipe.RoleOp]:
+    """The kernel's roles by kind; a kernel whose producer and consumer share warps (a
+    `mainloop` role) is refused at that role: no target lowers it."""
+    roles = {role.kind.data: role for role in kernel.roles}
+    if "mainloop" in roles:
+        raise lowering_error(
+            roles["mainloop"],
+            "kernels whose producer and consumer share warps are not lowered; build the "
+            "warp-specialized form",
+        )
+    return roles
 
 
 def generated_module(kernel: pipe.KernelOp, parts: dict[str, Collective], summary: Sequence[str],

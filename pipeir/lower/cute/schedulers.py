@@ -35,6 +35,13 @@ class StaticPersistentScheduler(Collective):
         tile_m, tile_n, _ = self.tile
         return schedule.ceil_div(m, tile_m), schedule.ceil_div(n, tile_n)
 
+    @classmethod
+    def of(cls, spec, target) -> StaticPersistentScheduler:
+        """The schedule of configuration `spec` on `target` (one cluster per SM group)."""
+        cluster_m, cluster_n = spec.cluster_shape
+        return cls(tile=spec.tile_shape, cluster=spec.cluster_shape, raster=spec.raster_order,
+                   group=spec.raster_group_size, max_clusters=target.SM_COUNT // (cluster_m * cluster_n))
+
     # -- host ---------------------------------------------------------------------------
     def grid(self, mD: cute.Tensor):
         """(cluster_m, cluster_n, clusters): one cluster per persistent work slot over the

@@ -45,6 +45,13 @@ class TmaMainloop(Collective):
         "pipe.cta_rank_in_cluster",
     )
 
+    @classmethod
+    def of(cls, spec, **target_fields) -> TmaMainloop:
+        """This mainloop for configuration `spec` (pipeir.target.spec.GemmConfig), with the
+        target's own fields."""
+        return cls(a_dtype=spec.dtype, b_dtype=spec.dtype, b_major=spec.b_major, tile=spec.tile_shape,
+                   cluster=spec.cluster_shape, stages=spec.stage_count, k_static=spec.k, **target_fields)
+
     @property
     def a_type(self):
         return cutlass_type(self.a_dtype)

@@ -22,7 +22,7 @@ from xdsl.ir import Operation
 from pipeir.dialects import epi, pipe
 from pipeir.lower.cute.collectives import Collective
 from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
-from pipeir.lower.cute.module import generated_module, role_function
+from pipeir.lower.cute.module import generated_module, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm100.epilogue_tmem_tma_store import TmemTmaStoreEpilogue
 from pipeir.lower.cute.sm100.mainloop_tma_umma import TmaUmmaMainloop
@@ -34,14 +34,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
     """The kernel's collectives, configured from its spec and roles, by module constant."""
     spec = kernel.spec
     target = target_for(spec.arch)
-    roles = {role.kind.data: role for role in kernel.roles}
-    if "mainloop" in roles:
-        raise lowering_error(
-            roles["mainloop"],
-            "kernels whose producer and consumer share warps are not lowered; build the "
-            "warp-specialized form",
-        )
-    cluster_m, cluster_n = spec.cluster_shape
+    roles = roles_of(kernel)
     epilogue_warps = roles["consumer"].warps.value.data
     return {
         "ROLES": WarpSpecializedRoles(
@@ -50,17 +43,8 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             epilogue_warps=epilogue_warps,
             cluster=spec.cluster_shape,
         ),
-        "MAINLOOP": TmaUmmaMainloop(
-            a_dtype=spec.dtype,
-            b_dtype=spec.dtype,
-            b_major=spec.b_major,
-            tile=spec.tile_shape,
-            cluster=spec.cluster_shape,
-            stages=spec.stage_count,
-            accumulator_stages=target.ACCUMULATOR_STAGES,
-            epilogue_warps=epilogue_warps,
-            k_static=spec.k,
-        ),
+        "MAINLOOP": TmaUmmaMainloop.of(
+            spec, accumulator_stages=target.ACCUMULATOR_STAGES, epilogue_warps=epilogue_warps),
         "EPILOGUE": TmemTmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,
@@ -69,13 +53,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             stages=target.epilogue_stages(spec),
             epilogue_warps=epilogue_warps,
         ),
-        "SCHEDULER": StaticPersistentScheduler(
-            tile=spec.tile_shape,
-            cluster=spec.cluster_shape,
-            raster=spec.raster_order,
-            group=spec.raster_group_size,
-            max_clusters=target.SM_COUNT // (cluster_m * cluster_n),
-        ),
+        "SCHEDULER": StaticPersistentScheduler.of(spec, target),
     }
 
 

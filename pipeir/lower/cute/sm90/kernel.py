@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from pipeir.dialects import epi, pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.emit import lowering_error
-from pipeir.lower.cute.module import generated_module, role_function
+from pipeir.lower.cute.module import generated_module, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue, operand_param
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
@@ -26,13 +25,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
     """The kernel's collectives, configured from its spec and roles, by module constant."""
     spec = kernel.spec
     target = target_for(spec.arch)
-    roles = {role.kind.data: role for role in kernel.roles}
-    if "mainloop" in roles:
-        raise lowering_error(
-            roles["mainloop"],
-            "kernels whose producer and consumer share warps are not lowered; build the "
-            "warp-specialized form",
-        )
+    roles = roles_of(kernel)
     producer_warps = roles["producer"].warps.value.data
     consumer_warps = roles["consumer"].warps.value.data
     roles_collective = WarpSpecializedRoles(
@@ -42,19 +35,9 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
         producer_registers=target.PRODUCER_REGISTERS,
         consumer_registers=target.CONSUMER_REGISTERS,
     )
-    cluster_m, cluster_n = spec.cluster_shape
     return {
         "ROLES": roles_collective,
-        "MAINLOOP": TmaWgmmaMainloop(
-            a_dtype=spec.dtype,
-            b_dtype=spec.dtype,
-            b_major=spec.b_major,
-            tile=spec.tile_shape,
-            cluster=spec.cluster_shape,
-            stages=spec.stage_count,
-            consumer_warpgroups=roles_collective.consumer_warpgroups,
-            k_static=spec.k,
-        ),
+        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=roles_collective.consumer_warpgroups),
         "EPILOGUE": TmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,
@@ -67,13 +50,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             ),
             transposed=kernel.is_swap_ab,
         ),
-        "SCHEDULER": StaticPersistentScheduler(
-            tile=spec.tile_shape,
-            cluster=spec.cluster_shape,
-            raster=spec.raster_order,
-            group=spec.raster_group_size,
-            max_clusters=target.SM_COUNT // (cluster_m * cluster_n),
-        ),
+        "SCHEDULER": StaticPersistentScheduler.of(spec, target),
     }
 
 
