@@ -153,11 +153,19 @@ def candidates(config: GemmConfig) -> list[GemmConfig]:
         candidate = replace(config, tile=tuple(tile), cluster=tuple(cluster), raster=raster)
         if config.stages is None:
             candidate = replace(candidate, stages=candidate.max_stages)
+        found.append(candidate)
+    return valid(found)
+
+
+def valid(configs) -> list[GemmConfig]:
+    """The configurations the target can build (its check refuses the others)."""
+    found = []
+    for config in configs:
         try:
-            candidate.validate()
+            config.validate()
         except ConfigError:
             continue
-        found.append(candidate)
+        found.append(config)
     return found
 
 
@@ -362,20 +370,14 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     if m_class_name == "wide":
         return candidates(config)
     tile_k = target.default_tile(config.dtype)[2]
+    # The target refuses swap_ab where it cannot build it (an MN-major B, a fused epilogue,
+    # a backend without the transposed store): `valid` drops those candidates.
     found = []
-    for swap in (True, False) if config.b_major == "k" and target.SWAP_AB and not config.has_epilogue else (False,):
-        for tile_n in DECODE_TILE_N:
-            for cluster in ((1, 1), (1, 2), (2, 1)):
-                for raster in tuple(Raster):
-                    candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster,
-                                        raster=raster)
-                    candidate = replace(candidate, stages=candidate.max_stages)
-                    try:
-                        candidate.validate()
-                    except ConfigError:
-                        continue
-                    found.append(candidate)
-    return found
+    for swap, tile_n, cluster, raster in itertools.product(
+            (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):
+        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster, raster=raster)
+        found.append(replace(candidate, stages=candidate.max_stages))
+    return valid(found)
 
 
 def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
