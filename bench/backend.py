@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import random
 import statistics
 import sys
 import multiprocessing
@@ -36,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import baseline, do_bench_ms, input_sets  # noqa: E402
+from gemm import baseline, input_sets, shuffled_rounds  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -90,14 +89,7 @@ def bench(entry: dict, old_frame: Path, rounds: int, sampler: ClockSampler, rows
             del steps[label]
             if label == OLD_FRAME:
                 del steps[OLD_AGAIN]
-    times = {label: [] for label in steps}
-    order = list(steps)
-    shuffle = random.Random(problem).shuffle
-    for _ in range(rounds):
-        shuffle(order)
-        for label in order:
-            with sampler.timing(f"{problem} {label}"):
-                times[label].append(do_bench_ms(steps[label], sets))
+    times = shuffled_rounds(problem, steps, sets, rounds, sampler)
     base = statistics.median(times[name])
     old_ms = statistics.median(times[OLD_FRAME]) if OLD_FRAME in times else None
     for label, samples in times.items():

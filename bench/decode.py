@@ -39,7 +39,6 @@ import datetime
 import json
 import math
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import do_bench_ms  # noqa: E402
+from gemm import do_bench_ms, shuffled_rounds  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -178,14 +177,7 @@ def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rou
                 print(f"{problem} {label}: WRONG, dropped ({message})", flush=True)
                 rows.append(dict(problem=problem, kernel=label, ms=None, error=message))
                 del steps[label]
-        times = {label: [] for label in steps}
-        order = list(steps)
-        shuffle = random.Random(problem).shuffle
-        for _ in range(rounds):
-            shuffle(order)
-            for label in order:
-                with sampler.timing(f"{problem} {label}"):
-                    times[label].append(timer(steps[label], sets))
+        times = shuffled_rounds(problem, steps, sets, rounds, sampler, timer)
         base = statistics.median(times[name])
         for label, samples in times.items():
             ms_median = statistics.median(samples)

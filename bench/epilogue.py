@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import random
 import statistics
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import do_bench_ms, input_sets, shape_list  # noqa: E402
+from gemm import input_sets, shape_list, shuffled_rounds  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -109,14 +108,7 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
     calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out)}
     if PLAIN in calls:
         calls[PLAIN_AGAIN] = calls[PLAIN]
-    times = {label: [] for label in calls}
-    order = list(calls)
-    shuffle = random.Random(problem).shuffle
-    for _ in range(rounds):
-        shuffle(order)
-        for label in order:
-            with sampler.timing(f"{problem} {label}"):
-                times[label].append(do_bench_ms(calls[label], sets))
+    times = shuffled_rounds(problem, calls, sets, rounds, sampler)
     medians = {label: statistics.median(samples) for label, samples in times.items()}
     for label, samples in times.items():
         ms = medians[label]

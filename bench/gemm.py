@@ -98,6 +98,22 @@ def back_to_back_ms(call, sets) -> float:
 TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms}
 
 
+def shuffled_rounds(problem: str, steps: dict, sets, rounds: int, sampler, timer=do_bench_ms) -> dict[str, list[float]]:
+    """Every step of `steps` timed once per round, each round in a new shuffled order
+    (the GPU's clock drifts within a run and its state carries over from one kernel to
+    the next: interleaving exposes every kernel to both alike), the clock sampled beside
+    each timing under the label "{problem} {step}". The samples of each step, in ms."""
+    times: dict[str, list[float]] = {label: [] for label in steps}
+    order = list(steps)
+    shuffle = random.Random(f"{problem} {rounds}").shuffle
+    for _ in range(rounds):
+        shuffle(order)
+        for label in order:
+            with sampler.timing(f"{problem} {label}"):
+                times[label].append(timer(steps[label], sets))
+    return times
+
+
 def baseline(dtype: str, out_dtype: torch.dtype):
     if dtype.startswith("f8"):
         one = torch.ones((), device="cuda")
@@ -140,16 +156,8 @@ def bench(config: GemmConfig, rows: list[dict], pairs: list[dict], rounds: int, 
         steps[label] = candidate
     if "pipeir full pipeline" in steps:
         steps[SECOND_TIMING] = steps["pipeir full pipeline"]
-    times: dict[str, list[float]] = {label: [] for label in steps}
     problem = f"{dtype} {m}x{n}x{k}"
-    order = list(steps)
-    shuffle = random.Random(f"{problem} {rounds}").shuffle
-    for _ in range(rounds):
-        shuffle(order)  # no kernel always follows the same one (the GPU's state carries over)
-        for label in order:
-            step = steps[label]
-            with sampler.timing(f"{problem} {label}"):
-                times[label].append(milliseconds(step, sets))
+    times = shuffled_rounds(problem, steps, sets, rounds, sampler, milliseconds)
     base_ms = statistics.median(times[name])
     for label, samples in times.items():
         ms = statistics.median(samples)
