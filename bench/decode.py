@@ -105,18 +105,9 @@ DISPATCH_CASE = textwrap.dedent(
 
 
 def quick_ms(call, sets) -> float:
-    """--quick's timer: triton.testing.do_bench medians over a shorter window (25 ms warm-up,
-    100 ms of launches), so that a dozen kernels at 48 shapes fit one run."""
-    import triton.testing
-
-    position = [0]
-
-    def step():
-        a, b = sets[position[0] % len(sets)]
-        position[0] += 1
-        call(a, b)
-
-    return triton.testing.do_bench(step, warmup=25, rep=100, return_mode="median")
+    """--quick's timer: a shorter do_bench window (25 ms warm-up, 100 ms of launches), so
+    that a dozen kernels at 48 shapes fit one run."""
+    return do_bench_ms(call, sets, warmup=25, rep=100)
 
 
 def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:

@@ -76,8 +76,9 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
     return sets
 
 
-def do_bench_ms(call, sets) -> float:
-    """triton.testing.do_bench medians (L2 cleared between launches)"""
+def do_bench_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
+    """triton.testing.do_bench medians (L2 cleared between launches): `warmup` ms of
+    launches, then `rep` ms timed, cycling through the input `sets`"""
     import triton.testing
 
     position = [0]
@@ -87,7 +88,7 @@ def do_bench_ms(call, sets) -> float:
         position[0] += 1
         call(a, b)
 
-    return triton.testing.do_bench(step, warmup=100, rep=500, return_mode="median")
+    return triton.testing.do_bench(step, warmup=warmup, rep=rep, return_mode="median")
 
 
 def back_to_back_ms(call, sets) -> float:
