@@ -80,6 +80,12 @@ def output_tile_slots(tiles_m, tiles_n, cluster_m: int, cluster_n: int):
     return work_tile_count(tiles_m, tiles_n, cluster_m, cluster_n) * cluster_m * cluster_n
 
 
+def split_k_workspace_elements(tile, cluster, splits: int, tiles_m: int, tiles_n: int) -> int:
+    """f32 elements of a split-K kernel's workspace: a partial tile per slot and split."""
+    tile_m, tile_n, _ = tile
+    return output_tile_slots(tiles_m, tiles_n, *cluster) * splits * tile_m * tile_n
+
+
 def rank_coords(rank, cluster_m: int):
     """(rank_m, rank_n) of a CTA's rank in its cluster."""
     return rank % cluster_m, rank // cluster_m

@@ -18,9 +18,9 @@ lowers the static scheduler's ops over work units, `pipe.k_split`, and
      on the sum (fused scales, bias and activation apply after the reduction).
 
 No unit waits for another, so the reduction cannot deadlock the persistent grid. The
-workspace (f32, `workspace_elements`) and the tickets (int32, zero when allocated,
-`ticket_count`) belong to the runtime (pipeir.runtime.kernel), which keeps one pair per
-kernel, device and stream.
+workspace (f32, `schedule.split_k_workspace_elements`) and the tickets (int32, one per
+`schedule.output_tile_slots`, zero when allocated) belong to the runtime
+(pipeir.runtime.workspace), which keeps one pair per kernel, device and stream.
 """
 
 from __future__ import annotations
@@ -39,17 +39,6 @@ REDUCTION_BARRIER_ID = 2
 """Named barrier of the MMA warpgroups for the reduction (0: the CTA's, 1: the epilogue's)."""
 VECTOR = 4
 """f32 elements per 16-byte access of the workspace."""
-
-
-def workspace_elements(tile, cluster, splits: int, tiles_m: int, tiles_n: int) -> int:
-    """f32 elements of the workspace of a split-K kernel for tiles_m x tiles_n output tiles."""
-    tile_m, tile_n, _ = tile
-    return schedule.output_tile_slots(tiles_m, tiles_n, *cluster) * splits * tile_m * tile_n
-
-
-def ticket_count(cluster, tiles_m: int, tiles_n: int) -> int:
-    """int32 tickets of a split-K kernel for tiles_m x tiles_n output tiles: one per slot."""
-    return schedule.output_tile_slots(tiles_m, tiles_n, *cluster)
 
 
 @dataclass(frozen=True)
