@@ -69,11 +69,13 @@ class _GemmBuilder:
         return pipe.RoleOp(kind, self.target.role_warps(kind))
 
     def issue(self, state: SSAValue, tile: dict[str, SSAValue], k_tile: SSAValue) -> SSAValue:
-        """acquire / copy A / copy B / commit of one k-tile; returns the next state."""
+        """acquire / copy A / copy B / commit of one k-tile; returns the next state.
+        `tile` holds each operand's tile coordinate, and the work unit's K split under
+        split-K."""
         pipe.AcquireOp(self.pipeline, state)
         for operand in pipe.OPERANDS:
             rank = pipe.ClusterRankOp().result if self.kernel.mcast_of(operand) > 1 else None
-            pipe.CopyOp(operand, tile[operand], k_tile, self.pipeline, state, rank)
+            pipe.CopyOp(operand, tile[operand], k_tile, self.pipeline, state, rank, tile.get("split"))
         pipe.CommitOp(self.pipeline, state)
         return pipe.AdvanceOp(state).result
 
@@ -162,18 +164,32 @@ class _GemmBuilder:
             blocks.append(Region(block))
         scf.IfOp(full, [], *blocks)
 
+    def reduced_epilogue(self, m: SSAValue, n: SSAValue, split: SSAValue) -> None:
+        """Split-K: the unit's partial goes to the tile's reduction; the unit that
+        completes it runs the epilogue."""
+        last = pipe.SplitReduceOp(m, n, split).last
+        block = Block()
+        with ImplicitBuilder(block):
+            self.epilogue(m, n)
+            scf.YieldOp()
+        scf.IfOp(last, [], Region(block))
+
     def tile_loop(
         self,
         states: Sequence[SSAValue],
-        body: Callable[[SSAValue, SSAValue, Sequence[SSAValue]], Sequence[SSAValue]],
+        body: Callable[[dict[str, SSAValue | None], Sequence[SSAValue]], Sequence[SSAValue]],
     ) -> Sequence[SSAValue]:
+        """The persistent loop over work tiles (work units under split-K); `body` gets the
+        unit's coordinates: A's tile row ("a"), B's tile column ("b") and the K split
+        ("split", None without split-K)."""
         first = pipe.FirstWorkTileOp().result
         count = pipe.WorkTileCountOp().result
         stride = pipe.WorkTileStrideOp().result
 
         def per_tile(tile: SSAValue, carried: Sequence[SSAValue]) -> Sequence[SSAValue]:
             coords = pipe.TileCoordsOp(tile)
-            return body(coords.m, coords.n, carried)
+            split = pipe.KSplitOp(tile).result if self.config.split_k_count > 1 else None
+            return body({"a": coords.m, "b": coords.n, "split": split}, carried)
 
         return _for(first, count, stride, states, per_tile)
 
@@ -182,9 +198,7 @@ class _GemmBuilder:
         with ImplicitBuilder(role.body):
             start = pipe.InitStateOp(self.pipeline, 0, 1).result
             k_tiles = pipe.KTileCountOp().result
-            (end,) = self.tile_loop(
-                [start], lambda m, n, s: [self.produce_tile(s[0], {"a": m, "b": n}, k_tiles)]
-            )
+            (end,) = self.tile_loop([start], lambda unit, s: [self.produce_tile(s[0], unit, k_tiles)])
             pipe.ProducerTailOp(self.pipeline, end)
 
     def consumer_role(self) -> None:
@@ -193,11 +207,14 @@ class _GemmBuilder:
             start = pipe.InitStateOp(self.pipeline, 0, 0).result
             k_tiles = pipe.KTileCountOp().result
 
-            def tile(m: SSAValue, n: SSAValue, s: Sequence[SSAValue]) -> Sequence[SSAValue]:
+            def tile(unit: dict[str, SSAValue | None], s: Sequence[SSAValue]) -> Sequence[SSAValue]:
                 pipe.AccInitOp()
                 consume = self.consume_overlapped if self.config.mma_in_flight_count else self.consume_serial
                 state = consume(k_tiles, s[0])
-                self.epilogue(m, n)
+                if unit["split"] is None:
+                    self.epilogue(unit["a"], unit["b"])
+                else:
+                    self.reduced_epilogue(unit["a"], unit["b"], unit["split"])
                 return [state]
 
             self.tile_loop([start], tile)
@@ -212,10 +229,10 @@ class _GemmBuilder:
             consumed = pipe.InitStateOp(self.pipeline, 0, 0).result
             k_tiles = pipe.KTileCountOp().result
 
-            def tile(m: SSAValue, n: SSAValue, s: Sequence[SSAValue]) -> Sequence[SSAValue]:
+            def tile(unit: dict[str, SSAValue | None], s: Sequence[SSAValue]) -> Sequence[SSAValue]:
                 pipe.AccInitOp()
                 p_state = s[0]
-                tile_of = {"a": m, "b": n}
+                tile_of = unit
                 for i in range(self.stages):
                     k_tile = _index(i)
                     fits = pipe.KTileFitsOp(k_tile).result
@@ -229,7 +246,7 @@ class _GemmBuilder:
                     return [p_next, c_next]
 
                 result = _for(_index(0), k_tiles, _index(1), [p_state, s[1]], k_step)
-                self.epilogue(m, n)
+                self.epilogue(unit["a"], unit["b"])  # split_k needs warp specialization (the target's rule)
                 return list(result)
 
             (p_end, _) = self.tile_loop([produced, consumed], tile)
@@ -282,6 +299,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         raster=config.raster,
         raster_group=config.raster_group,
         swap_ab=config.swap_ab,
+        split_k=config.split_k,
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

@@ -78,6 +78,27 @@ dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-boun
 wide one is compute-bound; one kernel serves every M of a class."""
 DECODE_TILE_N = (16, 32, 64, 128)
 """The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
+SPLIT_K_CANDIDATES = (2, 3, 4, 8)
+"""The K splits the decode and narrow buckets try (cluster 1x1, raster m)."""
+MIN_SLICE_K_TILES = 4
+"""The fewest k-tiles the heuristic leaves a split-K slice: each split adds a partial
+tile's round trip through the workspace, and a ring needs a few k-tiles to fill."""
+
+
+def split_k_for(config: GemmConfig, m: int) -> int | None:
+    """The K split that fills the GPU's SMs with work units when `config`'s output tiles
+    (at M = m) leave them idle: as many splits as whole waves of tiles fit the SMs, no
+    slice under MIN_SLICE_K_TILES k-tiles; None where no split of 2 or more is worth it
+    (enough tiles, a short or run-time K, a target without split-K)."""
+    target = target_for(config.arch)
+    if not target.SPLIT_K or config.k is None or config.n is None:
+        return None
+    rows, columns, _ = replace(config, m=m).mma_shape
+    tile_m, tile_n, tile_k = config.tile_shape
+    tiles = -(-rows // tile_m) * -(-columns // tile_n)
+    k_tiles = -(-config.k // tile_k)
+    splits = min(target.SM_COUNT // tiles, k_tiles // MIN_SLICE_K_TILES, target.MAX_SPLIT_K)
+    return splits if splits >= 2 else None
 
 
 def m_class(m: int) -> str:
@@ -104,7 +125,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
     128 rows and M is a 64-wide MMA N (the weights are streamed once per N tile); the
     deepest ring. narrow: 128x64 tiles (twice the CTAs of 128x128 for the same weight
-    traffic). wide: the target's default tile. Free fields only: a fixed field stays.
+    traffic). Both split K (`split_k_for`, at the class's tuning M) when their output
+    tiles leave SMs idle: at N = 4096 a decode GEMM has 32 tiles for 132 SMs. wide: the
+    target's default tile. Free fields only: a fixed field stays.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
@@ -116,6 +139,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     else:
         swap, tile = False, target.default_tile(config.dtype)
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile)
+    if m_class_name != "wide" and config.split_k is None:
+        at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
+        chosen = replace(chosen, split_k=split_k_for(chosen, at_m))
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
@@ -131,7 +157,8 @@ class Timing:
 def describe(config: GemmConfig) -> str:
     tm, tn, tk = config.tile_shape
     cm, cn = config.cluster_shape
-    return (f"{'swap_ab ' if config.swap_ab else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
+    return (f"{'swap_ab ' if config.swap_ab else ''}"
+            f"{f'split_k {config.split_k_count} ' if config.split_k_count > 1 else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
             f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}")
 
 
@@ -203,7 +230,7 @@ def reachable(config: GemmConfig) -> list[GemmConfig]:
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
         f"{field}={getattr(config, field)}"
-        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight")
+        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight", "split_k")
         if getattr(config, field) is not None
     ) + (",swap_ab" if config.swap_ab else "")
     fixed = fixed.lstrip(",")
@@ -232,6 +259,7 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
         swap_ab=bool(choice.get("swap_ab", config.swap_ab)),
+        split_k=choice.get("split_k"),  # absent in a choice recorded before split-K: no split
     )
 
 
@@ -364,8 +392,9 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
 def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]:
     """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the decode and
     narrow classes, swap_ab (B K-major) and not, with the MMA's N in DECODE_TILE_N and
-    clusters along the MMA's N (the small operand multicast); in the wide class the
-    static tuner's candidates. Each at its deepest ring."""
+    clusters along the MMA's N (the small operand multicast), and each of those tiles
+    split along K (SPLIT_K_CANDIDATES, cluster 1x1); in the wide class the static tuner's
+    candidates. Each at its deepest ring."""
     target = target_for(config.arch)
     if m_class_name == "wide":
         return candidates(config)
@@ -376,6 +405,12 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     for swap, tile_n, cluster, raster in itertools.product(
             (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):
         candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster, raster=raster)
+        found.append(replace(candidate, stages=candidate.max_stages))
+    # The target refuses splits it cannot build or that leave slices empty (more splits
+    # than K's k-tiles): `valid` drops those too.
+    for swap, tile_n, splits in itertools.product((True, False), DECODE_TILE_N, SPLIT_K_CANDIDATES):
+        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1), raster=Raster.M,
+                            split_k=splits)
         found.append(replace(candidate, stages=candidate.max_stages))
     return valid(found)
 

@@ -50,8 +50,9 @@ def _static(size: int) -> bool:
 
 
 def k_tile_count_bounds(kernel: pipe.KernelOp) -> Bounds:
-    """What the kernel's static shape says about ceil(K / tile_k)."""
-    k, tile_k = kernel.problem_shape[2], kernel.tile_shape[2]
+    """What the kernel's static shape says about a work unit's k-tiles: ceil(K / tile_k)
+    (K: the unit's slice under split-K)."""
+    k, tile_k = kernel.slice_k, kernel.tile_shape[2]
     return Bounds(pipe.ceil_div(k, tile_k), pipe.ceil_div(k, tile_k)) if _static(k) else Bounds(1, None)
 
 
@@ -82,13 +83,15 @@ def bounds(value: SSAValue) -> Bounds:
             (m, n, _), (tm, tn, _) = _kernel_dims(op)
             if _static(m) and _static(n):
                 kernel = pipe.enclosing_kernel(op)
-                count = schedule.work_tile_count(
-                    pipe.ceil_div(m, tm), pipe.ceil_div(n, tn), *kernel.cluster_shape
+                count = schedule.work_unit_count(
+                    pipe.ceil_div(m, tm), pipe.ceil_div(n, tn), *kernel.cluster_shape, kernel.split_k_count
                 )
                 return Bounds(count, count)
             return Bounds(1, None)
         case pipe.FirstWorkTileOp() | pipe.ClusterRankOp():
             return NATURAL
+        case pipe.KSplitOp():
+            return Bounds(0, pipe.enclosing_kernel(op).split_k_count - 1)
         case pipe.WorkTileStrideOp():
             return Bounds(1, None)
         case pipe.TileCoordsOp():

@@ -25,6 +25,14 @@ pipeir.target.schedule, the one definition of the persistent schedule):
     mn_tile_full(m, n) = (m + 1) * tile_m <= M and (n + 1) * tile_n <= N;
   * cta_rank_in_cluster = the launch's rank (by default cta % cluster size).
 
+Split-K (`split_k` S > 1, pipeir.target.schedule): work_tile_count counts work units
+(S per cluster tile), tile_coords gives a unit's output tile and k_split its split;
+k_tile_count, k_tile_fits and k_tile_full see the unit's slice of K, ceil(k_tiles / S)
+whole k-tiles; a copy records its split. `pipe.split_reduce` records the unit's partial
+and returns whether the unit completes its tile's reduction: in this semantics the
+splits of a tile arrive in split order, so split S - 1 does (on the GPU any one split
+may be last; the reduction's sum, in split order, is the same whichever).
+
 The `epi` ops (an epilogue's computation) are not part of a launch's trace: a
 `pipe.epilogue` records one event whatever it computes. What they compute is
 `EpilogueFunctions` below, run by `evaluate_epilogue` on float32 torch tensors.
@@ -86,7 +94,7 @@ class Event:
     """One pipeline event of a role, in the role's program order.
 
     `kind` is the op name without `pipe.`: acquire, copy, commit,
-    producer_tail, wait, mma, mma_wait, release, acc_init, epilogue. `tile` is the work
+    producer_tail, wait, mma, mma_wait, release, acc_init, split_reduce, epilogue. `tile` is the work
     tile (m, n): an epilogue's operands, else the coordinates the role's last
     `tile_coords` produced (None before the first). A copy also has its
     `operand`, `operand_tile` (the tile row m of A or column n of B), `k_tile`
@@ -97,6 +105,8 @@ class Event:
     op: Operation = field(repr=False)
     tile: tuple[int, int] | None
     state: State | None = None
+    split: int | None = None
+    """A copy's or split_reduce's K split (split-K kernels)."""
     operand: str | None = None
     operand_tile: int | None = None
     k_tile: int | None = None
@@ -142,10 +152,13 @@ class Geometry:
     raster: str
     raster_group: int
     launch: Launch
+    splits: int = 1
+    """K slices per output tile (split-K)."""
 
     @classmethod
     def of(cls, kernel: pipe.KernelOp, launch: Launch) -> Geometry:
-        return cls(kernel.tile_shape, kernel.cluster_shape, kernel.raster_order, kernel.raster_group_size, launch)
+        return cls(kernel.tile_shape, kernel.cluster_shape, kernel.raster_order, kernel.raster_group_size, launch,
+                   kernel.split_k_count)
 
     @property
     def cluster_size(self) -> int:
@@ -162,11 +175,18 @@ class Geometry:
 
     @property
     def k_tiles(self) -> int:
-        return pipe.ceil_div(self.launch.k, self.tile_shape[2])
+        """k-tiles of a work unit: of K, or of its slice under split-K."""
+        return schedule.slice_k_tiles(pipe.ceil_div(self.launch.k, self.tile_shape[2]), self.splits)
+
+    @property
+    def slice_k(self) -> int:
+        """The K a work unit's k-tile predicates see: K, or its slice's whole k-tiles."""
+        return self.launch.k if self.splits == 1 else self.k_tiles * self.tile_shape[2]
 
     @property
     def work_tiles(self) -> int:
-        return schedule.work_tile_count(self.tiles_m, self.tiles_n, *self.cluster_shape)
+        """Linear work tiles (work units under split-K)."""
+        return schedule.work_unit_count(self.tiles_m, self.tiles_n, *self.cluster_shape, self.splits)
 
     @property
     def first_work_tile(self) -> int:
@@ -178,13 +198,22 @@ class Geometry:
 
     def tile_coords(self, tile: int) -> tuple[int, int]:
         return schedule.tile_coords(
-            tile, self.launch.rank, self.tiles_m, self.tiles_n, *self.cluster_shape, self.raster, self.raster_group
+            tile, self.launch.rank, self.tiles_m, self.tiles_n, *self.cluster_shape, self.raster, self.raster_group,
+            splits=self.splits,
         )
 
+    def split_of(self, tile: int) -> int:
+        return schedule.split_of(tile, self.tiles_m, self.tiles_n, *self.cluster_shape)
+
     def output_tiles(self) -> list[tuple[int, int]]:
-        """The output tiles the CTA computes, in order."""
+        """The output tile of each work tile (unit) the CTA computes, in order."""
+        return [tile for tile, _ in self.work_units()]
+
+    def work_units(self) -> list[tuple[tuple[int, int], int]]:
+        """(output tile, K split) of each work tile the CTA computes, in order (split 0
+        without split-K)."""
         tiles = range(self.first_work_tile, self.work_tiles, self.work_tile_stride)
-        return [self.tile_coords(tile) for tile in tiles]
+        return [(self.tile_coords(tile), self.split_of(tile)) for tile in tiles]
 
     def tile_is_full(self, m: int, n: int) -> bool:
         tile_m, tile_n, _ = self.tile_shape
@@ -326,7 +355,8 @@ class PipeFunctions(InterpreterFunctions):
 
     @impl(pipe.CopyOp)
     def run_copy(self, interpreter: Interpreter, op: pipe.CopyOp, args: PythonValues):
-        operand_tile, k_tile, _, state, *rank = args
+        operand_tile, k_tile, _, state = args[:4]
+        rank = args[4] if op.rank is not None else None
         return self._record(
             "copy",
             op,
@@ -334,7 +364,8 @@ class PipeFunctions(InterpreterFunctions):
             operand=op.operand.data,
             operand_tile=operand_tile,
             k_tile=k_tile,
-            rank=rank[0] if rank else None,
+            rank=rank,
+            split=args[-1] if op.split is not None else None,
         )
 
     @impl(pipe.CommitOp)
@@ -373,6 +404,16 @@ class PipeFunctions(InterpreterFunctions):
             Event("epilogue", op, (args[0], args[1]), masked=bool(op.masked.value.data))
         )
         return ()
+
+    @impl(pipe.SplitReduceOp)
+    def run_split_reduce(self, interpreter: Interpreter, op: pipe.SplitReduceOp, args: PythonValues):
+        m, n, split = args
+        self._events.append(Event("split_reduce", op, (m, n), split=split))
+        return (split == self.geometry.splits - 1,)
+
+    @impl(pipe.KSplitOp)
+    def run_k_split(self, interpreter: Interpreter, op: pipe.KSplitOp, args: PythonValues):
+        return (self.geometry.split_of(args[0]),)
 
     @impl(epi.OperandOp)
     def run_operand(self, interpreter: Interpreter, op: epi.OperandOp, args: PythonValues):
@@ -416,11 +457,11 @@ class PipeFunctions(InterpreterFunctions):
 
     @impl(pipe.KTileFitsOp)
     def run_k_tile_fits(self, interpreter: Interpreter, op: pipe.KTileFitsOp, args: PythonValues):
-        return (op.holds(args[0], self.tile_k, self.launch.k),)
+        return (op.holds(args[0], self.tile_k, self.geometry.slice_k),)
 
     @impl(pipe.KTileFullOp)
     def run_k_tile_full(self, interpreter: Interpreter, op: pipe.KTileFullOp, args: PythonValues):
-        return (op.holds(args[0], self.tile_k, self.launch.k),)
+        return (op.holds(args[0], self.tile_k, self.geometry.slice_k),)
 
     @impl(pipe.MnTileFullOp)
     def run_mn_tile_full(

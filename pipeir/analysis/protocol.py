@@ -33,6 +33,10 @@ released it. The replay checks, in order of the events:
     0..ceil(K / tile_k) - 1 of that tile's row of A and column of B, each
     multiplied exactly once (a fill's row, column and k-tile are those its
     copies load). Every work tile of the CTA is stored;
+  * split-K: a work unit's accumulators hold k-tiles 0..ceil(k_tiles / S) - 1 of its
+    own K slice (its copies' split) when it hands them to `split_reduce`, which
+    counts as storing the unit; an epilogue must follow the split_reduce of its own
+    tile, with no acc_init in between (it stores the reduced tile);
   * multicast: a copy multicast to several CTAs carries the issuing CTA's
     rank, which must lie in the cluster (cluster_m * cluster_n CTAs) and be
     the rank of the CTA that runs it; a producer that multicasts must end
@@ -132,8 +136,8 @@ def launches(kernel: pipe.KernelOp, m: int, n: int, k: int) -> list[Launch]:
     tile_m, tile_n, _ = kernel.tile_shape
     cluster_m, cluster_n = kernel.cluster_shape
     cluster_size = cluster_m * cluster_n
-    work_tiles = schedule.work_tile_count(
-        pipe.ceil_div(m, tile_m), pipe.ceil_div(n, tile_n), cluster_m, cluster_n
+    work_tiles = schedule.work_unit_count(
+        pipe.ceil_div(m, tile_m), pipe.ceil_div(n, tile_n), cluster_m, cluster_n, kernel.split_k_count
     )
     simulated = []
     for count in WORK_TILES_PER_CTA:
@@ -193,6 +197,8 @@ class _Loaded:
     commit: Event
     tiles: dict[str, int]
     k_tile: int
+    split: int | None = None
+    """The K slice the copies load (split-K)."""
 
 
 @dataclass
@@ -228,7 +234,10 @@ class _Accumulator:
     before the first acc_init and after each epilogue)."""
     in_flight: deque[_Batch] = field(default_factory=deque)
     stored: int = 0
-    """Epilogues so far: the CTA's work tiles stored."""
+    """Epilogues so far (split_reduces under split-K): the CTA's work tiles stored."""
+    reduced: tuple[int, int] | None = None
+    """The tile of the last split_reduce, until the next acc_init or epilogue: what an
+    epilogue of a split-K kernel may store."""
 
 
 @dataclass
@@ -352,6 +361,8 @@ class _Replay:
                         self.release(role.accumulator, event, stage, k_tile)
                     case "acc_init":
                         self.acc_init(role.accumulator, event)
+                    case "split_reduce":
+                        self.split_reduce(role.accumulator, event)
                     case "epilogue":
                         self.epilogue(role.accumulator, event)
         if blocked is None:
@@ -473,10 +484,17 @@ class _Replay:
                 f"commit of stage {event.stage}: its copies load different k-tiles "
                 + ", ".join(f"'{o}' {c.k_tile}" for o, c in fill.copies.items()),
             )
+        splits = {copy.split for copy in fill.copies.values()}
+        if len(splits) > 1:
+            raise self.fail(
+                event,
+                f"commit of stage {event.stage}: its copies load different K splits "
+                + ", ".join(f"'{o}' {c.split}" for o, c in fill.copies.items()),
+            )
         stage.commits += 1
         stage.fill = None
         tiles = {operand: copy.operand_tile for operand, copy in fill.copies.items()}
-        stage.unconsumed.append(_Loaded(event, tiles, k_tiles.pop()))
+        stage.unconsumed.append(_Loaded(event, tiles, k_tiles.pop(), splits.pop()))
         return None
 
     def producer_tail(self, event: Event) -> str | None:
@@ -571,38 +589,67 @@ class _Replay:
     def acc_init(self, accumulator: _Accumulator, event: Event) -> None:
         self.in_flight(accumulator, event, "acc_init")
         accumulator.products = []
+        accumulator.reduced = None
+
+    def store_work_tile(self, accumulator: _Accumulator, event: Event, what: str) -> None:
+        """`event` stores the CTA's next work tile (unit): check the accumulators hold
+        its product."""
+        self.in_flight(accumulator, event, what)
+        if accumulator.products is None:
+            raise self.fail(event, f"{what} without an acc_init since the last {event.kind}")
+        position = accumulator.stored
+        units = self.geometry.work_units()
+        if position >= len(units) or units[position] != (event.tile, event.split or 0):
+            scheduled = (
+                f"its work tile {position + 1} is tile {units[position][0]}"
+                + (f" split {units[position][1]}" if event.split is not None else "")
+                if position < len(units)
+                else f"it has only {len(units)} work tile(s)"
+            )
+            raise self.fail(event, f"{what}, but in this CTA's schedule {scheduled}")
+        self.check_product(event, accumulator.products)
+        accumulator.stored += 1
+        accumulator.products = None
+
+    def split_reduce(self, accumulator: _Accumulator, event: Event) -> None:
+        self.store_work_tile(accumulator, event, f"split_reduce of tile {event.tile} split {event.split}")
+        accumulator.reduced = event.tile
 
     def epilogue(self, accumulator: _Accumulator, event: Event) -> None:
         tile = event.tile
         what = f"epilogue of tile {tile}"
-        self.in_flight(accumulator, event, what)
-        if accumulator.products is None:
-            raise self.fail(event, f"{what} without an acc_init since the last epilogue")
-        position = accumulator.stored
-        if position >= len(self.output_tiles) or self.output_tiles[position] != tile:
-            scheduled = (
-                f"its work tile {position + 1} is tile {self.output_tiles[position]}"
-                if position < len(self.output_tiles)
-                else f"it has only {len(self.output_tiles)} work tile(s)"
-            )
-            raise self.fail(event, f"{what}, but in this CTA's schedule {scheduled}")
-        self.check_product(event, accumulator.products)
+        if self.geometry.splits > 1:
+            self.in_flight(accumulator, event, what)
+            if accumulator.reduced != tile:
+                raise self.fail(
+                    event,
+                    f"{what} in a split-K kernel without the tile's split_reduce since the last acc_init: "
+                    "only the unit that completes the tile's reduction stores it",
+                )
+            accumulator.reduced = None
+        else:
+            self.store_work_tile(accumulator, event, what)
         if not event.masked and not self.geometry.tile_is_full(*tile):
             raise self.fail(
                 event,
                 f"unmasked {what}: the tile reaches past M x N, so its store must be masked",
             )
-        accumulator.stored += 1
-        accumulator.products = None
 
     def check_product(self, event: Event, products: list[tuple[Event, _Loaded]]) -> None:
         """The accumulators of `event`'s tile must hold k-tiles 0..k_tiles-1 of its
-        row of A and column of B, each exactly once."""
+        row of A and column of B (of its K split's slice under split-K), each exactly
+        once."""
         m, n = event.tile
         k_tiles = self.geometry.k_tiles
-        what = f"epilogue of tile {event.tile} stores a wrong product"
+        what = f"{event.kind} of tile {event.tile} stores a wrong product"
         seen: dict[int, Event] = {}
         for mma, loaded in products:
+            if loaded.split != event.split:
+                raise self.fail(
+                    mma,
+                    f"{what}: the mma of k-tile {loaded.k_tile} reads a fill of K split {loaded.split}, "
+                    f"but the unit is split {event.split} (committed at {location_of(loaded.commit.op)})",
+                )
             if loaded.tiles != {"a": m, "b": n}:
                 raise self.fail(
                     mma,

@@ -13,7 +13,13 @@ coordinates it loads and stores:
     an epilogue's m and n, and `pipe.mn_tile_full`'s m and n;
   * `pipe.mn_tile_full` only chooses between epilogues: it is the condition of
     `scf.if`s that hold nothing but epilogues;
-  * `pipe.cta_rank_in_cluster` is used only as a copy's multicast rank.
+  * `pipe.cta_rank_in_cluster` is used only as a copy's multicast rank;
+  * split-K: the work-tile loop's induction variable may also go to `pipe.k_split`,
+    whose split is used only as copies' split and `pipe.split_reduce`'s; the
+    coordinates may also go to `pipe.split_reduce`, whose result is only the condition
+    of `scf.if`s that hold nothing but epilogues and their choices. Which unit
+    completes a tile's reduction then changes only whether an epilogue runs, never a
+    ring event.
 
 Then the events of a role on its j-th work tile depend on the launch only through K,
 the number of work tiles the CTA has, and j (the ring state it carries): the tile
@@ -74,6 +80,25 @@ def _epilogue_choice(op: Operation) -> bool:
     )
 
 
+def _reduced_epilogue(op: Operation) -> bool:
+    """An scf.if without results whose branches hold only epilogues, the
+    `pipe.mn_tile_full`s that choose between them and those choices."""
+    return (
+        isinstance(op, scf.IfOp)
+        and not op.results
+        and all(
+            isinstance(inner, (pipe.EpilogueOp, pipe.MnTileFullOp, scf.YieldOp)) or _epilogue_choice(inner)
+            for region in op.regions
+            for block in region.blocks
+            for inner in block.ops
+        )
+    )
+
+
+def _is_work_tile(value: SSAValue) -> bool:
+    return isinstance(value, BlockArgument) and value.index == 0 and _is_work_tile_loop(value.owner.parent_op())
+
+
 def check_tile_uniform(kernel: pipe.KernelOp) -> None:
     """Raise PipeirError, located at the offending use, unless every role of `kernel`
     is tile-uniform (see the module docstring)."""
@@ -98,22 +123,29 @@ def check_tile_uniform(kernel: pipe.KernelOp) -> None:
                 _uses(
                     op.body.block.args[0],
                     "the work tile of the persistent loop",
-                    lambda user, index: isinstance(user, pipe.TileCoordsOp),
+                    lambda user, index: isinstance(user, (pipe.TileCoordsOp, pipe.KSplitOp)),
                 )
+            case pipe.KSplitOp():
+                if not _is_work_tile(op.tile):
+                    raise _fail(op, "'pipe.k_split' of a value other than the persistent loop's work tile")
+                _uses(
+                    op.result,
+                    "the K split",
+                    lambda user, index: (isinstance(user, pipe.CopyOp) and user.operands[index] is user.split)
+                    or (isinstance(user, pipe.SplitReduceOp) and index == 2),
+                )
+            case pipe.SplitReduceOp():
+                _uses(op.last, "'pipe.split_reduce'", lambda user, index: _reduced_epilogue(user))
             case pipe.TileCoordsOp():
-                tile = op.tile
-                if not (
-                    isinstance(tile, BlockArgument)
-                    and tile.index == 0
-                    and _is_work_tile_loop(tile.owner.parent_op())
-                ):
+                if not _is_work_tile(op.tile):
                     raise _fail(op, "'pipe.tile_coords' of a value other than the persistent loop's work tile")
                 for position, (coordinate, operand) in enumerate(((op.m, "a"), (op.n, "b"))):
 
                     def allowed(user: Operation, index: int, operand=operand, position=position) -> bool:
                         if isinstance(user, pipe.CopyOp):
                             return index == 0 and user.operand.data == operand
-                        return isinstance(user, (pipe.EpilogueOp, pipe.MnTileFullOp)) and index == position
+                        return (isinstance(user, (pipe.EpilogueOp, pipe.MnTileFullOp, pipe.SplitReduceOp))
+                                and index == position)
 
                     _uses(coordinate, f"tile coordinate {'mn'[position]}", allowed)
             case pipe.MnTileFullOp():
@@ -122,6 +154,5 @@ def check_tile_uniform(kernel: pipe.KernelOp) -> None:
                 _uses(
                     op.result,
                     "'pipe.cta_rank_in_cluster'",
-                    lambda user, index: isinstance(user, pipe.CopyOp) and user.rank is not None
-                    and index == len(user.operands) - 1,
+                    lambda user, index: isinstance(user, pipe.CopyOp) and user.operands[index] is user.rank,
                 )

@@ -38,6 +38,7 @@ from xdsl.ir import (
     TypeAttribute,
 )
 from xdsl.irdl import (
+    AttrSizedOperandSegments,
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_attr_definition,
@@ -60,7 +61,7 @@ from xdsl.traits import (
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
-from pipeir.target import target_for
+from pipeir.target import schedule, target_for
 from pipeir.target.base import ELEMENT_TYPES, Arch, ConfigError, Major, Raster
 from pipeir.target.spec import GemmConfig
 
@@ -211,6 +212,9 @@ class KernelOp(IRDLOperation):
     """Cluster tiles per band of that walk (pipeir.target.schedule; 1 when absent)."""
     swap_ab = opt_prop_def(UnitAttr)
     """Present: the kernel computes the transposed product (see the class docstring)."""
+    split_k = opt_prop_def(IntegerAttr[IndexType])
+    """K slices per output tile (1 when absent): the split-K schedule, whose work units
+    are (output tile, split) pairs (`pipe.k_split`, `pipe.split_reduce`)."""
 
     body = region_def("single_block")
 
@@ -235,6 +239,7 @@ class KernelOp(IRDLOperation):
         raster: str | None = None,
         raster_group: int | None = None,
         swap_ab: bool = False,
+        split_k: int | None = None,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
@@ -244,6 +249,8 @@ class KernelOp(IRDLOperation):
             optional["raster_group"] = IntegerAttr(raster_group, IndexType())
         if swap_ab:
             optional["swap_ab"] = UnitAttr()
+        if split_k is not None and split_k != 1:
+            optional["split_k"] = IntegerAttr(split_k, IndexType())
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -287,6 +294,19 @@ class KernelOp(IRDLOperation):
     @property
     def is_swap_ab(self) -> bool:
         return self.swap_ab is not None
+
+    @property
+    def split_k_count(self) -> int:
+        return self.split_k.value.data if self.split_k is not None else 1
+
+    @property
+    def slice_k(self) -> int:
+        """The K a work unit's K loop covers (-1: dynamic): K, or under split-K its slice of
+        ceil(k_tiles / S) whole k-tiles (the slices past K load zeros)."""
+        k, tile_k = self.problem_shape[2], self.tile_shape[2]
+        if k == DYNAMIC or self.split_k_count == 1:
+            return k
+        return schedule.slice_k_tiles(ceil_div(k, tile_k), self.split_k_count) * tile_k
 
     @property
     def product_shape(self) -> tuple[int, int, int]:
@@ -346,6 +366,7 @@ class KernelOp(IRDLOperation):
             # A negative pending is its mma_wait's own error, not the kernel's.
             mma_in_flight=max([0, *(op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp))]),
             swap_ab=self.is_swap_ab,
+            split_k=self.split_k_count,
             name=self.sym_name.data,
         )
 
@@ -651,9 +672,12 @@ class CopyOp(IRDLOperation):
     pipeline = operand_def(PipelineType)
     state = operand_def(StateType)
     rank = opt_operand_def(IndexType)
+    split = opt_operand_def(IndexType)
+
+    irdl_options = (AttrSizedOperandSegments(),)
 
     assembly_format = (
-        "$operand `[` $tile `,` $k_tile `]` `into` $pipeline `[` $state `]` "
+        "$operand `[` $tile `,` $k_tile `]` (`split` $split^)? `into` $pipeline `[` $state `]` "
         "(`rank` $rank^)? attr-dict"
     )
 
@@ -665,9 +689,11 @@ class CopyOp(IRDLOperation):
         pipeline: SSAValue,
         state: SSAValue,
         rank: SSAValue | None = None,
+        split: SSAValue | None = None,
     ):
         super().__init__(
-            operands=[tile, k_tile, pipeline, state, [rank] if rank is not None else []],
+            operands=[tile, k_tile, pipeline, state, [rank] if rank is not None else [],
+                      [split] if split is not None else []],
             properties={"operand": StringAttr(operand)},
         )
 
@@ -686,6 +712,12 @@ class CopyOp(IRDLOperation):
                 raise VerifyException(
                     f"'pipe.copy' of '{self.operand.data}': a copy multicast to "
                     f"{receivers} CTA(s) {need} a `rank` operand"
+                )
+            if (kernel.split_k_count > 1) != (self.split is not None):
+                need = "needs" if self.split is None else "must not have"
+                raise VerifyException(
+                    f"'pipe.copy' of '{self.operand.data}': a copy in a kernel of split_k "
+                    f"{kernel.split_k_count} {need} a `split` operand"
                 )
         if not _between_acquire_and_commit(self, self.state):
             raise VerifyException(
@@ -717,7 +749,8 @@ class ClusterRankOp(PureIndexOp):
 
 @irdl_op_definition
 class KTileCountOp(PureIndexOp):
-    """Number of K tiles: ceil(K / tile_k)."""
+    """Number of K tiles of a work unit: ceil(K / tile_k), or under split-K the
+    ceil(ceil(K / tile_k) / split_k) k-tiles of its slice (`KernelOp.slice_k`)."""
 
     name = "pipe.k_tile_count"
 
@@ -741,6 +774,59 @@ class WorkTileStrideOp(PureIndexOp):
     """Distance between consecutive tiles of one CTA (the persistent grid size)."""
 
     name = "pipe.work_tile_stride"
+
+
+def _require_split_k(op: Operation) -> None:
+    kernel = enclosing_kernel(op)
+    if _verifies(kernel) and kernel.split_k_count == 1:
+        raise VerifyException(f"'{op.name}' needs a split-K kernel (a 'split_k' greater than 1)")
+
+
+@irdl_op_definition
+class KSplitOp(IRDLOperation):
+    """The K split of linear work unit `tile` in a split-K kernel: which slice of K
+    (pipeir.target.schedule.split_of) its copies load and its partial tile is."""
+
+    name = "pipe.k_split"
+
+    tile = operand_def(IndexType)
+    result = result_def(IndexType)
+
+    traits = traits_def(Pure())
+    assembly_format = "$tile attr-dict"
+
+    def __init__(self, tile: SSAValue):
+        super().__init__(operands=[tile], result_types=[IndexType()])
+
+    def verify_(self) -> None:
+        _require_split_k(self)
+
+
+@irdl_op_definition
+class SplitReduceOp(IRDLOperation):
+    """Consumer, split-K: hand the accumulators, split `split`'s partial product of output
+    tile (m, n), to the tile's deterministic reduction, and say whether this unit
+    completed it. The partial goes to the tile's workspace slot; the unit that arrives
+    last at the tile's ticket (exactly one of its splits) gets true and the sum of every
+    split's partial, added in split order 0..S-1, in its accumulators: it alone runs the
+    tile's epilogue. The others get false, with their accumulators unchanged. Needs the
+    accumulators' batches retired, like an epilogue."""
+
+    name = "pipe.split_reduce"
+
+    m = operand_def(IndexType)
+    n = operand_def(IndexType)
+    split = operand_def(IndexType)
+    last = result_def(i1)
+
+    assembly_format = "$m `,` $n `split` $split attr-dict"
+
+    def __init__(self, m: SSAValue, n: SSAValue, split: SSAValue):
+        super().__init__(operands=[m, n, split], result_types=[i1])
+
+    def verify_(self) -> None:
+        _require_role(self, CONSUMER_ROLES, "consumer")
+        _require_split_k(self)
 
 
 @irdl_op_definition
@@ -781,7 +867,7 @@ class KTilePredicateOp(IRDLOperation):
 
 @irdl_op_definition
 class KTileFitsOp(KTilePredicateOp):
-    """k-tile `k_tile` starts inside K: k_tile * tile_k < K."""
+    """k-tile `k_tile` starts inside K: k_tile * tile_k < K (K: `KernelOp.slice_k`)."""
 
     name = "pipe.k_tile_fits"
 
@@ -792,7 +878,8 @@ class KTileFitsOp(KTilePredicateOp):
 
 @irdl_op_definition
 class KTileFullOp(KTilePredicateOp):
-    """k-tile `k_tile` lies entirely inside K: (k_tile + 1) * tile_k <= K."""
+    """k-tile `k_tile` lies entirely inside K: (k_tile + 1) * tile_k <= K (K:
+    `KernelOp.slice_k`)."""
 
     name = "pipe.k_tile_full"
 
@@ -893,6 +980,8 @@ Pipe = Dialect(
         FirstWorkTileOp,
         WorkTileStrideOp,
         TileCoordsOp,
+        KSplitOp,
+        SplitReduceOp,
         KTileFitsOp,
         KTileFullOp,
         MnTileFullOp,

@@ -29,7 +29,7 @@ from pipeir.analysis.bounds import bounds
 def decide_k_tile(op: pipe.KTileFitsOp | pipe.KTileFullOp) -> bool | None:
     """The predicate's value if it is the same for every k-tile the operand can hold."""
     kernel = pipe.enclosing_kernel(op)
-    k, tile_k = kernel.problem_shape[2], kernel.tile_shape[2]
+    k, tile_k = kernel.slice_k, kernel.tile_shape[2]
     if k == pipe.DYNAMIC:
         return None
     k_tile = bounds(op.k_tile)

@@ -183,7 +183,7 @@ def match_steady_loop(op: Operation, state: SSAValue, prologue_length: int) -> I
 
 def same_copy_shape(a: IssueBlock, b: IssueBlock) -> bool:
     def shape(issue: IssueBlock) -> list[tuple[str, SSAValue, bool]]:
-        return [(c.operand.data, c.tile, c.rank is not None) for c in issue.copies]
+        return [(c.operand.data, c.tile, c.rank is not None, c.split) for c in issue.copies]
 
     return shape(a) == shape(b)
 
@@ -227,8 +227,9 @@ def match_unrolled_producer(block: Block, k_tiles: Bounds) -> UnrolledProducer |
         template = steady if steady is not None else prologue[0]
         if not all(same_copy_shape(template, p) for p in prologue):
             return "prologue and steady-state blocks copy different operands or tiles"
-        if not all(dominates(c.tile, start) for c in template.copies):
-            return "a copied tile coordinate is defined after the prologue starts"
+        if not all(dominates(c.tile, start) and (c.split is None or dominates(c.split, start))
+                   for c in template.copies):
+            return "a copied tile coordinate or K split is defined after the prologue starts"
         return UnrolledProducer(
             prologue,
             prologue_ops,
@@ -252,7 +253,7 @@ def rolled_loop(producer: UnrolledProducer, k_tile_count: SSAValue, pipeline: SS
             rank = copy.rank
             if rank is not None and not dominates(rank, producer.prologue_ops[0]):
                 rank = pipe.ClusterRankOp().result  # derived where used, as the input did
-            pipe.CopyOp(copy.operand.data, copy.tile, k_tile, pipeline, state, rank)
+            pipe.CopyOp(copy.operand.data, copy.tile, k_tile, pipeline, state, rank, copy.split)
         pipe.CommitOp(pipeline, state)
         scf.YieldOp(pipe.AdvanceOp(state).result)
     return [zero, one, scf.ForOp(zero.result, k_tile_count, one.result, [start], body)]

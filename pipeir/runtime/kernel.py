@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import ModuleOp
 from pipeir.analysis.interp import kernel_of
 from pipeir.dialects import epi, pipe
 from pipeir.runtime.objects import OPERAND_TORCH_DTYPES, TORCH_DTYPES, LoadedFunction
+from pipeir.runtime.workspace import SplitKWorkspace, with_split_k_buffers
 from pipeir.target.spec import GemmConfig
 
 
@@ -29,7 +30,10 @@ class GemmKernel:
         self.origin = loaded.origin
         self.function = loaded.function
         """The bare TVM-FFI entry point: function(a, b, c, *operands), no checks beyond
-        TVM-FFI's own."""
+        TVM-FFI's own (a split-K kernel's appends its workspace and tickets for c's
+        device and the current stream: pipeir.runtime.workspace)."""
+        if self.kernel.split_k_count > 1:
+            self.function = with_split_k_buffers(loaded.function, SplitKWorkspace(self.kernel))
         self.operands = [
             (op.operand_name, op.broadcast_kind, OPERAND_TORCH_DTYPES[op.dtype_name])
             for op in epi.declared_operands(self.kernel)

@@ -152,9 +152,17 @@ class GemmTarget:
     CONSUMER_WARPS: ClassVar[int]
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
     SWAP_AB: ClassVar[bool] = True
+    """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
     FUSED_EPILOGUES: ClassVar[bool] = True
     """Whether the backend lowers epilogue regions (scales, bias, activations)."""
-    """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
+    SPLIT_K: ClassVar[bool] = True
+    """Whether the backend builds split-K kernels (a K slice per work unit, reduced
+    deterministically: pipeir.target.schedule)."""
+    MAX_SPLIT_K: ClassVar[int] = 16
+    """Most K slices per output tile: each slice's partial tile is a workspace round trip."""
+    SPLIT_K_SMEM: ClassVar[int] = 16
+    """Shared memory a split-K kernel adds: the slot that tells every consumer thread
+    whether its CTA arrived last at the tile's ticket."""
     MMA_IN_FLIGHT_RULE: ClassVar[str] = ""
     """Why MAX_MMA_IN_FLIGHT is what it is, when that needs saying (appended to the error)."""
     MAX_RASTER_GROUP: ClassVar[int] = 64
@@ -237,12 +245,16 @@ class GemmTarget:
 
     def max_stages(self, spec) -> int:
         """The deepest ring that fits shared memory beside the epilogue and the reserve."""
-        budget = self.SMEM_CAPACITY - self.SMEM_RESERVE - self.epilogue_bytes(spec)
+        budget = self.SMEM_CAPACITY - self.SMEM_RESERVE - self.epilogue_bytes(spec) - self.split_k_bytes(spec)
         return min(self.MAX_STAGES, budget // self.stage_bytes(spec))
+
+    def split_k_bytes(self, spec) -> int:
+        return self.SPLIT_K_SMEM if spec.split_k_count > 1 else 0
 
     def smem_bytes(self, spec) -> int:
         return (
-            spec.stage_count * self.stage_bytes(spec) + self.epilogue_bytes(spec) + self.SMEM_RESERVE
+            spec.stage_count * self.stage_bytes(spec) + self.epilogue_bytes(spec) + self.split_k_bytes(spec)
+            + self.SMEM_RESERVE
         )
 
     def check(self, spec) -> None:
@@ -272,8 +284,23 @@ class GemmTarget:
                               "epilogue stores C^T's tiles and reads no operands")
         if spec.swap_ab and spec.b_major != Major.K:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
+        self.check_split_k(spec)
         self.check_stages(spec)
         self.check_epilogue(spec)
+
+    def check_split_k(self, spec) -> None:
+        splits = spec.split_k_count
+        if isinstance(splits, bool) or not isinstance(splits, int) or not 1 <= splits <= self.MAX_SPLIT_K:
+            raise ConfigError(f"split_k must be an integer in 1..{self.MAX_SPLIT_K}, got {splits!r}")
+        if splits == 1:
+            return
+        if not self.SPLIT_K:
+            raise ConfigError(f"split_k is not built for {self.ARCH}: its epilogue has no split-K reduction")
+        if not spec.warp_specialize:
+            raise ConfigError("split_k needs warp specialization (the shared-warps mainloop role is not lowered)")
+        k_tiles = None if spec.k is None else -(-spec.k // spec.tile_shape[2])
+        if k_tiles is not None and splits > k_tiles:
+            raise ConfigError(f"split_k {splits} exceeds the {k_tiles} k-tile(s) of K = {spec.k}: some slices would be empty")
 
     def check_epilogue(self, spec) -> None:
         if spec.scale is not None and spec.scale not in tuple(Scale):

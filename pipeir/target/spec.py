@@ -39,6 +39,12 @@ class GemmConfig:
     weight B); the epilogue stores each transposed tile into the row-major C. `m`, `n`,
     `k` stay the product's; `tile`, `cluster` and `raster` are the MMA's, whose rows are
     then N and whose columns are M (`mma_shape`). B must be K-major.
+
+    `split_k` S > 1 divides each output tile's K loop among S work units (the split-K
+    schedule, pipeir.target.schedule): each multiplies a slice of ceil(k_tiles / S)
+    k-tiles, writes its f32 partial tile to a workspace, and the unit that arrives last
+    at the tile's ticket sums the S partials in split order (so the result does not
+    depend on which one that is) and runs the epilogue once. None or 1: no split.
     """
 
     m: int | None
@@ -58,6 +64,7 @@ class GemmConfig:
     warp_specialize: bool = True
     mma_in_flight: int | None = None
     swap_ab: bool = False
+    split_k: int | None = None
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False
@@ -95,6 +102,10 @@ class GemmConfig:
     @property
     def raster_group_size(self) -> int:
         return self.raster_group if self.raster_group is not None else 1
+
+    @property
+    def split_k_count(self) -> int:
+        return self.split_k if self.split_k is not None else 1
 
     @property
     def c_dtype(self) -> str:

@@ -160,6 +160,12 @@ def random_config(rng: Random) -> GemmConfig:
     if config.b_major == "k" and target.SWAP_AB and not config.has_epilogue and rng.random() < 0.2:
         # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.
         config = replace(config, m=config.n, n=config.m, swap_ab=True)
+    if warp_specialize and target.SPLIT_K and rng.random() < 0.2:
+        # Split-K (drawn last: the draws above are unchanged), at most one split per k-tile
+        # of a static K.
+        most = min(target.MAX_SPLIT_K, 4 if config.k is None else -(-config.k // tile_k))
+        if most >= 2:
+            config = replace(config, split_k=rng.randint(2, most))
     config.validate()
     return config
 

@@ -2,7 +2,7 @@
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
         --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
-        [--swap-ab]
+        [--swap-ab] [--split-k S]
         [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu]
 
 A size given as `dyn` (or left out) is known only at run time.
@@ -111,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--swap-ab", action="store_true",
                    help="compute C^T = B @ A^T so that N fills the MMA's M (decode: small M); --tile, "
                         "--cluster and --raster are then the MMA's, over (N, M); B must be K-major")
+    g.add_argument("--split-k", type=int, default=None, metavar="S",
+                   help="split each output tile's K loop into S slices run by separate work units, "
+                        "reduced deterministically (in split order) before one epilogue; sm_90a")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -122,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
         tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, raster_group=args.raster_group, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
-        mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, name=args.name,
+        mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, split_k=args.split_k, name=args.name,
         scale=args.scale, bias=args.bias, activation=args.activation,
     )
     try:

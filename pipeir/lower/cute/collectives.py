@@ -72,6 +72,7 @@ CUTLASS_TYPES = {
     "f8e4m3": "Float8E4M3FN",
     "f8e5m2": "Float8E5M2",
     "f32": "Float32",
+    "i32": "Int32",
 }
 """pipeir's dtype names -> the cutlass numeric type names (collectives hold the name, a
 string, so that their configuration prints as plain constants)."""

@@ -128,6 +128,10 @@ class RoleEmitter:
             pipe.WorkTileCountOp: self.binding("tile_count", lambda op: "scheduler.work_tile_count()"),
             pipe.WorkTileStrideOp: self.binding("tile_stride", lambda op: "scheduler.work_tile_stride()"),
             pipe.TileCoordsOp: self.tile_coords,
+            pipe.KSplitOp: self.binding("split", lambda op: f"scheduler.k_split({self.expr(op.tile)})"),
+            pipe.SplitReduceOp: self.binding(
+                "reduced", lambda op: f"scheduler.split_reduce(mainloop.accumulators, {self.expr(op.m)}, "
+                                      f"{self.expr(op.n)}, {self.expr(op.split)})"),
             pipe.MnTileFullOp: self.binding(
                 "tile_full", lambda op: f"epilogue.tile_is_full({self.expr(op.m)}, {self.expr(op.n)})"),
             pipe.EpilogueOp: self.epilogue,
@@ -249,10 +253,11 @@ class RoleEmitter:
         mask = "0" if op.rank is None else self.masks.get((op.rank, operand))
         if mask is None:
             raise lowering_error(op, "its rank operand must be a 'pipe.cta_rank_in_cluster' of this role")
+        split = "" if op.split is None else f", {self.expr(op.split)}"
         self.statement(
             depth,
             f"mainloop.copy({operand!r}, {self.expr(op.tile)}, {self.expr(op.k_tile)}, "
-            f"{self.state(op, op.state)}, {mask})",
+            f"{self.state(op, op.state)}, {mask}{split})",
         )
 
     def tile_coords(self, op: pipe.TileCoordsOp, depth: int) -> None:

@@ -5,7 +5,8 @@ object can be built on a machine without a GPU and later called through TVM-FFI 
 torch tensors: a (M, K), b (N, K) when K-major or (K, N) when MN-major, c (M, N), all
 row-major, 16-byte aligned, then the epilogue operands: a scalar as a 1-element vector,
 an (M,) or (N,) vector, an (M, N) row-major matrix. A dynamic size is a symbolic Int32 (K and, for an MN-major
-B, N divisible by the elements of 16 bytes; N by 8 for the 16-bit output).
+B, N divisible by the elements of 16 bytes; N by 8 for the 16-bit output). A split-K kernel then takes its
+scheduler's workspace (f32) and tickets (int32), 1-D, of run-time sizes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import cutlass.cute as cute
 from pipeir.lower.cute.collectives import cutlass_type
 
 
-def fake_gemm_arguments(mainloop, epilogue, problem):
+def fake_gemm_arguments(mainloop, epilogue, problem, scheduler=None):
     m, n, k = problem
     elements_per_16_bytes = 128 // mainloop.a_type.width
     # A static M of 1 is compiled as a run-time M: CuTe treats a static extent of 1 as a
@@ -35,6 +36,12 @@ def fake_gemm_arguments(mainloop, epilogue, problem):
             stride_order=tuple(reversed(range(len(shape)))), assumed_align=4 if dtype == "f32" else 2)
         for name, _, dtype in epilogue.operands
     ]
+    if scheduler is not None:  # split-K: the workspace and the tickets
+        operands += [
+            cute.runtime.make_fake_compact_tensor(
+                cutlass_type(dtype), (cute.sym_int32(divisibility=4, symbol=symbol),), assumed_align=16)
+            for dtype, symbol in (("f32", "workspace"), ("i32", "tickets"))
+        ]
     return a, b, c, *operands, cute.runtime.make_fake_stream(use_tvm_ffi_env_stream=True)
 
 

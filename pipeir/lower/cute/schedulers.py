@@ -30,6 +30,8 @@ class StaticPersistentScheduler(Collective):
     """Clusters resident at once (one CTA per SM): the persistent grid's size at most."""
 
     OPS = ("pipe.first_work_tile", "pipe.work_tile_count", "pipe.work_tile_stride", "pipe.tile_coords")
+    DEVICE_ARGUMENTS = ("tma_tensor_c",)
+    """What the generated kernel passes to `device` (the kernel's names)."""
 
     def _tiles(self, m, n):
         tile_m, tile_n, _ = self.tile

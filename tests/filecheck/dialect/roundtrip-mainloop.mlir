@@ -153,8 +153,8 @@ pipe.kernel @gemm_fp8 attributes {arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN
 // GENERIC:     ^bb0(%i: index, %p_fill: !pipe.state):
 // GENERIC:     %fits = "pipe.k_tile_fits"(%i) : (index) -> i1
 // GENERIC:     "pipe.acquire"(%ring, %p_fill) : (!pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%m, %i, %ring, %p_fill, %rank) <{operand = "a"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
-// GENERIC:     "pipe.copy"(%n, %i, %ring, %p_fill, %rank) <{operand = "b"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%m, %i, %ring, %p_fill, %rank) <{operand = "a"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%n, %i, %ring, %p_fill, %rank) <{operand = "b"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
 // GENERIC:     "pipe.commit"(%ring, %p_fill) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %p_next = "pipe.advance"(%p_fill) : (!pipe.state) -> !pipe.state
 // GENERIC:     "scf.yield"(%p_next) : (!pipe.state) -> ()
@@ -170,8 +170,8 @@ pipe.kernel @gemm_fp8 attributes {arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN
 // GENERIC:     %c_next = "pipe.advance"(%c) : (!pipe.state) -> !pipe.state
 // GENERIC:     %refill = "pipe.k_tile_fits"(%refill_k) : (index) -> i1
 // GENERIC:     "pipe.acquire"(%ring, %p) : (!pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%m, %refill_k, %ring, %p, %rank) <{operand = "a"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
-// GENERIC:     "pipe.copy"(%n, %refill_k, %ring, %p, %rank) <{operand = "b"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%m, %refill_k, %ring, %p, %rank) <{operand = "a"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%n, %refill_k, %ring, %p, %rank) <{operand = "b"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
 // GENERIC:     "pipe.commit"(%ring, %p) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %p_step = "pipe.advance"(%p) : (!pipe.state) -> !pipe.state
 // GENERIC:     "scf.yield"(%p_step) : (!pipe.state) -> ()

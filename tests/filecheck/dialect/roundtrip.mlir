@@ -187,8 +187,8 @@ pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype
 // GENERIC:     ^bb0(%i: index, %fill_state: !pipe.state):
 // GENERIC:     %fits = "pipe.k_tile_fits"(%i) : (index) -> i1
 // GENERIC:     "pipe.acquire"(%pipe, %fill_state) : (!pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%m, %i, %pipe, %fill_state) <{operand = "a"}> : (index, index, !pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%n, %i, %pipe, %fill_state, %rank) <{operand = "b"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%m, %i, %pipe, %fill_state) <{operand = "a"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>} : (index, index, !pipe.pipeline, !pipe.state) -> ()
+// GENERIC:     "pipe.copy"(%n, %i, %pipe, %fill_state, %rank) <{operand = "b"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
 // GENERIC:     "pipe.commit"(%pipe, %fill_state) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %next_fill = "pipe.advance"(%fill_state) : (!pipe.state) -> !pipe.state
 // GENERIC:     "scf.yield"(%next_fill) : (!pipe.state) -> ()
@@ -200,8 +200,8 @@ pipe.kernel @gemm attributes {arch = #pipe<arch sm_90a>, a_dtype = bf16, b_dtype
 // GENERIC:     %full = "pipe.k_tile_full"(%k) : (index) -> i1
 // GENERIC:     %next_fits = "pipe.k_tile_fits"(%next_k) : (index) -> i1
 // GENERIC:     "pipe.acquire"(%pipe, %state) : (!pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%m, %next_k, %pipe, %state) <{operand = "a"}> : (index, index, !pipe.pipeline, !pipe.state) -> ()
-// GENERIC:     "pipe.copy"(%n, %next_k, %pipe, %state, %rank) <{operand = "b"}> : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
+// GENERIC:     "pipe.copy"(%m, %next_k, %pipe, %state) <{operand = "a"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>} : (index, index, !pipe.pipeline, !pipe.state) -> ()
+// GENERIC:     "pipe.copy"(%n, %next_k, %pipe, %state, %rank) <{operand = "b"}> {operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (index, index, !pipe.pipeline, !pipe.state, index) -> ()
 // GENERIC:     "pipe.commit"(%pipe, %state) : (!pipe.pipeline, !pipe.state) -> ()
 // GENERIC:     %next = "pipe.advance"(%state) : (!pipe.state) -> !pipe.state
 // GENERIC:     "scf.yield"(%next) : (!pipe.state) -> ()

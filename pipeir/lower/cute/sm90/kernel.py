@@ -17,6 +17,7 @@ from pipeir.lower.cute.module import generated_module, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue, operand_param
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
+from pipeir.lower.cute.sm90.scheduler_split_k import SplitKPersistentScheduler
 from pipeir.lower.cute.sm90.warp_specialized import WarpSpecializedRoles
 from pipeir.target import target_for
 
@@ -37,7 +38,8 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
     )
     return {
         "ROLES": roles_collective,
-        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=roles_collective.consumer_warpgroups),
+        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=roles_collective.consumer_warpgroups,
+                                        split_k=spec.split_k_count),
         "EPILOGUE": TmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,
@@ -50,7 +52,10 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             ),
             transposed=kernel.is_swap_ab,
         ),
-        "SCHEDULER": StaticPersistentScheduler.of(spec, target),
+        "SCHEDULER": (
+            SplitKPersistentScheduler.of(spec, target, roles_collective.consumer_warpgroups)
+            if spec.split_k_count > 1 else StaticPersistentScheduler.of(spec, target)
+        ),
     }
 
 
@@ -67,8 +72,11 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
     )
     operands = [operand_param(op.operand_name) for op in epi.declared_operands(kernel)]
     fused = any(op.computation is not None for op in kernel.walk() if isinstance(op, pipe.EpilogueOp))
-    host_operands = "".join(f", {name}: cute.Tensor" for name in operands)
+    scheduler_params = [name for name, _ in parts["SCHEDULER"].KERNEL_PARAMS]
+    host_operands = "".join(f", {name}: cute.Tensor" for name in [*operands, *scheduler_params])
     operand_arguments = "".join(f", {name}" for name in operands)
+    scheduler_arguments = (
+        f", *SCHEDULER.kernel_params({', '.join(scheduler_params)})" if scheduler_params else "")
     return generated_module(
         kernel, parts,
         summary=[
@@ -92,7 +100,8 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
         ],
         host=[
             f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{host_operands}, stream: cuda.CUstream):",
-            f"    kernel = gemm_kernel(*MAINLOOP.kernel_params({mma_operands}), *EPILOGUE.kernel_params(mC{operand_arguments}))",
+            f"    kernel = gemm_kernel(*MAINLOOP.kernel_params({mma_operands}), "
+            f"*EPILOGUE.kernel_params(mC{operand_arguments}){scheduler_arguments})",
             "    ROLES.launch(kernel, SCHEDULER.grid(EPILOGUE.d_of(mC)), stream)",
         ],
         imports=["from pipeir.lower.cute import epilogue_math"] if fused else [],

@@ -6,6 +6,10 @@ the accumulators, and lowers the ring's ops: init_state, advance, acquire, copy,
 producer_tail, wait, mma, mma_wait, release, acc_init, k_tile_count, k_tile_fits,
 k_tile_full, cta_rank_in_cluster.
 
+Under split-K (`split_k` S > 1) a work unit's K loop covers its slice: k_tile_count is
+ceil(k_tiles / S), K (for k_tile_fits / k_tile_full) that many whole k-tiles, and a copy
+of split s loads k-tile s * k_tile_count + k_tile (past K: zeros, pipeir.target.schedule).
+
 A is (M, K) K-major; B is viewed as (N, K), K-major or MN-major (then read with strides
 (1, N)). TMA loads zero-fill outside the tensor, so a K tail needs no masking: the last
 k-tile is loaded whole and its missing part adds zeros.
@@ -23,6 +27,7 @@ from cutlass.cute.nvgpu import cpasync, warpgroup
 from cutlass.tensor_utils import LayoutEnum
 
 from pipeir.lower.cute.tma_mainloop import TmaMainloop, TmaMainloopDevice
+from pipeir.target import schedule
 
 THREADS_PER_WARPGROUP = 128
 SMEM_ALIGNMENT = 1024
@@ -34,6 +39,8 @@ class TmaWgmmaMainloop(TmaMainloop):
     k_static: int | None
     """K when the kernel is compiled for one K (kept as a run-time Int32 all the same, so
     the IR's k-tile guards stay run-time tests in the naive form), else None."""
+    split_k: int = 1
+    """K slices per output tile: the K loop of a work unit covers one."""
 
     # -- shared by host and device ----------------------------------------------------
     @property
@@ -122,6 +129,9 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         )
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
         self.k_tiles = cute.size(gA, mode=[3])
+        if config.split_k > 1:
+            self.k_tiles = schedule.slice_k_tiles(self.k_tiles, config.split_k)
+            self.k = cutlass.Int32(self.k_tiles * tile_k)
         self.sA, self.sB = sA, sB
 
     # -- multicast -----------------------------------------------------------------------
@@ -138,8 +148,11 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
     def acquire(self, state):
         self.ring.producer_acquire(state)
 
-    def copy(self, operand: str, tile, k_tile, state, mcast_mask):
-        """TMA-load k-tile `k_tile` of `operand`'s tile row (A: m) or column (B: n)."""
+    def copy(self, operand: str, tile, k_tile, state, mcast_mask, split=None):
+        """TMA-load k-tile `k_tile` of `operand`'s tile row (A: m) or column (B: n), of K
+        split `split`'s slice under split-K."""
+        if split is not None:
+            k_tile = split * self.k_tiles + k_tile
         atom, gmem, smem = (
             (self.tma_atom_a, self.tAgA, self.tAsA) if operand == "a" else (self.tma_atom_b, self.tBgB, self.tBsB)
         )
