@@ -11,9 +11,10 @@ in the output tile. `EpilogueOperands` reads each operand at those coordinates a
 returns register tensors of f32 (one value per accumulator register), which the
 generated epilogue body combines with the accumulators element by element.
 
-Coordinates are clamped into M x N before the read: a target's store clips an edge
-tile's elements outside M x N (the TMA store does), so their values do not matter, but
-their reads must stay inside the operand.
+A masked (edge) tile's coordinates are clamped into M x N before the read: a target's
+store clips an edge tile's elements outside M x N (the TMA store does), so their values
+do not matter, but their reads must stay inside the operand. An unmasked tile lies
+inside M x N and reads unclamped.
 """
 
 from __future__ import annotations
@@ -34,6 +35,18 @@ def operand_shape(broadcast: str, m, n) -> tuple:
     return Broadcast(broadcast).shape(m, n) or (1,)
 
 
+def broadcast_view(tensor: cute.Tensor, broadcast: str, m, n) -> cute.Tensor:
+    """Operand `tensor` as an (M, N) tensor: stride 0 along the modes it is broadcast over
+    (both for a scalar), so that every output element (row, column) reads its value."""
+    strides = {
+        Broadcast.SCALAR: (0, 0),
+        Broadcast.M: (tensor.stride[0], 0),
+        Broadcast.N: (0, tensor.stride[0]),
+        Broadcast.MN: tensor.stride,
+    }
+    return cute.make_tensor(tensor.iterator, cute.make_layout((m, n), stride=strides[Broadcast(broadcast)]))
+
+
 class EpilogueOperands:
     """The epilogue operands of a kernel, read at the thread's accumulator registers.
 
@@ -43,63 +56,81 @@ class EpilogueOperands:
     within the output tile of each accumulator register, indexed 0, 1, ... in the order
     the epilogue walks the accumulators (its subtiles are consecutive runs of it).
 
+    Each operand is viewed as an (M, N) tensor with stride 0 along its broadcast modes
+    (`broadcast_view`) and composed with the coordinate tensor's layout: the result maps
+    the thread's registers to the operand's addresses, with stride 0 wherever registers
+    share a value. A read loads only the distinct values (`cute.filter_zeros`: one per
+    row the thread holds for an (M,) vector, one per column for an (N,) vector, one for
+    a scalar, every element of an (M, N) matrix), converts them to f32 once, and hands
+    out a register tensor whose layout broadcasts them to the registers again (the
+    zero strides kept by `cute.make_layout_like`): no register or instruction per
+    duplicate. An unmasked tile (inside M x N) reads at the layout's constant offsets
+    from the thread's first address; a masked one clamps each distinct coordinate into
+    M x N first.
+
     A load names a (operand, placement) pair of the generated epilogue body (`loads`):
     `tile` values are read once per output tile (`tile_values`) and handed out per
     subtile, `subtile` values are read in the subtile's own iteration (`subtile_values`).
     """
 
     def __init__(self, operands, tensors, extent, coords):
-        self.broadcasts = {name: Broadcast(broadcast) for name, broadcast, _ in operands}
-        self.tensors = {name: tensor for (name, _, _), tensor in zip(operands, tensors, strict=True)}
-        self.m, self.n = extent
+        self.rows, self.columns = extent
+        self.views = {
+            name: broadcast_view(tensor, broadcast, self.rows, self.columns)
+            for (name, broadcast, _), tensor in zip(operands, tensors, strict=True)
+        }
         self.coords = coords
 
-    def value(self, name: str, row, column):
-        """Operand `name` at output element (row, column), as f32."""
-        tensor = self.tensors[name]
-        broadcast = self.broadcasts[name]
-        row = cutlass.min(row, self.m - 1)
-        column = cutlass.min(column, self.n - 1)
-        if broadcast == Broadcast.SCALAR:
-            value = tensor[0]
-        elif broadcast == Broadcast.M:
-            value = tensor[row]
-        elif broadcast == Broadcast.N:
-            value = tensor[column]
-        else:
-            value = tensor[row, column]
-        return value.to(cutlass.Float32)
+    def registers(self, start: int, count: int) -> cute.Tensor:
+        """The coordinates of accumulator registers start, ..., start + count - 1
+        (`start` a multiple of `count`)."""
+        return cute.logical_divide(self.coords, cute.make_layout(count))[(None, start // count)]
 
-    def load(self, name: str, first_row, first_column, start: int, shape):
-        """A register tensor of `shape` holding operand `name` at accumulator registers
-        start, start + 1, ... (the coordinate tensor's order) of the tile whose first
-        element is (first_row, first_column)."""
-        values = cute.make_rmem_tensor(shape, cutlass.Float32)
-        for v in range(cute.size(values)):  # unrolled while tracing
-            row, column = self.coords[start + v]
-            values[v] = self.value(name, first_row + row, first_column + column)
+    def read(self, name: str, first_row, first_column, start: int, count: int, masked: bool) -> cute.Tensor:
+        """A register tensor of `count` f32 values: operand `name` at accumulator registers
+        start, ..., start + count - 1 (`start` a multiple of `count`) of the tile whose
+        first element is (first_row, first_column)."""
+        view = self.views[name]
+        coords = self.registers(start, count)
+        row, column = coords.iterator
+        first = (first_row + row, first_column + column)
+        operand = cute.composition(cute.domain_offset(first, view), coords.layout)  # register -> address
+        distinct = cute.filter_zeros(operand)
+        loaded = cute.make_rmem_tensor(cute.make_layout_like(operand), view.element_type)
+        if masked:
+            # the distinct registers' coordinates: the coordinate layout over the distinct shape
+            distinct_coords = cute.make_tensor(
+                coords.iterator, cute.make_layout(distinct.shape, stride=coords.stride))
+            distinct_loaded = cute.filter_zeros(loaded)
+            for v in range(cute.size(distinct)):  # unrolled while tracing
+                row, column = distinct_coords[v]
+                distinct_loaded[v] = view[cutlass.min(first_row + row, self.rows - 1),
+                                          cutlass.min(first_column + column, self.columns - 1)]
+        else:
+            cute.autovec_copy(distinct, cute.filter_zeros(loaded))
+        values = cute.make_rmem_tensor(cute.make_layout_like(operand), cutlass.Float32)
+        cute.filter_zeros(values).store(cute.filter_zeros(loaded).load().to(cutlass.Float32))
         return values
 
-    def tile_values(self, loads, first_row, first_column, registers: int) -> list:
+    def tile_values(self, loads, first_row, first_column, registers: int, masked: bool) -> list:
         """Per (operand, placement) of `loads`: the operand's values at all `registers`
         accumulator registers of the tile when it is held for the tile, else None."""
         return [
-            self.load(name, first_row, first_column, 0, (registers,)) if placement == Placement.TILE else None
+            self.read(name, first_row, first_column, 0, registers, masked) if placement == Placement.TILE else None
             for name, placement in loads
         ]
 
-    def subtile_values(self, loads, held, first_row, first_column, subtile: int, shape) -> list:
+    def subtile_values(self, loads, held, first_row, first_column, subtile: int, shape, masked: bool) -> list:
         """One register tensor of `shape` per (operand, placement) of `loads`, with its
-        values at subtile `subtile`'s accumulator registers: copied from the tile's held
-        values (`tile_values`), or loaded now."""
-        per_subtile = cute.size(shape)
+        values at subtile `subtile`'s accumulator registers (the `cute.size(shape)`
+        registers from `subtile * cute.size(shape)` on): a view of the tile's held values
+        (`tile_values`), or read now."""
+        count = cute.size(shape)
         operands = []
         for (name, placement), tile_values in zip(loads, held):
             if placement == Placement.TILE:
-                values = cute.make_rmem_tensor(shape, cutlass.Float32)
-                for v in range(per_subtile):  # unrolled while tracing
-                    values[v] = tile_values[subtile * per_subtile + v]
+                values = cute.logical_divide(tile_values, cute.make_layout(count))[(None, subtile)]
             else:
-                values = self.load(name, first_row, first_column, subtile * per_subtile, shape)
-            operands.append(values)
+                values = self.read(name, first_row, first_column, subtile * count, count, masked)
+            operands.append(cute.make_tensor(values.iterator, cute.composition(values.layout, cute.make_layout(shape))))
         return operands

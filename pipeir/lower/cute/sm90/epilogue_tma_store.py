@@ -157,10 +157,12 @@ class TmaStoreEpilogueDevice(DeviceView):
         )
 
     @cute.jit
-    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
+              masked: cutlass.Constexpr = True):
         """`pipe.epilogue`: store output tile (m, n), converted to c_dtype: the accumulators,
         or `compute(accumulators, *loaded)` of each subtile, with one value per (operand,
-        placement) of `loads` (the region's body and its `epi.load`s, generated from the IR)."""
+        placement) of `loads` (the region's body and its `epi.load`s, generated from the IR).
+        An unmasked epilogue's tile lies inside M x N: its operands are read unclamped."""
         config = self.config
         tile_m, tile_n, _ = config.tile
         first_row, first_column = m * tile_m, n * tile_n
@@ -173,14 +175,15 @@ class TmaStoreEpilogueDevice(DeviceView):
         subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
         per_subtile = cute.size(self.subtile_acc)
         if cutlass.const_expr(loads):
-            held = self.operands.tile_values(loads, first_row, first_column, subtiles * per_subtile)
+            held = self.operands.tile_values(loads, first_row, first_column, subtiles * per_subtile, masked)
         # Each subtile's operand values are read in its own iteration: reading them one
         # subtile ahead (loads in flight during the previous store) spilled 54 sites at
         # fp8 256x128, whose 128 accumulator registers leave no room for a second set.
         for subtile in cutlass.range_constexpr(subtiles):
             current = []
             if cutlass.const_expr(loads):
-                current = self.operands.subtile_values(loads, held, first_row, first_column, subtile, self.subtile_shape)
+                current = self.operands.subtile_values(
+                    loads, held, first_row, first_column, subtile, self.subtile_shape, masked)
             for v in cutlass.range_constexpr(per_subtile):
                 self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
             values = self.subtile_acc.load()
