@@ -196,6 +196,21 @@ def test_placement_reasons_name_each_operand() -> None:
     ]
 
 
+def test_under_swap_ab_a_per_row_operand_of_c_costs_a_column_vector_of_the_tile() -> None:
+    """The tile is C^T's: scale_a (one per row of C) runs along its 64 columns (16
+    registers), scale_b and the bias along its rows (2 each)."""
+    module = gemm(replace(FP8, m=16, n=4096, k=4096, tile=(128, 64, 128), swap_ab=True, scale="rowwise",
+                          bias=True))
+    (op, *_) = epilogues(module)
+    loads = [load for load in op.computation.ops if isinstance(load, epi.LoadOp)]
+    _, reasons = placements(kernel_of(module), loads)
+    assert reasons == [
+        "@bias (n): tile (holds 2 register(s) per thread; 126 of 128 left)",
+        "@scale_b (n): tile (holds 2 register(s) per thread; 124 of 128 left)",
+        "@scale_a (m): tile (holds 16 register(s) per thread; 108 of 128 left)",
+    ]
+
+
 def test_a_kernel_without_an_epilogue_region_is_left_alone() -> None:
     from pipeir.ir import make_context
     from pipeir.passes.place_epilogue_loads import PlaceEpilogueLoadsPass

@@ -47,14 +47,25 @@ def broadcast_view(tensor: cute.Tensor, broadcast: str, m, n) -> cute.Tensor:
     return cute.make_tensor(tensor.iterator, cute.make_layout((m, n), stride=strides[Broadcast(broadcast)]))
 
 
+def product_view(view: cute.Tensor, transposed: bool) -> cute.Tensor:
+    """An operand's (M, N) view as the accumulators' product sees it: itself, or its
+    transpose under swap_ab (D = C^T)."""
+    if not transposed:
+        return view
+    return cute.make_tensor(view.iterator, cute.select(view.layout, mode=[1, 0]))
+
+
 class EpilogueOperands:
     """The epilogue operands of a kernel, read at the thread's accumulator registers.
 
     `operands`: (name, broadcast, dtype) of each operand, as the epilogue collective's
     configuration lists them; `tensors`: their kernel arguments, in that order; `extent`:
-    (M, N) of the output, for the clamp; `coords`: the coordinate tensor, (row, column)
-    within the output tile of each accumulator register, indexed 0, 1, ... in the order
-    the epilogue walks the accumulators (its subtiles are consecutive runs of it).
+    (rows, columns) of the accumulators' product, for the clamp; `coords`: the coordinate
+    tensor, (row, column) within the product's tile of each accumulator register, indexed
+    0, 1, ... in the order the epilogue walks the accumulators (its subtiles are
+    consecutive runs of it); `transposed`: the product is D = C^T (swap_ab), so D's
+    (row, column) is C's (column, row): an (M,) vector of C runs along D's columns, an
+    (N,) vector along its rows, an (M, N) matrix is read transposed.
 
     Each operand is viewed as an (M, N) tensor with stride 0 along its broadcast modes
     (`broadcast_view`) and composed with the coordinate tensor's layout: the result maps
@@ -73,10 +84,11 @@ class EpilogueOperands:
     subtile, `subtile` values are read in the subtile's own iteration (`subtile_values`).
     """
 
-    def __init__(self, operands, tensors, extent, coords):
+    def __init__(self, operands, tensors, extent, coords, transposed: bool = False):
         self.rows, self.columns = extent
+        c_extent = (self.columns, self.rows) if transposed else (self.rows, self.columns)
         self.views = {
-            name: broadcast_view(tensor, broadcast, self.rows, self.columns)
+            name: product_view(broadcast_view(tensor, broadcast, *c_extent), transposed)
             for (name, broadcast, _), tensor in zip(operands, tensors, strict=True)
         }
         self.coords = coords

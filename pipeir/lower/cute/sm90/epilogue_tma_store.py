@@ -146,11 +146,12 @@ class TmaStoreEpilogueDevice(DeviceView):
         self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
         self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
         if config.operands:
-            # (row, column) in the tile of each accumulator element, in tRS_acc's order
+            # (row, column) in D's tile of each accumulator element, in tRS_acc's order
             tile_m, tile_n, _ = config.tile
             tile_coords = cute.make_identity_tensor((tile_m, tile_n))
             tRS_coords = tiled_copy.retile(tiled_mma.get_slice(consumer_thread).partition_C(tile_coords))
-            self.operands = EpilogueOperands(config.operands, self.operand_tensors, (self.m, self.n), tRS_coords)
+            self.operands = EpilogueOperands(
+                config.operands, self.operand_tensors, (self.m, self.n), tRS_coords, config.transposed)
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
