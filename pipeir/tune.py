@@ -132,7 +132,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
     if m_class_name == "decode":
-        swap = config.b_major == "k" and target.SWAP_AB and not config.has_epilogue
+        swap = config.b_major == "k" and target.SWAP_AB
         tile = (128, 64, tile_k)
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
@@ -399,8 +399,8 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     if m_class_name == "wide":
         return candidates(config)
     tile_k = target.default_tile(config.dtype)[2]
-    # The target refuses swap_ab where it cannot build it (an MN-major B, a fused epilogue,
-    # a backend without the transposed store): `valid` drops those candidates.
+    # The target refuses swap_ab where it cannot build it (an MN-major B, a backend without
+    # the transposed store): `valid` drops those candidates.
     found = []
     for swap, tile_n, cluster, raster in itertools.product(
             (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):

@@ -126,6 +126,13 @@ def test_swap_ab_lowers_to_swapped_operands_and_a_transposed_store() -> None:
     assert "MAINLOOP.kernel_params(mA, mB)" in plain and "transposed=False" in plain
 
 
+def test_decode_schedules_of_a_fused_epilogue_swap_too() -> None:
+    """issue 15: rowwise-scaled fp8 decode runs swap_ab, its epilogue read transposed."""
+    fused = GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu")
+    assert tuner.heuristic_config(fused, "decode").swap_ab
+    assert any(candidate.swap_ab for candidate in tuner.bucket_candidates(fused, "decode"))
+
+
 SASS_CASES = {
     "bf16-swap_ab-128x16": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 16, 64), swap_ab=True),
     "f8e4m3-swap_ab-128x64-2x1": GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", tile=(128, 64, 128),
@@ -133,6 +140,9 @@ SASS_CASES = {
     "f16-swap_ab-256x32-static-m1": GemmConfig(m=1, n=4096, k=4096, dtype="f16", tile=(256, 32, 64),
                                                swap_ab=True),
     "bf16-128x32-2x2": GemmConfig(m=None, n=None, k=None, dtype="bf16", tile=(128, 32, 64), cluster=(2, 2)),
+    "f8e4m3-swap_ab-128x16-rowwise-bias-silu": GemmConfig(m=None, n=None, k=None, dtype="f8e4m3",
+                                                          tile=(128, 16, 128), swap_ab=True, scale="rowwise",
+                                                          bias=True, activation="silu"),
 }
 
 

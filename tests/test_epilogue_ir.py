@@ -196,6 +196,21 @@ def test_placement_reasons_name_each_operand() -> None:
     ]
 
 
+def test_under_swap_ab_a_per_row_operand_of_c_costs_a_column_vector_of_the_tile() -> None:
+    """The tile is C^T's: scale_a (one per row of C) runs along its 64 columns (16
+    registers), scale_b and the bias along its rows (2 each)."""
+    module = gemm(replace(FP8, m=16, n=4096, k=4096, tile=(128, 64, 128), swap_ab=True, scale="rowwise",
+                          bias=True))
+    (op, *_) = epilogues(module)
+    loads = [load for load in op.computation.ops if isinstance(load, epi.LoadOp)]
+    _, reasons = placements(kernel_of(module), loads)
+    assert reasons == [
+        "@bias (n): tile (holds 2 register(s) per thread; 126 of 128 left)",
+        "@scale_b (n): tile (holds 2 register(s) per thread; 124 of 128 left)",
+        "@scale_a (m): tile (holds 16 register(s) per thread; 108 of 128 left)",
+    ]
+
+
 def test_a_kernel_without_an_epilogue_region_is_left_alone() -> None:
     from pipeir.ir import make_context
     from pipeir.passes.place_epilogue_loads import PlaceEpilogueLoadsPass
@@ -236,7 +251,7 @@ def test_generated_module_holds_the_body_and_the_wiring() -> None:
     assert "    v0 = acc * scale_a_0\n    v1 = v0 * scale_b_1\n    v2 = v1 + bias_2\n" in source
     assert "    v3 = epilogue_math.silu(v2)\n    return v3\n" in source
     assert ("epilogue.store(m_tile, n_tile, epilogue_values_0, "
-            "(('scale_a', 'tile'), ('scale_b', 'subtile'), ('bias', 'subtile')))") in source
+            "(('scale_a', 'tile'), ('scale_b', 'subtile'), ('bias', 'subtile')), masked=False)") in source
     assert ("def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor, epi_scale_a: cute.Tensor, "
             "epi_scale_b: cute.Tensor, epi_bias: cute.Tensor, stream: cuda.CUstream):") in source
     assert source.count("def epilogue_values") == 1
@@ -246,6 +261,8 @@ def test_an_edge_kernel_shares_one_body_between_its_two_stores() -> None:
     source = lowered(replace(FP8, bias=True, activation="relu"))
     assert source.count("def epilogue_values") == 1
     assert source.count("epilogue.store(m_tile, n_tile, epilogue_values_0,") == 2
+    # the edge tile's store clamps its operand reads into M x N, the full tile's does not
+    assert source.count("masked=True)") == 1 and source.count("masked=False)") == 1
 
 
 def test_swiglu_is_refused_by_the_sm90_lowering_with_its_location() -> None:

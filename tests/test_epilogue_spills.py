@@ -1,6 +1,6 @@
 """Acceptance: fused epilogues compile without a single spill (LDL/STL site) at every
 tile and ring depth the autotuner may choose (pipeir.tune.reachable over the target's
-candidates), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
+candidates, and the decode bucket's swap_ab and plain schedules), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
 SASS). Slow: about two dozen kernels, two compiled at a time, several minutes in all;
 CI runs it (`make test`)."""
 
@@ -21,7 +21,7 @@ from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.target.sm90 import SM90  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tools.stats import MissingDisassembler, find_nvdisasm  # noqa: E402
-from pipeir.tune import reachable  # noqa: E402
+from pipeir.tune import bucket_candidates, reachable  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -37,15 +37,19 @@ JOBS = 2
 
 def register_relevant(config: GemmConfig) -> tuple:
     """What changes the consumer's registers: the tile (accumulators, held operands), the
-    ring depth and the consumer's shape. Cluster shape and raster order change only the
-    producer's multicast and the scheduler's arithmetic: one of each suffices."""
-    return config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count
+    ring depth, the consumer's shape and swap_ab (which operands run along the tile's
+    rows). Cluster shape and raster order change only the producer's multicast and the
+    scheduler's arithmetic: one of each suffices."""
+    return config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count, config.swap_ab
 
 
 def configurations() -> list[GemmConfig]:
     chosen = {}
     for epilogue in EPILOGUES:
         for config in reachable(epilogue):
+            chosen.setdefault(register_relevant(config), config)
+        # the decode bucket's schedules (swap_ab among them), at a dynamic M as the runtime builds them
+        for config in bucket_candidates(replace(epilogue, m=None), "decode"):
             chosen.setdefault(register_relevant(config), config)
     # tensorwise scales and every other activation, once each at the default configuration
     for activation in ("relu", "silu"):
@@ -76,8 +80,9 @@ def test_no_epilogue_spills_at_any_configuration_the_tuner_may_pick(tmp_path) ->
     except MissingDisassembler as error:
         pytest.fail(str(error))  # `make test` installs it: its absence is a broken setup
     configs = configurations()
-    for dtype in ("f8e4m3", "bf16"):  # every tuner tile of both
-        assert {c.tile_shape for c in configs if c.dtype == dtype} == set(SM90.candidate_tiles(dtype))
+    for dtype in ("f8e4m3", "bf16"):  # every tuner tile of both, and swap_ab schedules
+        assert {c.tile_shape for c in configs if c.dtype == dtype} >= set(SM90.candidate_tiles(dtype))
+        assert any(c.swap_ab for c in configs if c.dtype == dtype)
     paths = []
     for index, config in enumerate(configs):
         module = gemm(config)

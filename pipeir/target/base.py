@@ -279,9 +279,6 @@ class GemmTarget:
             raise ConfigError(f"swap_ab is not built for {self.ARCH}: its epilogue has no transposed store")
         if spec.has_epilogue and not self.FUSED_EPILOGUES:
             raise ConfigError(f"fused epilogues (scale, bias, activation) are not built for {self.ARCH} yet")
-        if spec.swap_ab and spec.has_epilogue:
-            raise ConfigError("swap_ab does not take a fused epilogue yet (scales, bias, activation): its "
-                              "epilogue stores C^T's tiles and reads no operands")
         if spec.swap_ab and spec.b_major != Major.K:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_split_k(spec)

@@ -40,6 +40,8 @@ class Sm90Target(GemmTarget):
         tm, tn, _ = spec.tile_shape
         warpgroups = self.CONSUMER_WARPS // 4
         rows_per_thread = 2 * (tm // warpgroups // self.WGMMA_ROWS)
+        if spec.swap_ab:  # the tile is C^T's: a per-row vector of C runs along its columns
+            broadcast = {"m": "n", "n": "m"}.get(broadcast, broadcast)
         return {"scalar": 1, "m": rows_per_thread, "n": tn // 4}.get(broadcast)
 
 

@@ -157,7 +157,7 @@ def random_config(rng: Random) -> GemmConfig:
         **(dict(scale=rng.choice((None, *Scale)), bias=rng.random() < 0.5, activation=rng.choice((None, *Activation)))
            if rng.random() < 0.25 and target.FUSED_EPILOGUES else {}),
     )
-    if config.b_major == "k" and target.SWAP_AB and not config.has_epilogue and rng.random() < 0.2:
+    if config.b_major == "k" and target.SWAP_AB and rng.random() < 0.2:
         # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.
         config = replace(config, m=config.n, n=config.m, swap_ab=True)
     if warp_specialize and target.SPLIT_K and rng.random() < 0.2:

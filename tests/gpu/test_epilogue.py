@@ -1,8 +1,8 @@
 """Fused epilogues on the GPU (issue 14, acceptance 1): `pipeir.scaled_mm` (tensorwise
 and rowwise fp8 scales, with and without bias), `pipeir.matmul` with a bias and each
 activation (bf16, f16, fp8), static kernels with edge tiles (M, N not multiples of the
-tile), dynamic-shape kernels, and both load placements (operands held for a tile and
-loaded per subtile). Each output is NaN-poisoned first and compared, in the Frobenius
+tile), dynamic-shape kernels, both load placements (operands held for a tile and
+loaded per subtile), and swap_ab kernels at decode M (issue 15). Each output is NaN-poisoned first and compared, in the Frobenius
 norm, with a float32 reference of the same fused product from the same inputs:
 relative error <= 2e-3 for 16-bit inputs, <= 5e-3 for fp8.
 
@@ -182,6 +182,75 @@ def test_dynamic_shape_kernel(dynamic_kernel, shape) -> None:
     reference = torch.nn.functional.gelu((a.float() @ b.float()) * scale_a * scale_b + bias.float(),
                                          approximate="tanh")
     assert relative_error(out, reference) <= 5e-3
+
+
+# -- swap_ab: the product's D = C^T, its rows C's columns (issue 15's fp8 decode) --------------
+
+DECODE_N, DECODE_K = 1000, 512
+"""N not a multiple of the MMA's 128 rows (an edge tile of D's rows), K a whole tile."""
+
+
+def epilogue_reference(a, b, scale_a, scale_b, bias, activation):
+    reference = a.float() @ b.float()
+    if scale_a is not None:
+        reference = reference * scale_a.float().reshape(-1, 1) * scale_b.float().reshape(1, -1)
+    if bias is not None:
+        reference = reference + bias.float()
+    return ACTIVATIONS[activation](reference)
+
+
+@pytest.mark.parametrize("m", [1, 8, 16, 64])
+@pytest.mark.parametrize("scale, activation", [("tensorwise", "silu"), ("rowwise", "gelu_tanh"), ("rowwise", "silu")])
+def test_swap_ab_fp8_scales_bias_and_activation_at_decode_m(m, scale, activation) -> None:
+    """Under swap_ab a per-row scale of C runs along D's columns and a per-column scale and
+    the bias along D's rows: each read at the transposed coordinates."""
+    n, k = DECODE_N, DECODE_K
+    tile_n = 16 if m <= 16 else 64
+    config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", tile=(128, tile_n, 128), swap_ab=True, scale=scale,
+                        bias=True, activation=activation)
+    kernel = pipeir.compile(config, tune=False)
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m + 3)
+    scale_a, scale_b = scales(scale, m, n, seed=m)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n, torch.bfloat16)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    reference = epilogue_reference(a, b, scale_a, scale_b, bias, activation)
+    assert relative_error(out, reference) <= 5e-3
+
+
+@pytest.mark.parametrize("m", [1, 8, 16, 64])
+def test_swap_ab_bf16_bias_and_gelu_at_decode_m(m) -> None:
+    n, k = DECODE_N, DECODE_K
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="bf16", tile=(128, 32, 64), swap_ab=True, bias=True,
+                                       activation="gelu"), tune=False)
+    a, b = operands(m, n, k, torch.bfloat16, seed=m + 5)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n, torch.bfloat16)
+    kernel(a, b.t(), out, bias=bias)
+    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "gelu")) <= 2e-3
+
+
+@pytest.fixture(scope="module")
+def decode_kernel():
+    """The dynamic-M decode kernel the runtime builds untuned for rowwise fp8 (swap_ab)."""
+    from pipeir import tune
+
+    config = tune.heuristic_config(GemmConfig(m=None, n=DECODE_N, k=DECODE_K, dtype="f8e4m3", scale="rowwise",
+                                              bias=True, activation="silu"), "decode")
+    assert config.swap_ab
+    return pipeir.compile(config, tune=False)
+
+
+@pytest.mark.xdist_group("epilogue-decode")
+@pytest.mark.parametrize("m", [1, 8, 16, 64])
+def test_decode_heuristic_kernel_is_swapped_and_right(decode_kernel, m) -> None:
+    n, k = DECODE_N, DECODE_K
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m + 7)
+    scale_a, scale_b = scales("rowwise", m, n, seed=m + 7)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n, torch.bfloat16)
+    decode_kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, "silu")) <= 5e-3
 
 
 def test_large_rowwise_product_and_extreme_silu_inputs() -> None:

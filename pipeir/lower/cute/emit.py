@@ -276,7 +276,8 @@ class RoleEmitter:
         name = self.epilogue_functions.get(body)
         if name is None:
             name = self.epilogue_functions[body] = f"epilogue_values_{len(self.epilogue_functions)}"
-        self.statement(depth, f"epilogue.store({tile}, {name}, {loads!r})")
+        masked = bool(op.masked.value.data)
+        self.statement(depth, f"epilogue.store({tile}, {name}, {loads!r}, masked={masked})")
 
     # -- control flow -----------------------------------------------------------------------
     def carried(self, op: Operation, inits, args, depth: int) -> None:

@@ -10,10 +10,10 @@ An epilogue with a computation (a `pipe.epilogue` region of `epi` ops) also owns
 epilogue operands the kernel takes after C (scales, biases, `(M, N)` addends): `store`
 is given the region's body, generated from the IR as a function of the subtile's
 accumulator values and one value per `epi.load`, and the loads' placements. Each
-loaded value is the operand's element at the accumulator element's (row, column),
-read straight from global memory (the coordinates clamped into M x N: an edge tile's
-extra elements are clipped by the TMA store anyway), once per tile into registers
-(`tile`) or per subtile after the accumulator wait (`subtile`).
+loaded value is the operand's element at the accumulator element's (row, column) (the
+WGMMA partition of the tile's coordinates, retiled like the accumulators), read by
+`pipeir.lower.cute.epilogue_operands` once per tile into registers (`tile`) or per
+subtile after the accumulator wait (`subtile`).
 
 Its output is the MMA's product D, row-major (C itself), or column-major under swap_ab:
 D = C^T, whose columns are the rows of the row-major C. A column-major D is staged
@@ -37,8 +37,8 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.dialects.epi import Broadcast, Placement
 from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.epilogue_operands import EpilogueOperands, operand_param, operand_shape
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import SMEM_ALIGNMENT, THREADS_PER_WARPGROUP
 
 EPILOGUE_BARRIER_ID = 1
@@ -82,12 +82,8 @@ class TmaStoreEpilogue(Collective):
         return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.epi_tile, self.stages)
 
     def operand_shape(self, name: str, m, n) -> tuple:
-        """The shape an operand's kernel argument has: a scalar is a 1-element vector."""
-        broadcast = Broadcast(self.broadcast_of(name))
-        return broadcast.shape(m, n) or (1,)
-
-    def broadcast_of(self, name: str) -> str:
-        return next(broadcast for operand, broadcast, _ in self.operands if operand == name)
+        """The shape of operand `name`'s kernel argument."""
+        return operand_shape(next(broadcast for operand, broadcast, _ in self.operands if operand == name), m, n)
 
     # -- host ---------------------------------------------------------------------------
     def d_of(self, mC: cute.Tensor) -> cute.Tensor:
@@ -108,16 +104,11 @@ class TmaStoreEpilogue(Collective):
         return TmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c, operand_tensors)
 
 
-def operand_param(name: str) -> str:
-    """The kernel parameter of epilogue operand `name`."""
-    return f"epi_{name}"
-
-
 class TmaStoreEpilogueDevice(DeviceView):
     def __init__(self, config: TmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c, operand_tensors):
         self.config = config
         self.tma_atom_c = tma_atom_c
-        self.operand_tensors = {name: tensor for (name, _, _), tensor in zip(config.operands, operand_tensors)}
+        self.operand_tensors = operand_tensors
         layout = config.smem_layout()
         self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
         tile_m, tile_n, _ = config.tile
@@ -155,62 +146,24 @@ class TmaStoreEpilogueDevice(DeviceView):
         self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
         self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
         if config.operands:
-            # (row, column) in the tile of each accumulator element, in tRS_acc's order
+            # (row, column) in D's tile of each accumulator element, in tRS_acc's order
             tile_m, tile_n, _ = config.tile
             tile_coords = cute.make_identity_tensor((tile_m, tile_n))
-            self.tRS_coords = tiled_copy.retile(tiled_mma.get_slice(consumer_thread).partition_C(tile_coords))
+            tRS_coords = tiled_copy.retile(tiled_mma.get_slice(consumer_thread).partition_C(tile_coords))
+            self.operands = EpilogueOperands(
+                config.operands, self.operand_tensors, (self.m, self.n), tRS_coords, config.transposed)
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
         )
 
-    def operand_value(self, name: str, row, column):
-        """Epilogue operand `name` at output element (row, column), as f32."""
-        tensor = self.operand_tensors[name]
-        broadcast = self.config.broadcast_of(name)
-        row = cutlass.min(row, self.m - 1)
-        column = cutlass.min(column, self.n - 1)
-        if broadcast == Broadcast.SCALAR:
-            value = tensor[0]
-        elif broadcast == Broadcast.M:
-            value = tensor[row]
-        elif broadcast == Broadcast.N:
-            value = tensor[column]
-        else:
-            value = tensor[row, column]
-        return value.to(cutlass.Float32)
-
-    def load_values(self, name: str, first_row, first_column, start: int, shape):
-        """A register tensor of `shape` holding operand `name` at accumulator elements
-        start, start + 1, ... (tRS_acc's order) of the tile whose first element is
-        (first_row, first_column)."""
-        values = cute.make_rmem_tensor(shape, cutlass.Float32)
-        for v in range(cute.size(values)):  # unrolled while tracing
-            row, column = self.tRS_coords[start + v]
-            values[v] = self.operand_value(name, first_row + row, first_column + column)
-        return values
-
-    def subtile_operands(self, loads, held, first_row, first_column, subtile: int) -> list:
-        """One register tensor per (operand, placement) of `loads` with its values at
-        subtile `subtile`'s accumulator elements: copied from the tile's held values, or
-        loaded now."""
-        per_subtile = cute.size(self.subtile_acc)
-        operands = []
-        for (name, placement), tile_values in zip(loads, held):
-            if placement == Placement.TILE:
-                values = cute.make_rmem_tensor(self.subtile_shape, cutlass.Float32)
-                for v in range(per_subtile):  # unrolled while tracing
-                    values[v] = tile_values[subtile * per_subtile + v]
-            else:
-                values = self.load_values(name, first_row, first_column, subtile * per_subtile, self.subtile_shape)
-            operands.append(values)
-        return operands
-
     @cute.jit
-    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
+              masked: cutlass.Constexpr = True):
         """`pipe.epilogue`: store output tile (m, n), converted to c_dtype: the accumulators,
         or `compute(accumulators, *loaded)` of each subtile, with one value per (operand,
-        placement) of `loads` (the region's body and its `epi.load`s, generated from the IR)."""
+        placement) of `loads` (the region's body and its `epi.load`s, generated from the IR).
+        An unmasked epilogue's tile lies inside M x N: its operands are read unclamped."""
         config = self.config
         tile_m, tile_n, _ = config.tile
         first_row, first_column = m * tile_m, n * tile_n
@@ -222,16 +175,16 @@ class TmaStoreEpilogueDevice(DeviceView):
         subtile_grid = gC_epi.shape[1]
         subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
         per_subtile = cute.size(self.subtile_acc)
-        held = [
-            self.load_values(name, first_row, first_column, 0, (subtiles * per_subtile,))
-            if placement == Placement.TILE else None
-            for name, placement in loads
-        ]
+        if cutlass.const_expr(loads):
+            held = self.operands.tile_values(loads, first_row, first_column, subtiles * per_subtile, masked)
         # Each subtile's operand values are read in its own iteration: reading them one
         # subtile ahead (loads in flight during the previous store) spilled 54 sites at
         # fp8 256x128, whose 128 accumulator registers leave no room for a second set.
         for subtile in cutlass.range_constexpr(subtiles):
-            current = self.subtile_operands(loads, held, first_row, first_column, subtile)
+            current = []
+            if cutlass.const_expr(loads):
+                current = self.operands.subtile_values(
+                    loads, held, first_row, first_column, subtile, self.subtile_shape, masked)
             for v in cutlass.range_constexpr(per_subtile):
                 self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
             values = self.subtile_acc.load()
