@@ -121,3 +121,15 @@ def test_workspace_covers_every_slot() -> None:
              for m in range(along_m * cluster[0]) for n in range(along_n * cluster[1])}
     assert slots == set(range(schedule.output_tile_slots(tiles_m, tiles_n, *cluster)))
     assert schedule.split_k_workspace_elements((128, 64, 64), cluster, 3, tiles_m, tiles_n) == len(slots) * 3 * 128 * 64
+
+
+@pytest.mark.parametrize("tiles_m, tiles_n, cluster", [(1, 1, (1, 1)), (1, 7, (1, 1)), (3, 5, (2, 1)), (2, 9, (1, 2))])
+def test_split_k_buffers_have_the_lengths_the_compiled_signature_assumes(tiles_m, tiles_n, cluster):
+    """TVM-FFI refuses a workspace or tickets buffer whose length is not a multiple of
+    SPLIT_K_BUFFER_MULTIPLE (the first GPU run of split-K failed so at 1x7 tiles)."""
+    tickets = schedule.split_k_ticket_count(tiles_m, tiles_n, *cluster)
+    assert tickets % schedule.SPLIT_K_BUFFER_MULTIPLE == 0
+    assert tickets >= schedule.output_tile_slots(tiles_m, tiles_n, *cluster) > tickets - schedule.SPLIT_K_BUFFER_MULTIPLE
+    for tile in ((128, 64, 64), (128, 16, 128)):
+        elements = schedule.split_k_workspace_elements(tile, cluster, 3, tiles_m, tiles_n)
+        assert elements % schedule.SPLIT_K_BUFFER_MULTIPLE == 0

@@ -37,7 +37,7 @@ class SplitKWorkspace:
         tile_m, tile_n, _ = self.tile
         tiles_m, tiles_n = schedule.ceil_div(rows, tile_m), schedule.ceil_div(columns, tile_n)
         elements = schedule.split_k_workspace_elements(self.tile, self.cluster, self.splits, tiles_m, tiles_n)
-        tickets = schedule.output_tile_slots(tiles_m, tiles_n, *self.cluster)
+        tickets = schedule.split_k_ticket_count(tiles_m, tiles_n, *self.cluster)
         key = (device.index, torch.cuda.current_stream(device).cuda_stream)
         held = self.buffers.get(key)
         if held is None or held[0].numel() < elements or held[1].numel() < tickets:

@@ -80,8 +80,21 @@ def output_tile_slots(tiles_m, tiles_n, cluster_m: int, cluster_n: int):
     return work_tile_count(tiles_m, tiles_n, cluster_m, cluster_n) * cluster_m * cluster_n
 
 
+SPLIT_K_BUFFER_MULTIPLE = 4
+"""The lengths of a split-K kernel's workspace and tickets are multiples of this: its
+compiled signature assumes so (16-byte vectors), and TVM-FFI refuses other lengths."""
+
+
+def split_k_ticket_count(tiles_m, tiles_n, cluster_m: int, cluster_n: int) -> int:
+    """Length of the tickets buffer: one per output tile slot, rounded up to
+    SPLIT_K_BUFFER_MULTIPLE (the extra tickets are never used)."""
+    slots = output_tile_slots(tiles_m, tiles_n, cluster_m, cluster_n)
+    return ceil_div(slots, SPLIT_K_BUFFER_MULTIPLE) * SPLIT_K_BUFFER_MULTIPLE
+
+
 def split_k_workspace_elements(tile, cluster, splits: int, tiles_m: int, tiles_n: int) -> int:
-    """f32 elements of a split-K kernel's workspace: a partial tile per slot and split."""
+    """f32 elements of a split-K kernel's workspace: a partial tile per slot and split
+    (a multiple of SPLIT_K_BUFFER_MULTIPLE, as every tile is)."""
     tile_m, tile_n, _ = tile
     return output_tile_slots(tiles_m, tiles_n, *cluster) * splits * tile_m * tile_n
 

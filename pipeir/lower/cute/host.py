@@ -14,6 +14,7 @@ from __future__ import annotations
 import cutlass.cute as cute
 
 from pipeir.lower.cute.collectives import cutlass_type
+from pipeir.target import schedule
 
 
 def fake_gemm_arguments(mainloop, epilogue, problem, scheduler=None):
@@ -39,7 +40,7 @@ def fake_gemm_arguments(mainloop, epilogue, problem, scheduler=None):
     if scheduler is not None:  # split-K: the workspace and the tickets
         operands += [
             cute.runtime.make_fake_compact_tensor(
-                cutlass_type(dtype), (cute.sym_int32(divisibility=4, symbol=symbol),), assumed_align=16)
+                cutlass_type(dtype), (cute.sym_int32(divisibility=schedule.SPLIT_K_BUFFER_MULTIPLE, symbol=symbol),), assumed_align=16)
             for dtype, symbol in (("f32", "workspace"), ("i32", "tickets"))
         ]
     return a, b, c, *operands, cute.runtime.make_fake_stream(use_tvm_ffi_env_stream=True)
