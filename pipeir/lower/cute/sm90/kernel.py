@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pipeir.dialects import epi, pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.module import generated_module, role_function, roles_of
+from pipeir.lower.cute.module import generated_module, host_operands, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
-from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue, operand_param
+from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
 from pipeir.lower.cute.sm90.warp_specialized import WarpSpecializedRoles
 from pipeir.target import target_for
@@ -65,10 +65,7 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
         "C^T = B @ A^T (swap_ab: N fills the MMA's M; the epilogue stores C^T's tiles into C)"
         if kernel.is_swap_ab else "C = A @ B^T"
     )
-    operands = [operand_param(op.operand_name) for op in epi.declared_operands(kernel)]
-    fused = any(op.computation is not None for op in kernel.walk() if isinstance(op, pipe.EpilogueOp))
-    host_operands = "".join(f", {name}: cute.Tensor" for name in operands)
-    operand_arguments = "".join(f", {name}" for name in operands)
+    operand_parameters, operand_arguments = host_operands(kernel)
     return generated_module(
         kernel, parts,
         summary=[
@@ -91,9 +88,8 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
             "        epilogue.finish()",
         ],
         host=[
-            f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{host_operands}, stream: cuda.CUstream):",
+            f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{operand_parameters}, stream: cuda.CUstream):",
             f"    kernel = gemm_kernel(*MAINLOOP.kernel_params({mma_operands}), *EPILOGUE.kernel_params(mC{operand_arguments}))",
             "    ROLES.launch(kernel, SCHEDULER.grid(EPILOGUE.d_of(mC)), stream)",
         ],
-        imports=["from pipeir.lower.cute import epilogue_math"] if fused else [],
     )
