@@ -39,7 +39,6 @@ class Sm100Target(GemmTarget):
     MMA_WARPS = 1
     MAX_MMA_IN_FLIGHT = 0
     SWAP_AB = False  # the TMEM epilogue has no transposed store yet
-    FUSED_EPILOGUES = False  # the TMEM epilogue only converts and stores
     MMA_IN_FLIGHT_RULE = (
         " on sm_100a: the UMMA issuer never waits for a batch (tcgen05.commit in pipe.release frees a "
         "stage once its UMMAs are done)"
