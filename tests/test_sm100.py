@@ -3,6 +3,7 @@ shape, compiled SASS of the write-up's configuration (naive and after the headli
 pipeline), a sweep over dtypes, ring depths and 1-CTA / 2-CTA UMMAs with 0 spills,
 `pipeir-stats --arch sm_100a`, and pipeir.matmul choosing sm_100a on a B200."""
 
+import itertools
 import os
 import re
 from dataclasses import replace
@@ -16,9 +17,16 @@ import torch
 os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
 pytest.importorskip("cutlass")
 
+from compile_jobs import stats_of  # noqa: E402
+from xdsl.builder import ImplicitBuilder  # noqa: E402
+from xdsl.ir import Block, Region  # noqa: E402
+from xdsl.rewriter import InsertPoint, Rewriter  # noqa: E402
+
 from pipeir import api  # noqa: E402
+from pipeir.analysis.interp import kernel_of  # noqa: E402
 from pipeir.analysis.protocol import verify_pipeline  # noqa: E402
 from pipeir.build import gemm  # noqa: E402
+from pipeir.dialects import epi, pipe  # noqa: E402
 from pipeir.lower import lower_module  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.runtime import objects  # noqa: E402
@@ -120,26 +128,119 @@ def test_writeup_configuration_naive_and_headline(tmp_path) -> None:
         assert kernel.spills == 0 and kernel.registers
 
 
+def with_beta_c(module, beta: float = 0.5):
+    """`module`'s plain kernel storing acc + beta * C_in instead: C_in an (M, N) operand of
+    the output dtype (the builder has no option for it; the IR does)."""
+    kernel = kernel_of(module)
+    Rewriter.insert_op(epi.OperandOp("c_in", "mn", kernel.c_dtype_name), InsertPoint.at_start(kernel.body.block))
+    for store in [op for op in module.walk() if isinstance(op, pipe.EpilogueOp)]:
+        block = Block()
+        with ImplicitBuilder(block):
+            addend = epi.MulOp(epi.LoadOp("c_in", "mn").result, epi.ConstantOp(beta).result).result
+            epi.YieldOp(epi.AddOp(epi.AccOp().result, addend).result)
+        Rewriter.replace_op(store, pipe.EpilogueOp(store.m, store.n, bool(store.masked.value.data), Region(block)))
+    module.verify()
+    return module
+
+
+EPILOGUES = {
+    "plain": {},
+    "rowwise_bias_silu": {"scale": "rowwise", "bias": True, "activation": "silu"},
+    "tensorwise": {"scale": "tensorwise"},
+    "bias_gelu": {"bias": True, "activation": "gelu"},
+    "beta_c": {},  # with_beta_c
+}
+SHALLOW, DEEPEST = 2, None  # None: the deepest ring that fits beside the epilogue
 SWEEP = [
-    # (dtype, tile, stages, cluster): every dtype, 1-CTA and 2-CTA, shallow and deepest rings
-    ("f16", (128, 256, 64), 2, (1, 1)),
-    ("bf16", (128, 128, 64), None, (2, 1)),
-    ("bf16", (128, 64, 64), 3, (1, 2)),
-    ("f8e4m3", (128, 256, 128), None, (1, 1)),
-    ("f8e4m3", (128, 128, 128), 4, (2, 2)),
-    ("f8e5m2", (128, 64, 128), None, (2, 1)),
+    # (dtype, tile, stages, cluster, epilogue). Every pair of values of any two of the axes
+    # dtype (f16, bf16, f8e4m3) x ring (shallow, deepest) x UMMA (1-CTA, 2-CTA) x epilogue
+    # occurs in some kernel (test_the_sweep_covers_every_pair_of_axes): 15 kernels instead
+    # of the product's 60, which would add about 4 minutes of compiling to CI. The tiles and
+    # clusters vary along; the fp8 plain kernel is the rowwise one's twin; one more kernel
+    # keeps f8e5m2 in the sweep.
+    ("f16", (128, 256, 64), SHALLOW, (1, 1), "plain"),
+    ("bf16", (128, 128, 64), DEEPEST, (2, 1), "plain"),
+    ("f8e4m3", (128, 256, 128), DEEPEST, (1, 1), "plain"),
+    ("f16", (128, 128, 64), DEEPEST, (2, 1), "rowwise_bias_silu"),
+    ("bf16", (128, 256, 64), SHALLOW, (1, 2), "rowwise_bias_silu"),
+    ("f8e4m3", (128, 256, 128), DEEPEST, (1, 1), "rowwise_bias_silu"),
+    ("f16", (128, 64, 64), SHALLOW, (2, 2), "tensorwise"),
+    ("bf16", (128, 128, 64), DEEPEST, (1, 1), "tensorwise"),
+    ("f8e4m3", (128, 128, 128), DEEPEST, (2, 1), "tensorwise"),
+    ("f16", (128, 256, 64), DEEPEST, (1, 2), "bias_gelu"),
+    ("bf16", (128, 128, 64), SHALLOW, (2, 1), "bias_gelu"),
+    ("f8e4m3", (128, 64, 128), SHALLOW, (1, 1), "bias_gelu"),
+    ("f16", (128, 128, 64), DEEPEST, (2, 1), "beta_c"),
+    ("bf16", (128, 64, 64), SHALLOW, (1, 1), "beta_c"),
+    ("f8e4m3", (128, 256, 128), SHALLOW, (2, 1), "beta_c"),
+    ("f8e5m2", (128, 64, 128), DEEPEST, (2, 1), "plain"),
 ]
 
 
+def sweep_config(dtype, tile, stages, cluster, epilogue) -> GemmConfig:
+    return GemmConfig(m=4096, n=4096, k=4096, dtype=dtype, tile=tile, stages=stages, cluster=cluster,
+                      arch="sm_100a", **EPILOGUES[epilogue])
+
+
+def sweep_kernel(case) -> str:
+    """The generated module of a sweep case, after the headline pipeline."""
+    module = gemm(sweep_config(*case))
+    if case[-1] == "beta_c":
+        with_beta_c(module)
+    run_passes(module, HEADLINE_PIPELINE)
+    return lower_module(module)
+
+
+def sweep_id(case) -> str:
+    dtype, tile, stages, cluster, epilogue = case
+    ring = "shallow" if stages == SHALLOW else "deepest"
+    return f"{dtype}-{'x'.join(map(str, tile))}-{ring}-{'x'.join(map(str, cluster))}-{epilogue}"
+
+
+def test_the_sweep_covers_every_pair_of_axes() -> None:
+    def axes(case):
+        dtype, _, stages, cluster, epilogue = case
+        return {"dtype": dtype, "ring": stages, "umma": target_for("sm_100a").two_cta(sweep_config(*case)),
+                "epilogue": epilogue}
+
+    values = {"dtype": {"f16", "bf16", "f8e4m3"}, "ring": {SHALLOW, DEEPEST}, "umma": {False, True},
+              "epilogue": set(EPILOGUES)}
+    seen = [axes(case) for case in SWEEP]
+    for first, second in itertools.combinations(values, 2):
+        for pair in itertools.product(values[first], values[second]):
+            assert any((case[first], case[second]) == pair for case in seen), (first, second, pair)
+
+
+@pytest.fixture(scope="module")
+def sweep_stats(tmp_path_factory) -> dict:
+    """Every sweep kernel compiled once for sm_100a (two at a time), by case."""
+    directory = tmp_path_factory.mktemp("sweep")
+    paths = []
+    for index, case in enumerate(SWEEP):
+        paths.append(directory / f"k{index}.py")
+        paths[-1].write_text(sweep_kernel(case))
+    return {case: only for case, stats in zip(SWEEP, stats_of(paths, arch="sm_100a")) for only in stats.values()}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("dtype, tile, stages, cluster", SWEEP, ids=lambda v: "x".join(map(str, v)) if isinstance(v, tuple) else str(v))
-def test_sweep_compiles_without_spills(dtype, tile, stages, cluster, tmp_path) -> None:
-    config = GemmConfig(m=4096, n=4096, k=4096, dtype=dtype, tile=tile, stages=stages, cluster=cluster,
-                        arch="sm_100a")
-    kernel = compiled(config, HEADLINE_PIPELINE, tmp_path)
-    assert kernel.spills == 0 and kernel.frame_size == 0
-    assert kernel.utmaldg == 2 and kernel.umma == tile[2] // target_for("sm_100a").mma_k_atom(dtype)
-    assert kernel.s2ur_in_k_loop == 0
+@pytest.mark.parametrize("case", SWEEP, ids=sweep_id)
+def test_sweep_compiles_without_spills(case, sweep_stats) -> None:
+    dtype, tile, _, _, epilogue = case
+    kernel = sweep_stats[case]
+    assert kernel["spills"] == 0 and kernel["frame_size"] == 0
+    assert kernel["utmaldg"] == 2 and kernel["umma"] == tile[2] // target_for("sm_100a").mma_k_atom(dtype)
+    assert kernel["s2ur_in_k_loop"] == 0 and kernel["utmastg"] > 0
+
+
+@pytest.mark.slow
+def test_a_fused_epilogue_adds_its_work_to_its_plain_twin(sweep_stats) -> None:
+    """The region is lowered, not dropped: a fused kernel has more instructions than the
+    plain kernel of the same configuration (the same mainloop)."""
+    plain = {case[:-1]: sweep_stats[case] for case in SWEEP if case[-1] == "plain"}
+    twins = [(sweep_stats[case], plain[case[:-1]]) for case in SWEEP if case[-1] != "plain" and case[:-1] in plain]
+    assert twins
+    for fused, twin in twins:
+        assert fused["instructions"] > twin["instructions"]
 
 
 @pytest.mark.slow
