@@ -1,7 +1,7 @@
 """The sm_100a (Blackwell, tcgen05) backend, verified without a GPU: the lowering's
 shape, compiled SASS of the write-up's configuration (naive and after the headline
-pipeline), a sweep over dtypes, ring depths and 1-CTA / 2-CTA UMMAs with 0 spills,
-`pipeir-stats --arch sm_100a`, and pipeir.matmul choosing sm_100a on a B200."""
+pipeline), a sweep over dtypes, ring depths, 1-CTA / 2-CTA UMMAs and fused epilogues with
+0 spills, `pipeir-stats --arch sm_100a`, and pipeir.matmul choosing sm_100a on a B200."""
 
 import itertools
 import os
@@ -33,6 +33,7 @@ from pipeir.runtime import objects  # noqa: E402
 from pipeir.runtime.sources import load_kernel_module  # noqa: E402
 from pipeir.target import target_for  # noqa: E402
 from pipeir.target.spec import ConfigError, GemmConfig  # noqa: E402
+from pipeir.tools import gen  # noqa: E402
 from pipeir.tools import stats as sass_stats  # noqa: E402
 
 WRITEUP = GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", out_dtype="bf16", tile=(128, 128, 128), stages=8,
@@ -95,6 +96,29 @@ def test_the_epilogue_warps_run_the_consumers_epilogue_ops_only() -> None:
     assert re.search(r"if tile_full:\n\s+epilogue\.store\(m_tile, n_tile\)\n\s+else:\n\s+epilogue\.store", epilogue)
     for mainloop_op in ("mainloop.", " k_tile_count", "for k_tile", "consumer_state"):
         assert mainloop_op not in epilogue, epilogue
+
+
+def test_a_fused_epilogue_is_the_epilogue_warps_work() -> None:
+    """One body of the region, called by both consumer functions: the epilogue warps run
+    it on the TMEM values; the MMA warp's hand-over ignores it. The host function takes
+    the operands after C and the epilogue collective reads them."""
+    source = lowered(replace(WRITEUP, scale="rowwise", bias=True, activation="silu"), HEADLINE_PIPELINE)
+    assert source.count("def epilogue_values_0(acc, scale_a_0, scale_b_1, bias_2):") == 1
+    assert "from pipeir.lower.cute import epilogue_math" in source
+    store = ("epilogue.store(m_tile, n_tile, epilogue_values_0, "
+             "(('scale_a', 'subtile'), ('scale_b', 'subtile'), ('bias', 'subtile')))")
+    assert store in function(source, "consumer") and store in function(source, "consumer_epilogue")
+    assert "operands=(('scale_a', 'm', 'f32'), ('scale_b', 'n', 'f32'), ('bias', 'n', 'bf16'))" in source
+    host = function(source, "gemm_host")
+    assert "mC: cute.Tensor, epi_scale_a: cute.Tensor, epi_scale_b: cute.Tensor, epi_bias: cute.Tensor, stream" in host
+    assert "EPILOGUE.kernel_params(mC, epi_scale_a, epi_scale_b, epi_bias)" in host
+
+
+def test_pipeir_gen_builds_fused_sm100_kernels(capsys) -> None:
+    assert gen.main(["gemm", "--arch", "sm_100a", "--dtype", "f8e4m3", "--scale", "rowwise", "--bias",
+                     "--activation", "silu"]) == 0
+    text = capsys.readouterr().out
+    assert "#pipe<arch sm_100a>" in text and "epi.activation silu" in text
 
 
 def test_naive_and_rolled_producers_mirror_the_writeup() -> None:
@@ -257,11 +281,13 @@ def test_a_dynamic_problem_with_an_mn_major_b_compiles(form, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_pipeir_stats_compiles_sm100_ir(tmp_path, capsys) -> None:
+def test_pipeir_stats_compiles_fused_sm100_ir(tmp_path, capsys) -> None:
     path = tmp_path / "k.mlir"
-    path.write_text(str(gemm(replace(WRITEUP, tile=(128, 64, 128), stages=4))))
+    path.write_text(str(gemm(replace(WRITEUP, tile=(128, 64, 128), stages=4, scale="rowwise", bias=True,
+                                     activation="silu"))))
     assert sass_stats.main([str(path), "--arch", "sm_100a", "--json", "--dump-dir", str(tmp_path / "d")]) == 0
-    assert '"umma": 4' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '"umma": 4' in out and '"spills": 0' in out
     assert sass_stats.main([str(path), "--arch", "sm_90a"]) == 1
     assert "built for sm_100a, not --arch sm_90a" in capsys.readouterr().err
 
