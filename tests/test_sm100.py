@@ -173,15 +173,19 @@ EPILOGUES = {
     "tensorwise": {"scale": "tensorwise"},
     "bias_gelu": {"bias": True, "activation": "gelu"},
     "beta_c": {},  # with_beta_c
+    # the row scale held for the tile (placement(tile)): place-epilogue-loads keeps every
+    # load per subtile on sm_100a (no register model), but the IR may say otherwise
+    "rowwise_bias_silu_held_scale_a": {"scale": "rowwise", "bias": True, "activation": "silu"},
 }
+PAIRED_EPILOGUES = ("plain", "rowwise_bias_silu", "tensorwise", "bias_gelu", "beta_c")
 SHALLOW, DEEPEST = 2, None  # None: the deepest ring that fits beside the epilogue
 SWEEP = [
     # (dtype, tile, stages, cluster, epilogue). Every pair of values of any two of the axes
     # dtype (f16, bf16, f8e4m3) x ring (shallow, deepest) x UMMA (1-CTA, 2-CTA) x epilogue
     # occurs in some kernel (test_the_sweep_covers_every_pair_of_axes): 15 kernels instead
     # of the product's 60, which would add about 4 minutes of compiling to CI. The tiles and
-    # clusters vary along; the fp8 plain kernel is the rowwise one's twin; one more kernel
-    # keeps f8e5m2 in the sweep.
+    # clusters vary along; the fp8 plain kernel is the rowwise one's twin; two more kernels
+    # keep f8e5m2 and a held operand in the sweep.
     ("f16", (128, 256, 64), SHALLOW, (1, 1), "plain"),
     ("bf16", (128, 128, 64), DEEPEST, (2, 1), "plain"),
     ("f8e4m3", (128, 256, 128), DEEPEST, (1, 1), "plain"),
@@ -198,6 +202,7 @@ SWEEP = [
     ("bf16", (128, 64, 64), SHALLOW, (1, 1), "beta_c"),
     ("f8e4m3", (128, 256, 128), SHALLOW, (2, 1), "beta_c"),
     ("f8e5m2", (128, 64, 128), DEEPEST, (2, 1), "plain"),
+    ("f8e4m3", (128, 128, 128), DEEPEST, (2, 1), "rowwise_bias_silu_held_scale_a"),
 ]
 
 
@@ -212,6 +217,10 @@ def sweep_kernel(case) -> str:
     if case[-1] == "beta_c":
         with_beta_c(module)
     run_passes(module, HEADLINE_PIPELINE)
+    if case[-1] == "rowwise_bias_silu_held_scale_a":
+        for load in module.walk():
+            if isinstance(load, epi.LoadOp) and load.operand_name == "scale_a":
+                load.properties["placement"] = epi.PlacementAttr(epi.Placement.TILE)
     return lower_module(module)
 
 
@@ -228,11 +237,16 @@ def test_the_sweep_covers_every_pair_of_axes() -> None:
                 "epilogue": epilogue}
 
     values = {"dtype": {"f16", "bf16", "f8e4m3"}, "ring": {SHALLOW, DEEPEST}, "umma": {False, True},
-              "epilogue": set(EPILOGUES)}
+              "epilogue": set(PAIRED_EPILOGUES)}
     seen = [axes(case) for case in SWEEP]
     for first, second in itertools.combinations(values, 2):
         for pair in itertools.product(values[first], values[second]):
             assert any((case[first], case[second]) == pair for case in seen), (first, second, pair)
+
+
+def test_the_held_sweep_kernel_holds_its_row_scale() -> None:
+    (case,) = [case for case in SWEEP if case[-1] == "rowwise_bias_silu_held_scale_a"]
+    assert "(('scale_a', 'tile'), ('scale_b', 'subtile'), ('bias', 'subtile'))" in sweep_kernel(case)
 
 
 @pytest.fixture(scope="module")
