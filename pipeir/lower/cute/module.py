@@ -66,10 +66,16 @@ def roles_of(kernel: pipe.KernelOp) -> dict[str, pipe.RoleOp]:
     return roles
 
 
+def epilogue_operands(kernel: pipe.KernelOp) -> tuple[tuple[str, str, str], ...]:
+    """(name, broadcast, dtype) of the kernel's epilogue operands (`epi.operand`), in the
+    order it takes them after C: the epilogue collective's `operands`."""
+    return tuple((op.operand_name, str(op.broadcast_kind), op.dtype_name) for op in epi.declared_operands(kernel))
+
+
 def host_operands(kernel: pipe.KernelOp) -> tuple[str, str]:
     """The epilogue operands of the host function, after mC: its parameters, and the
     arguments it passes on (`EPILOGUE.kernel_params(mC, ...)`)."""
-    names = [operand_param(op.operand_name) for op in epi.declared_operands(kernel)]
+    names = [operand_param(name) for name, _, _ in epilogue_operands(kernel)]
     return "".join(f", {name}: cute.Tensor" for name in names), "".join(f", {name}" for name in names)
 
 

@@ -9,6 +9,14 @@ and the epilogue warps, whose `pipe.epilogue` waits for it, stores the tile and 
 the buffer back. The TMA store clips whatever lies outside M x N, so a masked epilogue
 (an edge tile) and an unmasked one are the same store.
 
+An epilogue with a computation (a `pipe.epilogue` region of `epi` ops, docs/epilogue.md)
+also owns the epilogue operands the kernel takes after C: the epilogue warps' `store` is
+given the region's body (generated from the IR) and its loads' placements, and calls the
+body on each subtile's values as tcgen05.ld returns them, with one register tensor per
+`epi.load` read by `EpilogueOperands` (pipeir/lower/cute/epilogue_operands.py) at the
+same registers' (row, column): the TMEM load's thread partition of the tile's identity
+tensor, split into subtiles as the accumulator is.
+
 Consecutive tiles' subtiles rotate through the staging buffers as on sm_90a: `stages`
 divides a tile's subtiles (the target's rule), so every tile starts at buffer 0.
 """

@@ -19,10 +19,10 @@ from __future__ import annotations
 from xdsl.dialects import scf
 from xdsl.ir import Operation
 
-from pipeir.dialects import epi, pipe
+from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
 from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
-from pipeir.lower.cute.module import generated_module, host_operands, role_function, roles_of
+from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm100.epilogue_tmem_tma_store import TmemTmaStoreEpilogue
 from pipeir.lower.cute.sm100.mainloop_tma_umma import TmaUmmaMainloop
@@ -52,9 +52,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             epi_tile=target.epilogue_tile(spec),
             stages=target.epilogue_stages(spec),
             epilogue_warps=epilogue_warps,
-            operands=tuple(
-                (op.operand_name, str(op.broadcast_kind), op.dtype_name) for op in epi.declared_operands(kernel)
-            ),
+            operands=epilogue_operands(kernel),
         ),
         "SCHEDULER": StaticPersistentScheduler.of(spec, target),
     }
@@ -66,7 +64,9 @@ NO_STATE = "<a pipeline state of the MMA warp>"
 class EpilogueProjection(RoleEmitter):
     """The consumer role as its epilogue warps run it: the ops of `kept_ops` (the
     epilogue's and the scheduler's), the arithmetic they read, and the loops and
-    branches that hold them. Pipeline states are the MMA warp's: loops carry none here."""
+    branches that hold them. Pipeline states are the MMA warp's: loops carry none here.
+    Its epilogue bodies are named in `epilogue_functions`, the whole role's (so that each
+    is defined once in the module)."""
 
     def __init__(self, role: pipe.RoleOp, kept_ops: set[str], epilogue_functions: dict[str, str]):
         super().__init__(role, epilogue_functions=epilogue_functions)

@@ -11,9 +11,9 @@ function), `make_fake_args()` (shape-only arguments for `cute.compile`, no GPU n
 
 from __future__ import annotations
 
-from pipeir.dialects import epi, pipe
+from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.module import generated_module, host_operands, role_function, roles_of
+from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
@@ -45,9 +45,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             stages=target.epilogue_stages(spec),
             consumer_warpgroups=roles_collective.consumer_warpgroups,
             store_warp=roles_collective.first_consumer_warp,
-            operands=tuple(
-                (op.operand_name, str(op.broadcast_kind), op.dtype_name) for op in epi.declared_operands(kernel)
-            ),
+            operands=epilogue_operands(kernel),
             transposed=kernel.is_swap_ab,
         ),
         "SCHEDULER": StaticPersistentScheduler.of(spec, target),
