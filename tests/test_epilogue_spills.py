@@ -4,15 +4,16 @@ candidates), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats re
 SASS). Slow: about two dozen kernels, two compiled at a time, several minutes in all;
 CI runs it (`make test`)."""
 
+import json
 import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
 
 pytest.importorskip("cutlass")
 os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
-
-from compile_jobs import stats_of  # noqa: E402
 
 from pipeir.build import gemm  # noqa: E402
 from pipeir.lower import lower_module  # noqa: E402
@@ -31,6 +32,7 @@ EPILOGUES = (
     # a 16-bit product with a bias and the tanh GELU, on every bf16 configuration
     GemmConfig(m=4096, n=4096, k=4096, dtype="bf16", bias=True, activation="gelu_tanh"),
 )
+JOBS = 2
 
 
 def register_relevant(config: GemmConfig) -> tuple:
@@ -50,6 +52,22 @@ def configurations() -> list[GemmConfig]:
         extra = replace(EPILOGUES[0], scale="tensorwise", activation=activation)
         chosen.setdefault(("extra", activation), extra)
     return list(chosen.values())
+
+
+def stats_of(paths) -> list[dict]:
+    """pipeir-stats --json of each generated module, JOBS at a time."""
+    results, running = [None] * len(paths), []
+    for index, path in enumerate(paths):
+        running.append((index, subprocess.Popen(
+            [sys.executable, "-m", "pipeir.tools.stats", str(path), "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+        if len(running) == JOBS or index == len(paths) - 1:
+            for position, process in running:
+                out, err = process.communicate()
+                assert process.returncode == 0, err
+                results[position] = json.loads(out)
+            running = []
+    return results
 
 
 def test_no_epilogue_spills_at_any_configuration_the_tuner_may_pick(tmp_path) -> None:
