@@ -1,6 +1,8 @@
 """Static SASS of the write-up's Blackwell configuration, compiled on the CPU (no GPU):
-pipeir's naive kernel, pipeir after the headline pipeline, and CUTLASS's own CuTe DSL
-example `blackwell/.../dense_gemm_persistent.py` compiled the same way.
+pipeir's naive kernel, pipeir after the headline pipeline, the same with each fused
+epilogue (`EPILOGUES`: the scales, bias and activations of docs/epilogue.md), and
+CUTLASS's own CuTe DSL example `blackwell/.../dense_gemm_persistent.py` compiled the
+same way.
 
     python bench/sm100_static.py CUTLASS_DIR [--out FILE]
 
@@ -20,6 +22,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("CUTE_DSL_ARCH", "sm_100a")
@@ -35,11 +38,17 @@ ARCH = "sm_100a"
 M = N = K = 4096
 WRITEUP = GemmConfig(m=M, n=N, k=K, dtype="f8e4m3", out_dtype="bf16", tile=(128, 128, 128), stages=8,
                      cluster=(2, 1), arch=ARCH)
+EPILOGUES = {
+    "rowwise scale + bias + silu": {"scale": "rowwise", "bias": True, "activation": "silu"},
+    "tensorwise scale": {"scale": "tensorwise"},
+    "bias + gelu": {"bias": True, "activation": "gelu"},
+}
+"""The fused epilogues compiled after the headline pipeline, by column."""
 ROWS = ("utmaldg", "umma", "utmastg", "s2ur", "s2ur_in_k_loop", "syncs", "instructions", "registers", "spills")
 
 
-def pipeir_stats(passes, dump_dir: Path) -> sass_stats.SassStats:
-    module = gemm(WRITEUP)
+def pipeir_stats(config: GemmConfig, passes, dump_dir: Path) -> sass_stats.SassStats:
+    module = gemm(config)
     run_passes(module, passes)
     python_module = load_kernel_module(lower_module(module), dump_dir / "kernels")
     (only,) = sass_stats.stats_for_module(python_module, dump_dir=str(dump_dir / "cubin"), arch=ARCH).values()
@@ -106,9 +115,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pipeir_sm100_") as scratch:
         scratch = Path(scratch)
         columns = {
-            "pipeir naive": pipeir_stats((), scratch / "naive"),
-            "pipeir headline pipeline": pipeir_stats(HEADLINE_PIPELINE, scratch / "rolled"),
+            "pipeir naive": pipeir_stats(WRITEUP, (), scratch / "naive"),
+            "pipeir headline pipeline": pipeir_stats(WRITEUP, HEADLINE_PIPELINE, scratch / "rolled"),
         }
+        for index, (name, epilogue) in enumerate(EPILOGUES.items()):
+            config = replace(WRITEUP, **epilogue)
+            columns[f"pipeir headline, {name}"] = pipeir_stats(config, HEADLINE_PIPELINE, scratch / f"epilogue{index}")
         reference, path = cutlass_stats(args.cutlass_dir, scratch)
         columns["CUTLASS dense_gemm_persistent.py"] = reference
     text = (f"fp8 e4m3 -> bf16, {M}x{N}x{K}, UMMA tile 256x128x128 (cta_group::2), cluster 2x1, "

@@ -153,8 +153,6 @@ class GemmTarget:
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
     SWAP_AB: ClassVar[bool] = True
     """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
-    FUSED_EPILOGUES: ClassVar[bool] = True
-    """Whether the backend lowers epilogue regions (scales, bias, activations)."""
     SPLIT_K: ClassVar[bool] = True
     """Whether the backend builds split-K kernels (a K slice per work unit, reduced
     deterministically: pipeir.target.schedule)."""
@@ -277,8 +275,6 @@ class GemmTarget:
         self.check_majors(Major.K, spec.b_major, spec.dtype)  # a configuration's A is K-major
         if spec.swap_ab and not self.SWAP_AB:
             raise ConfigError(f"swap_ab is not built for {self.ARCH}: its epilogue has no transposed store")
-        if spec.has_epilogue and not self.FUSED_EPILOGUES:
-            raise ConfigError(f"fused epilogues (scale, bias, activation) are not built for {self.ARCH} yet")
         if spec.swap_ab and spec.b_major != Major.K:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_split_k(spec)

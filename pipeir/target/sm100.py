@@ -40,7 +40,6 @@ class Sm100Target(GemmTarget):
     MAX_MMA_IN_FLIGHT = 0
     SWAP_AB = False  # the TMEM epilogue has no transposed store yet
     SPLIT_K = False  # the TMEM epilogue has no split-K reduction yet
-    FUSED_EPILOGUES = False  # the TMEM epilogue only converts and stores
     MMA_IN_FLIGHT_RULE = (
         " on sm_100a: the UMMA issuer never waits for a batch (tcgen05.commit in pipe.release frees a "
         "stage once its UMMAs are done)"

@@ -155,7 +155,7 @@ def random_config(rng: Random) -> GemmConfig:
         name=rng.choice(("gemm", "gemm", "gemm", "k0", "my_kernel")),
         # a fused epilogue in a quarter of the cases (drawn last: the draws above are unchanged)
         **(dict(scale=rng.choice((None, *Scale)), bias=rng.random() < 0.5, activation=rng.choice((None, *Activation)))
-           if rng.random() < 0.25 and target.FUSED_EPILOGUES else {}),
+           if rng.random() < 0.25 else {}),
     )
     if config.b_major == "k" and target.SWAP_AB and rng.random() < 0.2:
         # The decode schedule: the sizes drawn for the MMA's rows and columns are N and M.

@@ -9,6 +9,14 @@ and the epilogue warps, whose `pipe.epilogue` waits for it, stores the tile and 
 the buffer back. The TMA store clips whatever lies outside M x N, so a masked epilogue
 (an edge tile) and an unmasked one are the same store.
 
+An epilogue with a computation (a `pipe.epilogue` region of `epi` ops, docs/epilogue.md)
+also owns the epilogue operands the kernel takes after C: the epilogue warps' `store` is
+given the region's body (generated from the IR) and its loads' placements, and calls the
+body on each subtile's values as tcgen05.ld returns them, with one register tensor per
+`epi.load` read by `EpilogueOperands` (pipeir/lower/cute/epilogue_operands.py) at the
+same registers' (row, column): the TMEM load's thread partition of the tile's identity
+tensor, split into subtiles as the accumulator is.
+
 Consecutive tiles' subtiles rotate through the staging buffers as on sm_90a: `stages`
 divides a tile's subtiles (the target's rule), so every tile starts at buffer 0.
 """
@@ -25,6 +33,7 @@ from cutlass.cute.nvgpu import cpasync, tcgen05
 from cutlass.tensor_utils import LayoutEnum
 
 from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.epilogue_operands import EpilogueOperands, operand_param, operand_shape
 from pipeir.lower.cute.sm100.mainloop_tma_umma import SMEM_ALIGNMENT, THREADS_PER_WARP
 
 EPILOGUE_BARRIER_ID = 1
@@ -40,37 +49,48 @@ class TmemTmaStoreEpilogue(Collective):
     stages: int
     epilogue_warps: int
     """Warps 0 .. epilogue_warps - 1; the first issues the TMA stores."""
-    operands: tuple = ()
-    """The epilogue operands the kernel takes after C: none (sm_100a has no fused epilogue)."""
+    operands: tuple[tuple[str, str, str], ...] = ()
+    """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
+    kernel takes them after C."""
 
-    KERNEL_PARAMS = (
-        ("tma_atom_c", "cute.CopyAtom"),
-        ("tma_tensor_c", "cute.Tensor"),
-    )
     OPS = ("pipe.epilogue", "pipe.mn_tile_full")
+
+    @property
+    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
+        return (
+            ("tma_atom_c", "cute.CopyAtom"),
+            ("tma_tensor_c", "cute.Tensor"),
+            *((operand_param(name), "cute.Tensor") for name, _, _ in self.operands),
+        )
 
     @property
     def c_type(self):
         return cutlass_type(self.c_dtype)
 
+    def operand_shape(self, name: str, m, n) -> tuple:
+        """The shape of operand `name`'s kernel argument."""
+        return operand_shape(next(broadcast for operand, broadcast, _ in self.operands if operand == name), m, n)
+
     def smem_layout(self):
         return sm100_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
 
     # -- host ---------------------------------------------------------------------------
-    def kernel_params(self, mC: cute.Tensor):
-        return cpasync.make_tiled_tma_atom(
+    def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
+        tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
             cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
         )
+        return (tma_atom_c, tma_tensor_c, *operand_tensors)
 
     # -- device -------------------------------------------------------------------------
-    def device(self, smem, tma_atom_c, tma_tensor_c):
-        return TmemTmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c)
+    def device(self, smem, tma_atom_c, tma_tensor_c, *operand_tensors):
+        return TmemTmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c, operand_tensors)
 
 
 class TmemTmaStoreEpilogueDevice(DeviceView):
-    def __init__(self, config: TmemTmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c):
+    def __init__(self, config: TmemTmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c, operand_tensors):
         self.config = config
         self.tma_atom_c = tma_atom_c
+        self.operand_tensors = operand_tensors
         layout = config.smem_layout()
         self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
         tile_m, tile_n, _ = config.tile
@@ -123,6 +143,13 @@ class TmemTmaStoreEpilogueDevice(DeviceView):
         self.tiled_store = cute.make_tiled_copy_D(store_op, self.tiled_load)
         self.tRS_sC = self.tiled_store.get_slice(thread).partition_D(self.sC)  # (R2S, R2S_M, R2S_N, buffer)
         self.tRS_out = self.tiled_store.retile(self.subtile_out)
+        if config.operands:
+            # (row, column) in the tile of each accumulator element this thread reads, in
+            # the order of the values tcgen05.ld returns, subtile after subtile
+            tile_coords = cute.flat_divide(cute.make_identity_tensor((tile_m, tile_n)), config.epi_tile)
+            tTR_coords = thread_load.partition_D(tile_coords)  # (T2R, T2R_M, T2R_N, em, en)
+            tTR_coords = cute.group_modes(tTR_coords, 3, cute.rank(tTR_coords))  # (T2R, T2R_M, T2R_N, subtile)
+            self.operands = EpilogueOperands(config.operands, self.operand_tensors, (self.m, self.n), tTR_coords)
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
@@ -131,9 +158,11 @@ class TmemTmaStoreEpilogueDevice(DeviceView):
         self.tiles_stored[0] = 0
 
     @cute.jit
-    def store(self, m, n):
-        """`pipe.epilogue`: wait for tile (m, n)'s accumulator, convert and store it, and
-        give its buffer back to the MMA warp."""
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+        """`pipe.epilogue`: wait for tile (m, n)'s accumulator, store it converted to c_dtype
+        (the accumulators, or `compute(accumulators, *loaded)` of each subtile, with one
+        value per (operand, placement) of `loads`: the region's body and its `epi.load`s,
+        generated from the IR), and give its buffer back to the MMA warp."""
         config = self.config
         state = self.mainloop.accumulator_state(self.tiles_stored[0], producer=False)
         gC_epi = cute.flat_divide(self.gC[(None, None, m, n)], config.epi_tile)  # (EPI_M, EPI_N, em, en)
@@ -143,10 +172,24 @@ class TmemTmaStoreEpilogueDevice(DeviceView):
         bSG_gC = cute.group_modes(bSG_gC, 1, cute.rank(bSG_gC))  # (TMA, subtile)
         acc = self.tTR_acc[(None, None, None, None, None, state.index)]
         acc = cute.group_modes(acc, 3, cute.rank(acc))  # (T2R, T2R_M, T2R_N, subtile)
+        subtiles = cute.size(acc, mode=[3])
+        subtile_shape = self.subtile_acc.shape
+        tile_m, tile_n, _ = config.tile
+        first_row, first_column = m * tile_m, n * tile_n
+        if cutlass.const_expr(loads):
+            # held operands are read before the accumulator wait: their loads overlap the tile's MMAs
+            held = self.operands.tile_values(loads, first_row, first_column, subtiles * cute.size(subtile_shape))
         self.mainloop.accumulator_ring.consumer_wait(state)
-        for subtile in cutlass.range_constexpr(cute.size(acc, mode=[3])):
+        for subtile in cutlass.range_constexpr(subtiles):
+            # the subtile's operand loads are issued before its tcgen05.ld, whose latency they share
+            current = []
+            if cutlass.const_expr(loads):
+                current = self.operands.subtile_values(loads, held, first_row, first_column, subtile, subtile_shape)
             cute.copy(self.tiled_load, acc[(None, None, None, subtile)], self.subtile_acc)
-            self.tRS_out.store(self.tiled_store.retile(self.subtile_acc).load().to(config.c_type))
+            values = self.subtile_acc.load()
+            if cutlass.const_expr(compute is not None):
+                values = compute(values, *[operand.load() for operand in current])
+            self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
             cute.copy(self.tiled_store, self.tRS_out, self.tRS_sC[(None, None, None, buffer)])
             # make the shared-memory writes visible to the TMA unit (async proxy)
@@ -179,5 +222,6 @@ class AccumulatorHandOver(DeviceView):
     def tile_is_full(self, m, n):
         return self.epilogue.tile_is_full(m, n)
 
-    def store(self, m, n):
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+        """The region (`compute`, `loads`) is the epilogue warps' to run."""
         self.mainloop.hand_over_accumulator()

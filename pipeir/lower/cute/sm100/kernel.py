@@ -19,10 +19,10 @@ from __future__ import annotations
 from xdsl.dialects import scf
 from xdsl.ir import Operation
 
-from pipeir.dialects import epi, pipe
+from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
 from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
-from pipeir.lower.cute.module import generated_module, role_function, roles_of
+from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm100.epilogue_tmem_tma_store import TmemTmaStoreEpilogue
 from pipeir.lower.cute.sm100.mainloop_tma_umma import TmaUmmaMainloop
@@ -52,6 +52,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             epi_tile=target.epilogue_tile(spec),
             stages=target.epilogue_stages(spec),
             epilogue_warps=epilogue_warps,
+            operands=epilogue_operands(kernel),
         ),
         "SCHEDULER": StaticPersistentScheduler.of(spec, target),
     }
@@ -63,10 +64,12 @@ NO_STATE = "<a pipeline state of the MMA warp>"
 class EpilogueProjection(RoleEmitter):
     """The consumer role as its epilogue warps run it: the ops of `kept_ops` (the
     epilogue's and the scheduler's), the arithmetic they read, and the loops and
-    branches that hold them. Pipeline states are the MMA warp's: loops carry none here."""
+    branches that hold them. Pipeline states are the MMA warp's: loops carry none here.
+    Its epilogue bodies are named in `epilogue_functions`, the whole role's (so that each
+    is defined once in the module)."""
 
-    def __init__(self, role: pipe.RoleOp, kept_ops: set[str]):
-        super().__init__(role)
+    def __init__(self, role: pipe.RoleOp, kept_ops: set[str], epilogue_functions: dict[str, str]):
+        super().__init__(role, epilogue_functions=epilogue_functions)
         self.kept: set[Operation] = set()
         for op in role.walk():
             if op.name in kept_ops:
@@ -112,31 +115,25 @@ class EpilogueProjection(RoleEmitter):
         super().if_else(op, depth)
 
 
-def refuse_fused_epilogues(kernel: pipe.KernelOp) -> None:
-    """The TMEM epilogue only converts and stores the accumulators: an epilogue region
-    or operand (docs/epilogue.md) is refused where it stands, not dropped."""
-    for op in [*epi.declared_operands(kernel), *kernel.walk()]:
-        if isinstance(op, epi.OperandOp) or (isinstance(op, pipe.EpilogueOp) and op.computation is not None):
-            raise lowering_error(op, "fused epilogues are lowered for sm_90a only; sm_100a's TMEM epilogue "
-                                     "converts and stores the accumulators")
-
-
-def epilogue_function(role: pipe.RoleOp, parts: dict[str, Collective]) -> list[str]:
+def epilogue_function(role: pipe.RoleOp, parts: dict[str, Collective], epilogue_functions: dict[str, str]) -> list[str]:
+    """The epilogue warps' function; the epilogue bodies it calls are those of the whole
+    role's function (`epilogue_functions`, source -> name), defined once before it."""
     kept = {*parts["EPILOGUE"].OPS, *parts["SCHEDULER"].OPS}
     return [
         "@cute.jit",
         f"def consumer_epilogue({', '.join(ROLE_ARGUMENTS)}):",
         f'    """`pipe.role "consumer" warps({role.warps.value.data})`, as its epilogue warps run it: '
         'the epilogue and scheduler ops."""',
-        *EpilogueProjection(role, kept).lower(),
+        *EpilogueProjection(role, kept, epilogue_functions).lower(),
     ]
 
 
 def lower_kernel(kernel: pipe.KernelOp) -> str:
-    refuse_fused_epilogues(kernel)
     parts = collectives(kernel)
     spec = kernel.spec
     roles = {role.kind.data: role for role in kernel.roles}
+    consumer = RoleEmitter(roles["consumer"])
+    operand_parameters, operand_arguments = host_operands(kernel)
     b_layout = "(N, K) K-major" if spec.b_major == "k" else "(K, N) row-major"
     umma = "2-CTA UMMA (cta_group::2)" if parts["MAINLOOP"].two_cta else "1-CTA UMMA"
     return generated_module(
@@ -148,8 +145,8 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
         ],
         roles=[
             role_function(roles["producer"]),
-            role_function(roles["consumer"]),
-            epilogue_function(roles["consumer"], parts),
+            role_function(roles["consumer"], consumer),
+            epilogue_function(roles["consumer"], parts, consumer.epilogue_functions),
         ],
         dispatch=[
             "    if ROLES.is_producer_warp(warp):",
@@ -170,8 +167,9 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
             "        mainloop.free_accumulators()",
         ],
         host=[
-            "def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor, stream: cuda.CUstream):",
-            "    kernel = gemm_kernel(*MAINLOOP.kernel_params(mA, mB), *EPILOGUE.kernel_params(mC))",
+            f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{operand_parameters}, "
+            "stream: cuda.CUstream):",
+            f"    kernel = gemm_kernel(*MAINLOOP.kernel_params(mA, mB), *EPILOGUE.kernel_params(mC{operand_arguments}))",
             "    ROLES.launch(kernel, SCHEDULER.grid(mC), stream)",
         ],
     )

@@ -11,11 +11,11 @@ function), `make_fake_args()` (shape-only arguments for `cute.compile`, no GPU n
 
 from __future__ import annotations
 
-from pipeir.dialects import epi, pipe
+from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.module import generated_module, role_function, roles_of
+from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
-from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue, operand_param
+from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
 from pipeir.lower.cute.sm90.scheduler_split_k import SplitKPersistentScheduler
 from pipeir.lower.cute.sm90.warp_specialized import WarpSpecializedRoles
@@ -47,9 +47,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             stages=target.epilogue_stages(spec),
             consumer_warpgroups=roles_collective.consumer_warpgroups,
             store_warp=roles_collective.first_consumer_warp,
-            operands=tuple(
-                (op.operand_name, str(op.broadcast_kind), op.dtype_name) for op in epi.declared_operands(kernel)
-            ),
+            operands=epilogue_operands(kernel),
             transposed=kernel.is_swap_ab,
         ),
         "SCHEDULER": (
@@ -70,13 +68,10 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
         "C^T = B @ A^T (swap_ab: N fills the MMA's M; the epilogue stores C^T's tiles into C)"
         if kernel.is_swap_ab else "C = A @ B^T"
     )
-    operands = [operand_param(op.operand_name) for op in epi.declared_operands(kernel)]
-    fused = any(op.computation is not None for op in kernel.walk() if isinstance(op, pipe.EpilogueOp))
+    operand_parameters, operand_arguments = host_operands(kernel)
     scheduler_params = [name for name, _ in parts["SCHEDULER"].KERNEL_PARAMS]
-    host_operands = "".join(f", {name}: cute.Tensor" for name in [*operands, *scheduler_params])
-    operand_arguments = "".join(f", {name}" for name in operands)
-    scheduler_arguments = (
-        f", *SCHEDULER.kernel_params({', '.join(scheduler_params)})" if scheduler_params else "")
+    scheduler_parameters = "".join(f", {name}: cute.Tensor" for name in scheduler_params)
+    scheduler_arguments = f", *SCHEDULER.kernel_params({', '.join(scheduler_params)})" if scheduler_params else ""
     return generated_module(
         kernel, parts,
         summary=[
@@ -99,10 +94,10 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
             "        epilogue.finish()",
         ],
         host=[
-            f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{host_operands}, stream: cuda.CUstream):",
+            f"def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor{operand_parameters}{scheduler_parameters}, "
+            "stream: cuda.CUstream):",
             f"    kernel = gemm_kernel(*MAINLOOP.kernel_params({mma_operands}), "
             f"*EPILOGUE.kernel_params(mC{operand_arguments}){scheduler_arguments})",
             "    ROLES.launch(kernel, SCHEDULER.grid(EPILOGUE.d_of(mC)), stream)",
         ],
-        imports=["from pipeir.lower.cute import epilogue_math"] if fused else [],
     )
