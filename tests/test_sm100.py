@@ -110,7 +110,7 @@ def test_a_fused_epilogue_is_the_epilogue_warps_work() -> None:
     assert source.count("def epilogue_values_0(acc, scale_a_0, scale_b_1, bias_2):") == 1
     assert "from pipeir.lower.cute import epilogue_math" in source
     store = ("epilogue.store(m_tile, n_tile, epilogue_values_0, "
-             "(('scale_a', 'subtile'), ('scale_b', 'subtile'), ('bias', 'subtile')))")
+             "(('scale_a', 'subtile'), ('scale_b', 'subtile'), ('bias', 'subtile')), masked=False)")
     assert store in function(source, "consumer") and store in function(source, "consumer_epilogue")
     assert "operands=(('scale_a', 'm', 'f32'), ('scale_b', 'n', 'f32'), ('bias', 'n', 'bf16'))" in source
     host = function(source, "gemm_host")

@@ -158,11 +158,13 @@ class TmemTmaStoreEpilogueDevice(DeviceView):
         self.tiles_stored[0] = 0
 
     @cute.jit
-    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
+              masked: cutlass.Constexpr = True):
         """`pipe.epilogue`: wait for tile (m, n)'s accumulator, store it converted to c_dtype
         (the accumulators, or `compute(accumulators, *loaded)` of each subtile, with one
         value per (operand, placement) of `loads`: the region's body and its `epi.load`s,
-        generated from the IR), and give its buffer back to the MMA warp."""
+        generated from the IR), and give its buffer back to the MMA warp. An unmasked
+        epilogue's tile lies inside M x N: its operands are read unclamped."""
         config = self.config
         state = self.mainloop.accumulator_state(self.tiles_stored[0], producer=False)
         gC_epi = cute.flat_divide(self.gC[(None, None, m, n)], config.epi_tile)  # (EPI_M, EPI_N, em, en)
@@ -178,13 +180,15 @@ class TmemTmaStoreEpilogueDevice(DeviceView):
         first_row, first_column = m * tile_m, n * tile_n
         if cutlass.const_expr(loads):
             # held operands are read before the accumulator wait: their loads overlap the tile's MMAs
-            held = self.operands.tile_values(loads, first_row, first_column, subtiles * cute.size(subtile_shape))
+            held = self.operands.tile_values(
+                loads, first_row, first_column, subtiles * cute.size(subtile_shape), masked)
         self.mainloop.accumulator_ring.consumer_wait(state)
         for subtile in cutlass.range_constexpr(subtiles):
             # the subtile's operand loads are issued before its tcgen05.ld, whose latency they share
             current = []
             if cutlass.const_expr(loads):
-                current = self.operands.subtile_values(loads, held, first_row, first_column, subtile, subtile_shape)
+                current = self.operands.subtile_values(
+                    loads, held, first_row, first_column, subtile, subtile_shape, masked)
             cute.copy(self.tiled_load, acc[(None, None, None, subtile)], self.subtile_acc)
             values = self.subtile_acc.load()
             if cutlass.const_expr(compute is not None):
@@ -222,6 +226,7 @@ class AccumulatorHandOver(DeviceView):
     def tile_is_full(self, m, n):
         return self.epilogue.tile_is_full(m, n)
 
-    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = ()):
-        """The region (`compute`, `loads`) is the epilogue warps' to run."""
+    def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
+              masked: cutlass.Constexpr = True):
+        """The region (`compute`, `loads`, `masked`) is the epilogue warps' to run."""
         self.mainloop.hand_over_accumulator()
