@@ -228,5 +228,5 @@ class AccumulatorHandOver(DeviceView):
 
     def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
               masked: cutlass.Constexpr = True):
-        """The region (`compute`, `loads`, `masked`) is the epilogue warps' to run."""
+        """The region (`compute`, `loads`) is the epilogue warps' to run."""
         self.mainloop.hand_over_accumulator()
