@@ -265,7 +265,7 @@ def test_sweep_compiles_without_spills(case, sweep_stats) -> None:
     (1-CTA, 2-CTA) x epilogue (plain, rowwise scales + bias + silu, tensorwise scales, bias
     + gelu, beta * C), as a covering subset: every pair of values of any two axes occurs in
     some kernel (test_the_sweep_covers_every_pair_of_axes). The full product, 60 kernels at
-    about 2 s each, would add a quarter to CI's time; these 17 take about 30 s, each
+    1.5 to 2 s each, would add a sixth to CI's time; these 17 take about 20 s, each
     compiled once (`sweep_stats`) for all the assertions about it."""
     dtype, tile, _, _, epilogue = case
     kernel = sweep_stats[case]
