@@ -7,9 +7,10 @@
 C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
 a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
 shuffled rounds:
-  * the cuBLAS baseline: torch.matmul (bf16), torch._scaled_mm with rowwise unit scales
+  * the cuBLAS baseline: torch.matmul (bf16), torch._scaled_mm with random rowwise scales
     (fp8: scale_a (M, 1), scale_b (1, N), bf16 output);
-  * `pipeir.matmul(a, w.t(), out=c)`, the user's call: the dynamic-M kernel of M's class
+  * the user's call: `pipeir.matmul(a, w.t(), out=c)` (bf16), `pipeir.scaled_mm(a, w.t(),
+    scale_a, scale_b)` with the same scales (fp8): the dynamic-M kernel of M's class
     (pipeir.tune.m_class) with the tuned bucket's schedule when `pipeir-tune --nk`
     recorded one, else pipeir.tune.heuristic_config's;
   * with --quick, also every candidate schedule of QUICK_CANDIDATES as a dynamic-M
@@ -62,7 +63,8 @@ from pipeir.tune import compile_in_parallel, default_jobs, describe, heuristic_c
 
 ROTATING_BYTES = 128 * 2**20
 MAX_RELATIVE_ERROR = 2e-2
-PIPEIR = "pipeir.matmul"
+PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
+"""The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
 QUICK_CANDIDATES = (
     dict(swap_ab=True, tile=(128, 16)),
     dict(swap_ab=True, tile=(128, 32)),
@@ -116,19 +118,34 @@ def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:
     return [torch.randn(n, k, device="cuda").clamp(-4, 4).to(TORCH_DTYPES[dtype]) for _ in range(count)]
 
 
-def baseline(dtype: str, m: int, n: int):
-    if dtype.startswith("f8"):
-        scale_a = torch.ones(m, 1, device="cuda", dtype=torch.float32)
-        scale_b = torch.ones(1, n, device="cuda", dtype=torch.float32)
+def rowwise_scales(dtype: str, m: int, n: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """fp8's random rowwise scales, scale_a (M, 1) and scale_b (1, N); None for bf16."""
+    if not dtype.startswith("f8"):
+        return None
+    return torch.rand(m, 1, device="cuda") + 0.5, torch.rand(1, n, device="cuda") + 0.5
+
+
+def baseline(scales):
+    if scales is not None:
+        scale_a, scale_b = scales
         return "torch._scaled_mm rowwise", lambda a, w: torch._scaled_mm(
             a, w.t(), scale_a, scale_b, out_dtype=torch.bfloat16)
     return "torch.matmul", lambda a, w: torch.matmul(a, w.t())
 
 
+def pipeir_call(scales, out):
+    """The user's pipeir call of this dtype; it returns the product."""
+    if scales is not None:
+        scale_a, scale_b = scales
+        return lambda a, w: pipeir.scaled_mm(a, w.t(), scale_a, scale_b)
+    return lambda a, w: pipeir.matmul(a, w.t(), out=out)
+
+
 def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
     tile_k = 128 if dtype.startswith("f8") else 64
     config = GemmConfig(m=None, n=n, k=k, dtype=dtype, tile=(*fields["tile"], tile_k),
-                        cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"])
+                        cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"],
+                        scale="rowwise" if dtype.startswith("f8") else None)
     return replace(config, stages=config.max_stages)
 
 
@@ -145,11 +162,15 @@ def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rou
         a = torch.randn(m, k, device="cuda").clamp(-4, 4).to(TORCH_DTYPES[dtype])
         sets = [(a, w) for w in weights]
         out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
-        name, call = baseline(dtype, m, n)
-        steps = {name: call, PIPEIR: lambda a, w: pipeir.matmul(a, w.t(), out=out)}
+        scales = rowwise_scales(dtype, m, n)
+        name, call = baseline(scales)
+        steps = {name: call, PIPEIR_CALLS[dtype]: pipeir_call(scales, out)}
+        operands = [scale.reshape(-1) for scale in scales] if scales is not None else []
         for label, kernel in candidates.items():
-            steps[label] = lambda a, w, kernel=kernel: kernel.function(a, w, out)
+            steps[label] = lambda a, w, kernel=kernel: kernel.function(a, w, out, *operands) or out
         reference = a.float() @ weights[0].float().t()
+        if scales is not None:
+            reference = reference * scales[0] * scales[1]
         try:
             call(a, weights[0])
         except Exception as failure:  # cuBLAS refusing a shape: nothing to compare against
@@ -158,8 +179,8 @@ def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rou
         for label in [label for label in steps if label != name]:
             out.fill_(float("nan"))
             try:
-                steps[label](a, weights[0])
-                error = ((out.float() - reference).norm() / reference.norm()).item()
+                product = steps[label](a, weights[0])
+                error = ((product.float() - reference).norm() / reference.norm()).item()
             except Exception as failure:  # a launch the kernel refuses: report it, time the rest
                 error, message = math.nan, f"{type(failure).__name__}: {str(failure).splitlines()[0]}"
             else:
@@ -217,7 +238,7 @@ def summary(rows: list[dict]) -> str:
     lines = ["| dtype | geomean vs cuBLAS | lowest (shape) | 16x8192x8192 | acceptance |", "|---|---|---|---|---|"]
     goals = {"bf16": (1.20, 0.95), "f8e4m3": (1.50, 1.0)}
     for dtype in sorted({r["dtype"] for r in rows if r.get("ms") is not None}):
-        ours = [r for r in rows if r.get("dtype") == dtype and r["kernel"] == PIPEIR and r["ms"] is not None]
+        ours = [r for r in rows if r.get("dtype") == dtype and r["kernel"] == PIPEIR_CALLS[dtype] and r["ms"] is not None]
         if not ours:
             continue
         ratios = [r["vs_baseline"] for r in ours]
@@ -234,14 +255,14 @@ def summary(rows: list[dict]) -> str:
 
 
 def best_candidates(rows: list[dict]) -> str:
-    lines = ["| problem | M class | fastest kernel | its TB/s | vs cuBLAS | pipeir.matmul vs cuBLAS |",
+    lines = ["| problem | M class | fastest kernel | its TB/s | vs cuBLAS | pipeir's call vs cuBLAS |",
              "|---|---|---|---|---|---|"]
     for problem in dict.fromkeys(r["problem"] for r in rows):
         timed = [r for r in rows if r["problem"] == problem and r["ms"] is not None and not r["baseline"]]
         if not timed:
             continue
         best = min(timed, key=lambda r: r["ms"])
-        ours = next((r for r in timed if r["kernel"] == PIPEIR), None)
+        ours = next((r for r in timed if r["kernel"] == PIPEIR_CALLS[r["dtype"]]), None)
         lines.append(f"| {problem} | {m_class(best['m'])} | {best['kernel']} | {best['tbps']:.2f} | "
                      f"{best['vs_baseline']:.3f}x | " + (f"{ours['vs_baseline']:.3f}x |" if ours else "- |"))
     return "\n".join(lines)

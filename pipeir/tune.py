@@ -80,9 +80,13 @@ DECODE_TILE_N = (16, 32, 64, 128)
 """The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
 SPLIT_K_CANDIDATES = (2, 3, 4, 8)
 """The K splits the decode and narrow buckets try (cluster 1x1, raster m)."""
-MIN_SLICE_K_TILES = 4
-"""The fewest k-tiles the heuristic leaves a split-K slice: each split adds a partial
-tile's round trip through the workspace, and a ring needs a few k-tiles to fill."""
+MIN_SLICE_K_TILES = 48
+"""The fewest k-tiles the heuristic leaves a split-K slice. A split-K work unit costs
+far more than its partial tile's round trip through the workspace: on the H200
+(2026-11-30, bf16 M = 16, swap_ab 128x64x64, 8 stages, kernel time from the profiler)
+N = K = 4096 took 17.5 us unsplit and 21.7 / 22.5 us split 2 / 4 (32 / 16 k-tiles a
+slice), while 8192x8192 split 2 (64 k-tiles) went 46.1 -> 43.5 us and 4096x14336 split 4
+(56 k-tiles) 51.3 -> 43.2 us. So a slice must stream at least this many k-tiles."""
 
 
 def split_k_for(config: GemmConfig, m: int) -> int | None:

@@ -95,9 +95,10 @@ def test_verifier_refuses_a_unit_loading_another_split() -> None:
 
 
 def test_heuristic_splits_when_tiles_leave_sms_idle() -> None:
-    decode = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode")
+    decode = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336), "decode")
     assert decode.swap_ab and decode.split_k == 4  # 32 tiles of 128 rows: 4 splits fill 128 of 132 SMs
-    assert tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336), "decode").split_k == 4
+    # 64 k-tiles: slices of 32 would be under MIN_SLICE_K_TILES (split 2 measured slower)
+    assert tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode").split_k is None
     assert tuner.heuristic_config(GemmConfig(m=None, n=8192, k=8192), "decode").split_k == 2
     assert tuner.heuristic_config(GemmConfig(m=None, n=14336, k=4096), "decode").split_k is None
     assert tuner.heuristic_config(GemmConfig(m=None, n=4096, k=128), "decode").split_k is None  # slices too short

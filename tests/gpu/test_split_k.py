@@ -3,7 +3,7 @@ product (M, N and K not multiples of the tile, M = 1, fewer k-tiles than splits)
 and without swap_ab, bf16, f16 and fp8, a fused epilogue applied once after the
 reduction, outputs poisoned with NaN first; bitwise identical results over repeated
 launches and on another stream (the reduction sums the splits in split order); and
-pipeir.matmul's decode kernel at N = 4096 choosing split-K for every M of its class.
+pipeir.matmul's decode kernel at N = 4096, K = 14336 choosing split-K for every M of its class.
 
 Each case runs in a fresh process, so a device fault fails its case alone. A kernel is
 compiled once with M, N and K known only at run time and then called at every shape."""
@@ -109,7 +109,7 @@ DISPATCH = textwrap.dedent(
     import json, torch
     import pipeir
     from pipeir import api
-    n, k = 4096, 4096
+    n, k = 4096, 14336
     w = torch.randn(n, k, device="cuda").bfloat16()
     worst, deterministic = 0.0, True
     for m in (1, 5, 16, 33, 64):
