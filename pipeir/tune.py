@@ -80,31 +80,6 @@ DECODE_TILE_N = (16, 32, 64, 128)
 """The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
 SPLIT_K_CANDIDATES = (2, 3, 4, 8)
 """The K splits the decode and narrow buckets try (cluster 1x1, raster m)."""
-MIN_SLICE_K_TILES = 48
-"""The fewest k-tiles the heuristic leaves a split-K slice. A split-K work unit costs
-far more than its partial tile's round trip through the workspace: on the H200
-(2026-11-30, bf16 M = 16, swap_ab 128x64x64, 8 stages, kernel time from the profiler)
-N = K = 4096 took 17.5 us unsplit and 21.7 / 22.5 us split 2 / 4 (32 / 16 k-tiles a
-slice), while 8192x8192 split 2 (64 k-tiles) went 46.1 -> 43.5 us and 4096x14336 split 4
-(56 k-tiles) 51.3 -> 43.2 us. So a slice must stream at least this many k-tiles."""
-
-
-def split_k_for(config: GemmConfig, m: int) -> int | None:
-    """The K split that fills the GPU's SMs with work units when `config`'s output tiles
-    (at M = m) leave them idle: as many splits as whole waves of tiles fit the SMs, no
-    slice under MIN_SLICE_K_TILES k-tiles; None where no split of 2 or more is worth it
-    (enough tiles, a short or run-time K, a target without split-K)."""
-    target = target_for(config.arch)
-    if not target.SPLIT_K or config.k is None or config.n is None:
-        return None
-    rows, columns, _ = replace(config, m=m).mma_shape
-    tile_m, tile_n, tile_k = config.tile_shape
-    tiles = -(-rows // tile_m) * -(-columns // tile_n)
-    k_tiles = -(-config.k // tile_k)
-    splits = min(target.SM_COUNT // tiles, k_tiles // MIN_SLICE_K_TILES, target.MAX_SPLIT_K)
-    return splits if splits >= 2 else None
-
-
 def m_class(m: int) -> str:
     """The schedule class of M (see M_CLASSES)."""
     for largest, name, _ in M_CLASSES:
@@ -129,9 +104,14 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
     128 rows and M is a 64-wide MMA N (the weights are streamed once per N tile); the
     deepest ring. narrow: 128x64 tiles (twice the CTAs of 128x128 for the same weight
-    traffic). Both split K (`split_k_for`, at the class's tuning M) when their output
-    tiles leave SMs idle: at N = 4096 a decode GEMM has 32 tiles for 132 SMs. wide: the
-    target's default tile. Free fields only: a fixed field stays.
+    traffic). wide: the target's default tile. Free fields only: a fixed field stays.
+
+    No split-K: on the H200 (2026-11-30, bf16 M = 16, this decode schedule) splitting K
+    did not pay reliably where the tiles leave SMs idle. do_bench medians in one process,
+    N x K: 4096x4096 22.6 us unsplit against 34.2 / 31.8 split 2 / 4; 8192x8192 51.8
+    against 52.9 / 60.6; 4096x14336 59.0 against 51.4 / 53.1 (a gain that bench/decode.py,
+    at split 4, did not show: 0.79-0.86x cuBLAS, as unsplit). So split-K is left to
+    `pipeir-tune --nk`, whose decode and narrow candidates include SPLIT_K_CANDIDATES.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
@@ -143,9 +123,6 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     else:
         swap, tile = False, target.default_tile(config.dtype)
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile)
-    if m_class_name != "wide" and config.split_k is None:
-        at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
-        chosen = replace(chosen, split_k=split_k_for(chosen, at_m))
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 

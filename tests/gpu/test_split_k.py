@@ -2,8 +2,7 @@
 product (M, N and K not multiples of the tile, M = 1, fewer k-tiles than splits), with
 and without swap_ab, bf16, f16 and fp8, a fused epilogue applied once after the
 reduction, outputs poisoned with NaN first; bitwise identical results over repeated
-launches and on another stream (the reduction sums the splits in split order); and
-pipeir.matmul's decode kernel at N = 4096, K = 14336 choosing split-K for every M of its class.
+launches and on another stream (the reduction sums the splits in split order).
 
 Each case runs in a fresh process, so a device fault fails its case alone. A kernel is
 compiled once with M, N and K known only at run time and then called at every shape."""
@@ -102,31 +101,3 @@ def test_fused_epilogue_applies_once_after_the_reduction() -> None:
                   scale="rowwise", bias=True, activation="relu")
     result = run(CASE, json.dumps(fields))
     assert result["worst"] < 1e-2
-
-
-DISPATCH = textwrap.dedent(
-    """
-    import json, torch
-    import pipeir
-    from pipeir import api
-    n, k = 4096, 14336
-    w = torch.randn(n, k, device="cuda").bfloat16()
-    worst, deterministic = 0.0, True
-    for m in (1, 5, 16, 33, 64):
-        a = torch.randn(m, k, device="cuda").bfloat16()
-        c = pipeir.matmul(a, w.t())
-        deterministic &= torch.equal(c.view(torch.int16), pipeir.matmul(a, w.t()).view(torch.int16))
-        reference = a.float() @ w.float().t()
-        worst = max(worst, ((c.float() - reference).norm() / reference.norm()).item())
-    kernels = api.loaded_kernels()
-    print(json.dumps(dict(kernels=len(kernels), split_k=kernels[0].config.split_k, worst=worst,
-                          deterministic=deterministic)))
-    """
-)
-
-
-def test_decode_dispatch_splits_k_with_one_kernel(tmp_path) -> None:
-    environment = {key: value for key, value in os.environ.items() if key != "PIPEIR_TUNE"}
-    found = run(DISPATCH, environment=dict(environment, PIPEIR_CACHE_DIR=str(tmp_path)))
-    assert found["kernels"] == 1 and found["split_k"] == 4
-    assert found["deterministic"] and found["worst"] < 1e-2
