@@ -31,7 +31,11 @@ where the library erf's branches spilled at 256x128 (102 sites beside the accumu
 
 def gelu(x):
     z = cute.math.abs(x) * SQRT_HALF
-    t = 1.0 / (1.0 + ERF_P * z)
+    # rcp.approx.ftz (one MUFU op, within 1 ulp; t's denominator is >= 1, so flushing
+    # denormals changes nothing): the IEEE division called a slow-path subroutine per
+    # element (bf16 bias + gelu at 4096^3, static SASS: 4,795 -> 2,936 instructions on
+    # sm_90a, 8,342 -> 4,445 on sm_100a)
+    t = cute.math.rcp(1.0 + ERF_P * z, approx=True, ftz=True)
     a1, a2, a3, a4, a5 = ERF_A
     poly = t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
     erfc = poly * cute.math.exp(-(z * z), fastmath=True)  # 1 - erf(|x| / sqrt 2)
