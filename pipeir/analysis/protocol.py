@@ -477,24 +477,20 @@ class _Replay:
                 f"commit of {self.at(event, k_tile)} without a copy of "
                 + ", ".join(f"'{o}'" for o in missing),
             )
-        k_tiles = {copy.k_tile for copy in fill.copies.values()}
-        if len(k_tiles) > 1:
-            raise self.fail(
-                event,
-                f"commit of stage {event.stage}: its copies load different k-tiles "
-                + ", ".join(f"'{o}' {c.k_tile}" for o, c in fill.copies.items()),
-            )
-        splits = {copy.split for copy in fill.copies.values()}
-        if len(splits) > 1:
-            raise self.fail(
-                event,
-                f"commit of stage {event.stage}: its copies load different K splits "
-                + ", ".join(f"'{o}' {c.split}" for o, c in fill.copies.items()),
-            )
+        loaded = {}  # the k-tile and the K split the stage's copies agree on
+        for what, attribute in (("k-tiles", "k_tile"), ("K splits", "split")):
+            values = {getattr(copy, attribute) for copy in fill.copies.values()}
+            if len(values) > 1:
+                raise self.fail(
+                    event,
+                    f"commit of stage {event.stage}: its copies load different {what} "
+                    + ", ".join(f"'{o}' {getattr(c, attribute)}" for o, c in fill.copies.items()),
+                )
+            (loaded[attribute],) = values
         stage.commits += 1
         stage.fill = None
         tiles = {operand: copy.operand_tile for operand, copy in fill.copies.items()}
-        stage.unconsumed.append(_Loaded(event, tiles, k_tiles.pop(), splits.pop()))
+        stage.unconsumed.append(_Loaded(event, tiles, loaded["k_tile"], loaded["split"]))
         return None
 
     def producer_tail(self, event: Event) -> str | None:
