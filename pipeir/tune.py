@@ -110,7 +110,8 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     did not pay reliably where the tiles leave SMs idle. do_bench medians in one process,
     N x K: 4096x4096 22.6 us unsplit against 34.2 / 31.8 split 2 / 4; 8192x8192 51.8
     against 52.9 / 60.6; 4096x14336 59.0 against 51.4 / 53.1 (a gain that bench/decode.py,
-    at split 4, did not show: 0.79-0.86x cuBLAS, as unsplit). So split-K is left to
+    at split 4, did not show: 0.79-0.86x cuBLAS, as unsplit; bench/split_k.py,
+    bench/runs/2026-11-30-split-k-profile.md). So split-K is left to
     `pipeir-tune --nk`, whose decode and narrow candidates include SPLIT_K_CANDIDATES.
     """
     target = target_for(config.arch)
