@@ -16,6 +16,10 @@ from cutlass.cute.nvgpu import cpasync
 
 from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
 
+SMEM_ALIGNMENT = 1024
+"""Alignment of the shared-memory tensors TMA and the MMAs read and write (the 128-byte
+swizzle's 1024-byte atoms)."""
+
 
 @dataclass(frozen=True)
 class TmaMainloop(Collective):

@@ -32,81 +32,30 @@ import cutlass.utils.blackwell_helpers as sm100_utils
 from cutlass.cute.nvgpu import cpasync, tcgen05
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
-from pipeir.lower.cute.epilogue_operands import EpilogueOperands, operand_param, operand_shape
-from pipeir.lower.cute.sm100.mainloop_tma_umma import SMEM_ALIGNMENT, THREADS_PER_WARP
+from pipeir.lower.cute.collectives import DeviceView
+from pipeir.lower.cute.epilogue_operands import EpilogueOperands
+from pipeir.lower.cute.sm100.mainloop_tma_umma import THREADS_PER_WARP
+from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase
 
 EPILOGUE_BARRIER_ID = 1
 """Named barrier of the epilogue warps (0 is the CTA-wide one)."""
 
 
-@dataclass(frozen=True)
-class TmemTmaStoreEpilogue(Collective):
-    c_dtype: str
-    tile: tuple[int, int, int]
+@dataclass(frozen=True, kw_only=True)
+class TmemTmaStoreEpilogue(TmaStoreEpilogueBase):
     two_cta: bool
-    epi_tile: tuple[int, int]
-    stages: int
     epilogue_warps: int
     """Warps 0 .. epilogue_warps - 1; the first issues the TMA stores."""
-    operands: tuple[tuple[str, str, str], ...] = ()
-    """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
-    kernel takes them after C."""
-
-    OPS = ("pipe.epilogue", "pipe.mn_tile_full")
-
-    @property
-    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
-        return (
-            ("tma_atom_c", "cute.CopyAtom"),
-            ("tma_tensor_c", "cute.Tensor"),
-            *((operand_param(name), "cute.Tensor") for name, _, _ in self.operands),
-        )
-
-    @property
-    def c_type(self):
-        return cutlass_type(self.c_dtype)
-
-    def operand_shape(self, name: str, m, n) -> tuple:
-        """The shape of operand `name`'s kernel argument."""
-        return operand_shape(next(broadcast for operand, broadcast, _ in self.operands if operand == name), m, n)
 
     def smem_layout(self):
         return sm100_utils.make_smem_layout_epi(self.c_type, LayoutEnum.ROW_MAJOR, self.epi_tile, self.stages)
-
-    # -- host ---------------------------------------------------------------------------
-    def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
-        tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
-            cpasync.CopyBulkTensorTileS2GOp(), mC, cute.slice_(self.smem_layout(), (None, None, 0)), self.epi_tile
-        )
-        return (tma_atom_c, tma_tensor_c, *operand_tensors)
 
     # -- device -------------------------------------------------------------------------
     def device(self, smem, tma_atom_c, tma_tensor_c, *operand_tensors):
         return TmemTmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c, operand_tensors)
 
 
-class TmemTmaStoreEpilogueDevice(DeviceView):
-    def __init__(self, config: TmemTmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c, operand_tensors):
-        self.config = config
-        self.tma_atom_c = tma_atom_c
-        self.operand_tensors = operand_tensors
-        layout = config.smem_layout()
-        self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
-        tile_m, tile_n, _ = config.tile
-        self.gC = cute.local_tile(tma_tensor_c, (tile_m, tile_n), (None, None))  # (bM, bN, RestM, RestN)
-        self.m = cute.size(tma_tensor_c, mode=[0])
-        self.n = cute.size(tma_tensor_c, mode=[1])
-
-    def prefetch_descriptor(self):
-        """Bring the TMA store descriptor of C into the cache (run by the producer warp)."""
-        cpasync.prefetch_descriptor(self.tma_atom_c)
-
-    def tile_is_full(self, m, n):
-        """`pipe.mn_tile_full`: output tile (m, n) lies inside M x N."""
-        tile_m, tile_n, _ = self.config.tile
-        return ((m + 1) * tile_m <= self.m) & ((n + 1) * tile_n <= self.n)  # `and` would ask for a Python bool
-
+class TmemTmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
     def handed_over_by(self, mainloop):
         """The MMA warp's side of `pipe.epilogue`."""
         return AccumulatorHandOver(self, mainloop)

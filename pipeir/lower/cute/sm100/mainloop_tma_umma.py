@@ -31,9 +31,8 @@ from cutlass.cute.nvgpu import cpasync, tcgen05
 from cutlass.memory import TmemAllocator, get_num_tmem_alloc_cols
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.tma_mainloop import TmaMainloop, TmaMainloopDevice
+from pipeir.lower.cute.tma_mainloop import SMEM_ALIGNMENT, TmaMainloop, TmaMainloopDevice
 
-SMEM_ALIGNMENT = 1024
 THREADS_PER_WARP = 32
 TMEM_ALLOC_BARRIER_ID = 2
 """Named barrier of the MMA warp and the epilogue warps: the TMEM address is published."""

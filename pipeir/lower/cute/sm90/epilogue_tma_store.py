@@ -37,42 +37,21 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
-from pipeir.lower.cute.epilogue_operands import EpilogueOperands, operand_param, operand_shape
-from pipeir.lower.cute.sm90.mainloop_tma_wgmma import SMEM_ALIGNMENT, THREADS_PER_WARPGROUP
+from pipeir.lower.cute.epilogue_operands import EpilogueOperands
+from pipeir.lower.cute.sm90.mainloop_tma_wgmma import THREADS_PER_WARPGROUP
+from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase
 
 EPILOGUE_BARRIER_ID = 1
 """Named barrier of the MMA warpgroups (0 is the CTA-wide one)."""
 
 
-@dataclass(frozen=True)
-class TmaStoreEpilogue(Collective):
-    c_dtype: str
-    tile: tuple[int, int, int]
-    epi_tile: tuple[int, int]
-    stages: int
+@dataclass(frozen=True, kw_only=True)
+class TmaStoreEpilogue(TmaStoreEpilogueBase):
     consumer_warpgroups: int
     store_warp: int
     """The warp that issues the TMA stores (the first MMA warp)."""
-    operands: tuple[tuple[str, str, str], ...] = ()
-    """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
-    kernel takes them after C."""
     transposed: bool = False
     """D = C^T (swap_ab): D is column-major."""
-
-    OPS = ("pipe.epilogue", "pipe.mn_tile_full")
-
-    @property
-    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
-        return (
-            ("tma_atom_c", "cute.CopyAtom"),
-            ("tma_tensor_c", "cute.Tensor"),
-            *((operand_param(name), "cute.Tensor") for name, _, _ in self.operands),
-        )
-
-    @property
-    def c_type(self):
-        return cutlass_type(self.c_dtype)
 
     @property
     def d_layout(self) -> LayoutEnum:
@@ -81,10 +60,6 @@ class TmaStoreEpilogue(Collective):
     def smem_layout(self):
         return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.epi_tile, self.stages)
 
-    def operand_shape(self, name: str, m, n) -> tuple:
-        """The shape of operand `name`'s kernel argument."""
-        return operand_shape(next(broadcast for operand, broadcast, _ in self.operands if operand == name), m, n)
-
     # -- host ---------------------------------------------------------------------------
     def d_of(self, mC: cute.Tensor) -> cute.Tensor:
         """The MMA's product D over the row-major C: C itself, or its transposed view."""
@@ -92,40 +67,12 @@ class TmaStoreEpilogue(Collective):
             return mC
         return cute.make_tensor(mC.iterator, cute.select(mC.layout, mode=[1, 0]))
 
-    def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
-        tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
-            cpasync.CopyBulkTensorTileS2GOp(), self.d_of(mC), cute.slice_(self.smem_layout(), (None, None, 0)),
-            self.epi_tile,
-        )
-        return (tma_atom_c, tma_tensor_c, *operand_tensors)
-
     # -- device -------------------------------------------------------------------------
     def device(self, smem, tma_atom_c, tma_tensor_c, *operand_tensors):
         return TmaStoreEpilogueDevice(self, smem, tma_atom_c, tma_tensor_c, operand_tensors)
 
 
-class TmaStoreEpilogueDevice(DeviceView):
-    def __init__(self, config: TmaStoreEpilogue, smem, tma_atom_c, tma_tensor_c, operand_tensors):
-        self.config = config
-        self.tma_atom_c = tma_atom_c
-        self.operand_tensors = operand_tensors
-        layout = config.smem_layout()
-        self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
-        tile_m, tile_n, _ = config.tile
-        self.gC = cute.local_tile(tma_tensor_c, (tile_m, tile_n), (None, None))  # (bM, bN, RestM, RestN)
-        self.m = cute.size(tma_tensor_c, mode=[0])
-        self.n = cute.size(tma_tensor_c, mode=[1])
-
-    def prefetch_descriptor(self):
-        """Bring the TMA store descriptor of C into the cache (run by the producer warp,
-        long before the first store)."""
-        cpasync.prefetch_descriptor(self.tma_atom_c)
-
-    def tile_is_full(self, m, n):
-        """`pipe.mn_tile_full`: output tile (m, n) lies inside M x N."""
-        tile_m, tile_n, _ = self.config.tile
-        return ((m + 1) * tile_m <= self.m) & ((n + 1) * tile_n <= self.n)  # `and` would ask for a Python bool
-
+class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
     def consumer_setup(self, tiled_mma, accumulators):
         """The MMA threads' register -> shared-memory copy of the accumulators, and the
         store pipeline (run by the consumer role before its first op)."""

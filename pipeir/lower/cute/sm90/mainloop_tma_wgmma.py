@@ -26,11 +26,10 @@ import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync, warpgroup
 from cutlass.tensor_utils import LayoutEnum
 
-from pipeir.lower.cute.tma_mainloop import TmaMainloop, TmaMainloopDevice
+from pipeir.lower.cute.tma_mainloop import SMEM_ALIGNMENT, TmaMainloop, TmaMainloopDevice
 from pipeir.target import schedule
 
 THREADS_PER_WARPGROUP = 128
-SMEM_ALIGNMENT = 1024
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,89 @@
+"""What the TMA-store epilogues of every target share: their configuration
+(`TmaStoreEpilogueBase`: the output dtype, the CTA tile, the epilogue subtile and the
+staging depth, the epilogue operands; the TMA store atom and tensor of C and the operands
+as kernel arguments) and the in-kernel view's parts that do not depend on where the
+accumulators live (`TmaStoreEpilogueDeviceBase`: the staging buffers, C's tiles, M and
+N, the descriptor prefetch, `pipe.mn_tile_full`). A target's epilogue
+(pipeir/lower/cute/<arch>/epilogue_*.py) adds its staging layout and its store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cutlass.cute as cute
+from cutlass.cute.nvgpu import cpasync
+
+from pipeir.lower.cute.collectives import Collective, DeviceView, cutlass_type
+from pipeir.lower.cute.epilogue_operands import operand_param, operand_shape
+from pipeir.lower.cute.tma_mainloop import SMEM_ALIGNMENT
+
+
+@dataclass(frozen=True)
+class TmaStoreEpilogueBase(Collective):
+    c_dtype: str
+    tile: tuple[int, int, int]
+    epi_tile: tuple[int, int]
+    stages: int
+    operands: tuple[tuple[str, str, str], ...] = ()
+    """(name, broadcast, dtype) of the epilogue operands (`epi.operand`), in the order the
+    kernel takes them after C."""
+
+    OPS = ("pipe.epilogue", "pipe.mn_tile_full")
+
+    @property
+    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
+        return (
+            ("tma_atom_c", "cute.CopyAtom"),
+            ("tma_tensor_c", "cute.Tensor"),
+            *((operand_param(name), "cute.Tensor") for name, _, _ in self.operands),
+        )
+
+    @property
+    def c_type(self):
+        return cutlass_type(self.c_dtype)
+
+    def operand_shape(self, name: str, m, n) -> tuple:
+        """The shape of operand `name`'s kernel argument."""
+        return operand_shape(next(broadcast for operand, broadcast, _ in self.operands if operand == name), m, n)
+
+    def smem_layout(self):
+        """The staging buffers' layout: `stages` subtiles of `epi_tile`, the target's."""
+        raise NotImplementedError(f"{type(self).__name__} says how it stages C")
+
+    # -- host ---------------------------------------------------------------------------
+    def d_of(self, mC: cute.Tensor) -> cute.Tensor:
+        """The MMA's product D over the row-major C (C itself unless a target says otherwise)."""
+        return mC
+
+    def kernel_params(self, mC: cute.Tensor, *operand_tensors: cute.Tensor):
+        tma_atom_c, tma_tensor_c = cpasync.make_tiled_tma_atom(
+            cpasync.CopyBulkTensorTileS2GOp(), self.d_of(mC), cute.slice_(self.smem_layout(), (None, None, 0)),
+            self.epi_tile,
+        )
+        return (tma_atom_c, tma_tensor_c, *operand_tensors)
+
+
+class TmaStoreEpilogueDeviceBase(DeviceView):
+    """The staging buffers sC, D's output tiles gC (bM, bN, RestM, RestN), D's extent
+    (m, n), the TMA store atom and the epilogue operands' tensors."""
+
+    def __init__(self, config: TmaStoreEpilogueBase, smem, tma_atom_c, tma_tensor_c, operand_tensors):
+        self.config = config
+        self.tma_atom_c = tma_atom_c
+        self.operand_tensors = operand_tensors
+        layout = config.smem_layout()
+        self.sC = smem.allocate_tensor(config.c_type, layout.outer, SMEM_ALIGNMENT, layout.inner)
+        tile_m, tile_n, _ = config.tile
+        self.gC = cute.local_tile(tma_tensor_c, (tile_m, tile_n), (None, None))  # (bM, bN, RestM, RestN)
+        self.m = cute.size(tma_tensor_c, mode=[0])
+        self.n = cute.size(tma_tensor_c, mode=[1])
+
+    def prefetch_descriptor(self):
+        """Bring the TMA store descriptor of C into the cache (run by the producer warp,
+        long before the first store)."""
+        cpasync.prefetch_descriptor(self.tma_atom_c)
+
+    def tile_is_full(self, m, n):
+        """`pipe.mn_tile_full`: output tile (m, n) lies inside M x N."""
+        tile_m, tile_n, _ = self.config.tile
+        return ((m + 1) * tile_m <= self.m) & ((n + 1) * tile_n <= self.n)  # `and` would ask for a Python bool
