@@ -8,10 +8,10 @@ lowers the static scheduler's ops over work units, `pipe.k_split`, and
   1. every consumer thread stores its own accumulator registers, in register order,
      contiguously into the workspace at (output tile slot, split, thread): no layout
      conversion, 16-byte vector stores;
-  2. each thread fences (release, GPU scope), the consumer warps meet at a named
-     barrier, and one thread adds 1 to the tile's ticket;
+  2. the consumer warps meet at a named barrier, and one thread adds 1 to the tile's
+     ticket with acquire-release semantics at GPU scope (CUTLASS's generic barrier);
   3. the unit that takes the ticket's last value (splits - 1) resets the ticket to 0
-     for the next launch and, after an acquire fence, sums the S partials of its
+     for the next launch and, after a second barrier, sums the S partials of its
      threads' registers in split order 0..S-1 into the accumulators (its own partial
      read back like the others): the same additions in the same order whichever unit
      arrives last, so the result is bitwise reproducible. Its epilogue then runs once,
@@ -120,11 +120,16 @@ class SplitKPersistentSchedulerDevice(StaticPersistentSchedulerDevice):
         slot = schedule.output_tile_slot(m, n, self.tiles_m, config.cluster[0])
         registers = cute.make_tensor(accumulators.iterator, cute.make_layout(cute.shape(self.partials)[:2]))
         cute.autovec_copy(registers, self.partials[(None, None, thread, split, slot)])
-        cute.arch.fence_acq_rel_gpu()  # this thread's partial is visible before the ticket moves
+        # CUTLASS's generic barrier: the named barrier orders every consumer thread's
+        # partial before thread 0's ticket, whose release makes them visible at GPU
+        # scope and whose acquire makes the other units' partials visible to this CTA
+        # (the second barrier orders it before every thread's loads). One fence-like
+        # atomic per unit, where a fence.acq_rel.gpu in every thread was a MEMBAR.ALL.GPU
+        # and an L1 invalidation per thread, twice.
         self.barrier.arrive_and_wait()
         if thread == 0:
             arrived = cute.arch.atomic_add((self.tickets.iterator + slot).llvm_ptr, cutlass.Int32(1),
-                                           sem="relaxed", scope="gpu")
+                                           sem="acq_rel", scope="gpu")
             if arrived == config.splits - 1:
                 self.tickets[slot] = cutlass.Int32(0)  # every split has arrived: ready for the next launch
             self.arrival[0] = arrived
@@ -133,7 +138,6 @@ class SplitKPersistentSchedulerDevice(StaticPersistentSchedulerDevice):
         # it again: that write follows the next unit's first barrier.
         last = self.arrival[0] == config.splits - 1
         if last:
-            cute.arch.fence_acq_rel_gpu()  # the other units' partials are visible to this thread's loads
             vectors = cute.size(registers, mode=[1])
             partial = cute.make_rmem_tensor((VECTOR,), cutlass.Float32)
             for v in cutlass.range_constexpr(vectors):
