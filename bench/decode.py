@@ -24,6 +24,10 @@ launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in 
 (N·K·bytes / time; a device copy moves 3.95 TB/s on the H200), the SM clock and power
 nvidia-smi sampled while it ran (bench/gpu_clock.py).
 
+Beside them, for each dtype and (N, K), two kernels that are not GEMMs timed the same way
+(bound_rows): an empty launch (the timer's floor) and a plain read of W (torch's sum), about
+the fastest any kernel that streams W once can be under this timer.
+
 Then (unless --skip-dispatch), in a fresh process with an empty pipeir cache:
 pipeir.matmul over 50 distinct M (1..64, shuffled) for one (N, K): the number of
 kernels compiled, whether anything was tuned, and the wall time of the first call at
@@ -67,13 +71,17 @@ PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 """The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
 QUICK_CANDIDATES = (
     dict(swap_ab=True, tile=(128, 16)),
-    dict(swap_ab=True, tile=(128, 32)),
+    dict(swap_ab=True, tile=(128, 16), raster="n"),
+    dict(swap_ab=True, tile=(128, 32), raster="n"),
     dict(swap_ab=True, tile=(128, 64)),
     dict(swap_ab=True, tile=(128, 128)),
+    dict(swap_ab=True, tile=(128, 16), raster="n", split_k=2),
+    dict(swap_ab=True, tile=(128, 16), raster="n", split_k=4),
+    dict(swap_ab=True, tile=(128, 32), raster="n", split_k=2),
+    dict(swap_ab=True, tile=(128, 32), raster="n", split_k=4),
+    dict(swap_ab=True, tile=(128, 64), split_k=2),
     dict(swap_ab=True, tile=(128, 32), cluster=(2, 1)),
-    dict(swap_ab=True, tile=(128, 64), cluster=(2, 1)),
     dict(swap_ab=False, tile=(128, 16)),
-    dict(swap_ab=False, tile=(128, 32)),
     dict(swap_ab=False, tile=(128, 64)),
     dict(swap_ab=False, tile=(128, 128)),
 )
@@ -145,6 +153,7 @@ def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
     tile_k = 128 if dtype.startswith("f8") else 64
     config = GemmConfig(m=None, n=n, k=k, dtype=dtype, tile=(*fields["tile"], tile_k),
                         cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"],
+                        raster=fields.get("raster"), split_k=fields.get("split_k"),
                         scale="rowwise" if dtype.startswith("f8") else None)
     return replace(config, stages=config.max_stages)
 
@@ -200,6 +209,32 @@ def bench_shape(dtype: str, n: int, k: int, ms: list[int], candidates: dict, rou
                 spread=(max(samples) - min(samples)) / ms_median, clock_label=f"{problem} {label}"))
             print(f"{problem} {label}: {rows[-1]['tflops']:.1f} TFLOP/s {rows[-1]['tbps']:.2f} TB/s "
                   f"{rows[-1]['vs_baseline']:.3f}x", flush=True)
+
+
+def bound_rows(dtype: str, n: int, k: int, rounds: int, sampler: ClockSampler, timer) -> list[dict]:
+    """What this timer reports for two kernels that are not GEMMs, beside the GEMMs: an
+    empty launch (torch zeroing one element: the timer's floor for any kernel) and a
+    reduction that reads the weights once (torch's sum over them viewed as int32, a
+    streaming read with no reuse). No GEMM that streams W can beat the second by much."""
+    weights = weight_sets(n, k, dtype)
+    nbytes = weights[0].numel() * weights[0].element_size()
+    tiny = torch.empty(1, device="cuda")
+    steps = {"empty launch (torch zero_ of 1 element)": lambda a, w: tiny.zero_(),
+             "read W once (torch sum over W as int32)": lambda a, w: w.view(torch.int32).sum()}
+    problem = f"{dtype} {n}x{k} weights"
+    times = shuffled_rounds(problem, steps, [(None, w) for w in weights], rounds, sampler, timer)
+    return [dict(problem=problem, kernel=label, ms=statistics.median(samples),
+                 tbps=nbytes / statistics.median(samples) / 1e9, clock_label=f"{problem} {label}")
+            for label, samples in times.items()]
+
+
+def bounds_table(rows: list[dict]) -> str:
+    lines = ["| weights | kernel | ms | weights TB/s | SM clock (MHz) | power (W) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        clock = r.get("clock")
+        lines.append(f"| {r['problem']} | {r['kernel']} | {r['ms']:.4f} | {r['tbps']:.2f} | "
+                     + (f"{clock['mhz']:.0f} | {clock['watts']:.0f} |" if clock else "n/a | n/a |"))
+    return "\n".join(lines)
 
 
 def dispatch_run(n: int, k: int, dtype: str) -> dict:
@@ -321,13 +356,16 @@ def main() -> None:
     for config, error in failed.items():
         print(f"compile failed: {describe(config)}: {error}", flush=True)
     rows: list[dict] = []
+    bounds: list[dict] = []
     with ClockSampler() as sampler:
         for dtype in dtypes:
             for n, k in args.nks:
                 kernels = {label_of(c): pipeir.compile(c, tune=False)
                            for c in candidates_of.get((dtype, n, k), []) if c not in failed}
-                bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, quick_ms if args.quick else do_bench_ms)
-    for row in rows:
+                timer = quick_ms if args.quick else do_bench_ms
+                bounds += bound_rows(dtype, n, k, rounds, sampler, timer)
+                bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, timer)
+    for row in rows + bounds:
         if row["ms"] is not None:
             row["clock"] = sampler.summary(row["clock_label"])
     dispatch = "" if args.skip_dispatch else dispatch_text(dispatch_run(4096, 4096, "bfloat16"), 4096, 4096, "bf16")
@@ -341,7 +379,10 @@ def main() -> None:
         f"weights TB/s = N·K·bytes / time.\n\n"
         + summary(rows) + "\n\n" + (dispatch + "\n" if dispatch else "")
         + (best_candidates(rows) + "\n\n" if args.quick else "")
-        + table(rows) + "\n"
+        + table(rows) + "\n\n"
+        + "What the same timer reports for an empty launch and for a plain read of the weights "
+        + "(bound_rows): the floor under any kernel, and about the fastest a kernel that streams "
+        + "W once can be.\n\n" + bounds_table(bounds) + "\n"
     )
     print(text)
     if out:

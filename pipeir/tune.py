@@ -53,7 +53,7 @@ from pipeir.compiler import compile_kernel
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
 from pipeir.runtime.progress import TuningProgress
-from pipeir.target import Raster, target_for
+from pipeir.target import Raster, schedule, target_for
 from pipeir.target.base import dtype_bytes
 from pipeir.target.spec import ConfigError, GemmConfig, config_to_json
 from pipeir.ir import PipeirError
@@ -69,17 +69,19 @@ ROTATING_BYTES = 128 * 1024 * 1024
 
 
 M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
-    (64, "decode", 64),
+    (64, "decode", 32),
     (256, "narrow", 256),
     (None, "wide", 4096),
 )
 """(largest M or None, name, the M a bucket is tuned at): the schedule classes of a
 dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-bound, a
-wide one is compute-bound; one kernel serves every M of a class."""
+wide one is compute-bound; one kernel serves every M of a class. The decode bucket is
+tuned at M = 32, inside its range: at its largest M (64) the fastest schedule (MMA N =
+64) was 4-12% slower at M <= 32 than heuristic_config's (bench/runs/2026-11-30-decode-quick.md)."""
 DECODE_TILE_N = (16, 32, 64, 128)
 """The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
 SPLIT_K_CANDIDATES = (2, 3, 4, 8)
-"""The K splits the decode and narrow buckets try (cluster 1x1, raster m)."""
+"""The K splits the decode and narrow buckets try (cluster 1x1; raster n when swapped, else m)."""
 def m_class(m: int) -> str:
     """The schedule class of M (see M_CLASSES)."""
     for largest, name, _ in M_CLASSES:
@@ -98,32 +100,54 @@ def class_range(name: str) -> tuple[int, int | None]:
     raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
 
 
+DECODE_TILE = (128, 32)
+"""The decode class's MMA tile (rows: the weights' N; columns: M, under swap_ab)."""
+SPLIT_K_MIN_K_TILES = 96
+"""The decode heuristic splits K in two only when a tile's K loop has at least this many
+k-tiles (and the weights' tiles leave three quarters of the SMs idle): see
+heuristic_config."""
+
+
 def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     """The schedule of a dynamic-M `config` for an M class when nothing is tuned.
 
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
-    128 rows and M is a 64-wide MMA N (the weights are streamed once per N tile); the
-    deepest ring. narrow: 128x64 tiles (twice the CTAs of 128x128 for the same weight
-    traffic). wide: the target's default tile. Free fields only: a fixed field stays.
+    128 rows and M is a 32-wide MMA N, raster n (the M tiles of one weight tile run
+    side by side, so the weights stream from DRAM once), the deepest ring; K split in
+    two when the weights' tiles cover at most a quarter of the SMs and K is long
+    (SPLIT_K_MIN_K_TILES). narrow: 128x64 tiles (twice the CTAs of 128x128 for the same
+    weight traffic). wide: the target's default tile. Free fields only: a fixed field
+    stays.
 
-    No split-K: on the H200 (2026-11-30, bf16 M = 16, this decode schedule) splitting K
-    did not pay reliably where the tiles leave SMs idle. do_bench medians in one process,
-    N x K: 4096x4096 22.6 us unsplit against 34.2 / 31.8 split 2 / 4; 8192x8192 51.8
-    against 52.9 / 60.6; 4096x14336 59.0 against 51.4 / 53.1 (a gain that bench/decode.py,
-    at split 4, did not show: 0.79-0.86x cuBLAS, as unsplit; bench/split_k.py,
-    bench/runs/2026-11-30-split-k-profile.md). So split-K is left to
-    `pipeir-tune --nk`, whose decode and narrow candidates include SPLIT_K_CANDIDATES.
+    Measured on the H200 (bench/runs/2026-11-30-decode-quick.md, `bench/decode.py
+    --quick`, one process, M = 1..64, four (N, K)): 128x32 raster n had the best
+    geomean over M of the unsplit schedules at every (N, K) but fp8 14336x4096
+    (1.147x against 1.157x for 128x64), against 128x64 raster m: bf16 0.937 against
+    0.879 (8192x8192), 0.95 against 0.85 (4096x4096), fp8 1.369 against 1.305 (8192x8192);
+    128x16 wins at M <= 16 but loses up to half at M = 64 (each weight tile read by four
+    CTAs). Split 2 paid only at 4096x14336 (32 weight tiles, 224 bf16 / 112 fp8
+    k-tiles): bf16 0.93-0.98x cuBLAS against 0.82-0.89x unsplit; at 4096x4096 (64 / 32
+    k-tiles) it lost 1-14%, at 8192x8192 (64 weight tiles) 1-12%.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
+    split = None
+    raster = config.raster
     if m_class_name == "decode":
         swap = config.b_major == "k" and target.SWAP_AB
-        tile = (128, 64, tile_k)
+        tile = (*DECODE_TILE, tile_k)
+        raster = raster or Raster.N
+        weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
+        if (swap and target.SPLIT_K and weight_tiles is not None and config.k is not None
+                and weight_tiles * 4 <= target.SM_COUNT
+                and schedule.ceil_div(config.k, tile_k) >= SPLIT_K_MIN_K_TILES):
+            split = 2
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
     else:
         swap, tile = False, target.default_tile(config.dtype)
-    chosen = replace(config, swap_ab=swap, tile=config.tile or tile)
+    chosen = replace(config, swap_ab=swap, tile=config.tile or tile, raster=raster,
+                     split_k=config.split_k or split)
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
@@ -391,8 +415,9 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     # The target refuses splits it cannot build or that leave slices empty (more splits
     # than K's k-tiles): `valid` drops those too.
     for swap, tile_n, splits in itertools.product((True, False), DECODE_TILE_N, SPLIT_K_CANDIDATES):
-        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1), raster=Raster.M,
-                            split_k=splits)
+        # swapped, raster n keeps the M tiles of one weight tile side by side
+        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1),
+                            raster=Raster.N if swap else Raster.M, split_k=splits)
         found.append(replace(candidate, stages=candidate.max_stages))
     return valid(found)
 

@@ -44,9 +44,9 @@ def test_form_compiles(tmp_path, form, problem, dtype, cluster, tile, mma_in_fli
 
 
 SPLIT_K_CASES = {
-    # the decode schedule pipeir.matmul picks at N = 4096 (dynamic M), fused epilogue, naive form
-    "bf16-swap_ab-128x64-split4": (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), swap_ab=True,
-                                              split_k=4), HEADLINE_PIPELINE),
+    # the decode schedule pipeir.matmul picks at 4096x14336 (dynamic M)
+    "bf16-swap_ab-128x32-split2": (GemmConfig(m=None, n=4096, k=14336, tile=(128, 32, 64), swap_ab=True,
+                                              raster="n", split_k=2), HEADLINE_PIPELINE),
     "f8e4m3-rowwise-bias-128x64-split3-naive": (GemmConfig(m=None, n=None, k=None, dtype="f8e4m3",
                                                            tile=(128, 64, 128), split_k=3, scale="rowwise",
                                                            bias=True), ()),

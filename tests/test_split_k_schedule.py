@@ -94,14 +94,19 @@ def test_verifier_refuses_a_unit_loading_another_split() -> None:
         verify_pipeline(module)
 
 
-def test_the_heuristic_leaves_split_k_to_the_tuner() -> None:
-    """Split-K measured no faster than the unsplit decode kernel (heuristic_config's
-    docstring), so only a tuning run or the caller chooses it."""
+def test_the_heuristic_splits_only_long_k_over_few_weight_tiles() -> None:
+    """Split 2 measured faster only where the weights' tiles leave most SMs idle and the
+    K loop is long (heuristic_config's docstring): among the decode benchmark's shapes,
+    4096x14336 in the decode class."""
     for n, k in ((4096, 4096), (4096, 14336), (8192, 8192), (14336, 4096)):
         for name in ("decode", "narrow", "wide"):
-            assert tuner.heuristic_config(GemmConfig(m=None, n=n, k=k), name).split_k is None
-    fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, split_k=2), "decode")
-    assert fixed.split_k == 2
+            expected = 2 if (n, k, name) == (4096, 14336, "decode") else None
+            for dtype in ("bf16", "f8e4m3"):
+                assert tuner.heuristic_config(GemmConfig(m=None, n=n, k=k, dtype=dtype), name).split_k == expected
+    fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, split_k=3), "decode")
+    assert fixed.split_k == 3
+    assert tuner.heuristic_config(GemmConfig(m=None, n=None, k=None), "decode").split_k is None
+    assert tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336, arch="sm_100a"), "decode").split_k is None
 
 
 def test_bucket_candidates_include_split_k() -> None:

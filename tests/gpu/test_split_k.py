@@ -52,6 +52,10 @@ CASE = textwrap.dedent(
             kernel(a, b, out=c, **operands)
             outputs.append(c)
         stream = torch.cuda.Stream()
+        # a, b and the operands come from the default stream: the launch on the other
+        # stream must not start before they are written (a non-blocking stream does not
+        # wait for the default stream by itself).
+        stream.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(stream):
             c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
             kernel(a, b, out=c, **operands)
