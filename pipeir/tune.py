@@ -102,9 +102,12 @@ def class_range(name: str) -> tuple[int, int | None]:
 
 DECODE_TILE = (128, 32)
 """The decode class's MMA tile (rows: the weights' N; columns: M, under swap_ab)."""
-SPLIT_K_MIN_K_TILES = 96
-"""The decode heuristic splits K in two only when a tile's K loop has at least this many
-k-tiles (and the weights' tiles leave three quarters of the SMs idle): see
+DECODE_K_ROW_BYTES = 256
+"""Bytes of each weight row a decode k-tile loads (128 bf16 or 256 fp8 elements: twice the
+target's default k-tile, half the stages for the same bytes in flight)."""
+SPLIT_K_MIN_ROW_BYTES = 12 * 1024
+"""The decode heuristic splits K in two only when a weight row (K elements) holds at least
+this many bytes (and the weights' tiles leave three quarters of the SMs idle): see
 heuristic_config."""
 
 
@@ -113,9 +116,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
 
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
     128 rows and M is a 32-wide MMA N, raster n (the M tiles of one weight tile run
-    side by side, so the weights stream from DRAM once), the deepest ring; K split in
+    side by side, so the weights stream from DRAM once), k-tiles of 256-byte weight
+    rows (DECODE_K_ROW_BYTES), the deepest ring; K split in
     two when the weights' tiles cover at most a quarter of the SMs and K is long
-    (SPLIT_K_MIN_K_TILES). narrow: 128x64 tiles (twice the CTAs of 128x128 for the same
+    (SPLIT_K_MIN_ROW_BYTES). narrow: 128x64 tiles (twice the CTAs of 128x128 for the same
     weight traffic). wide: the target's default tile. Free fields only: a fixed field
     stays.
 
@@ -125,9 +129,14 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     (1.147x against 1.157x for 128x64), against 128x64 raster m: bf16 0.937 against
     0.879 (8192x8192), 0.95 against 0.85 (4096x4096), fp8 1.369 against 1.305 (8192x8192);
     128x16 wins at M <= 16 but loses up to half at M = 64 (each weight tile read by four
-    CTAs). Split 2 paid only at 4096x14336 (32 weight tiles, 224 bf16 / 112 fp8
-    k-tiles): bf16 0.93-0.98x cuBLAS against 0.82-0.89x unsplit; at 4096x4096 (64 / 32
-    k-tiles) it lost 1-14%, at 8192x8192 (64 weight tiles) 1-12%.
+    CTAs). Split 2 paid only at 4096x14336 (32 weight tiles, rows of 28 / 14 KiB in
+    bf16 / fp8): bf16 0.93-0.98x cuBLAS against 0.82-0.89x unsplit; at 4096x4096 (rows of 8 / 4
+    KiB) it lost 1-14%, at 8192x8192 (64 weight tiles) 1-12%. A second run
+    (bench/runs/2026-11-30-decode-quick-2.md) put 256-byte weight rows per k-tile ahead
+    of 128-byte ones at three (N, K) of four and level at the fourth: bf16 geomean over M
+    0.976 against 0.947 (8192x8192), 0.995 against 0.981 (14336x4096), 0.980 against
+    0.960 (4096x14336, split 2); fp8 1.380 against 1.361, 1.145 against 1.132, 1.565
+    against 1.532.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
@@ -135,12 +144,13 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     raster = config.raster
     if m_class_name == "decode":
         swap = config.b_major == "k" and target.SWAP_AB
+        tile_k = DECODE_K_ROW_BYTES // dtype_bytes(config.dtype)
         tile = (*DECODE_TILE, tile_k)
         raster = raster or Raster.N
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
         if (swap and target.SPLIT_K and weight_tiles is not None and config.k is not None
                 and weight_tiles * 4 <= target.SM_COUNT
-                and schedule.ceil_div(config.k, tile_k) >= SPLIT_K_MIN_K_TILES):
+                and config.k * dtype_bytes(config.dtype) >= SPLIT_K_MIN_ROW_BYTES):
             split = 2
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)

@@ -54,7 +54,7 @@ def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
 
 def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
     decode = tuner.heuristic_config(DECODE_NK, "decode")
-    assert decode.swap_ab and decode.tile_shape == (128, 32, 64) and decode.stages == decode.max_stages
+    assert decode.swap_ab and decode.tile_shape == (128, 32, 128) and decode.stages == decode.max_stages
     assert decode.raster_order == "n"
     assert decode.mma_shape == (4096, None, 14336)
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64), stages=3), "decode")
