@@ -407,14 +407,16 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
 
 def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]:
     """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the decode and
-    narrow classes, swap_ab (B K-major) and not, with the MMA's N in DECODE_TILE_N and
+    narrow classes (decode: k-tiles of DECODE_K_ROW_BYTES weight rows), swap_ab (B
+    K-major) and not, with the MMA's N in DECODE_TILE_N and
     clusters along the MMA's N (the small operand multicast), and each of those tiles
     split along K (SPLIT_K_CANDIDATES, cluster 1x1); in the wide class the static tuner's
     candidates. Each at its deepest ring."""
     target = target_for(config.arch)
     if m_class_name == "wide":
         return candidates(config)
-    tile_k = target.default_tile(config.dtype)[2]
+    tile_k = (DECODE_K_ROW_BYTES // dtype_bytes(config.dtype) if m_class_name == "decode"
+              else target.default_tile(config.dtype)[2])
     # The target refuses swap_ab where it cannot build it (an MN-major B, a backend without
     # the transposed store): `valid` drops those candidates.
     found = []
