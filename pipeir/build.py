@@ -215,7 +215,7 @@ class _GemmBuilder:
 
     def consumer_role(self) -> None:
         role = self.role("consumer")
-        pingpong = self.config.pingpong
+        pingpong = bool(self.config.pingpong)
         with ImplicitBuilder(role.body):
             start = pipe.InitStateOp(self.pipeline, 0, 0).result
             k_tiles = pipe.KTileCountOp().result
@@ -329,7 +329,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         raster_group=config.raster_group,
         swap_ab=config.swap_ab,
         split_k=config.split_k,
-        pingpong=config.pingpong,
+        pingpong=bool(config.pingpong),
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

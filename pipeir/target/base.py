@@ -278,7 +278,7 @@ class GemmTarget:
             if size is not None and not 0 < size <= self.MAX_PROBLEM_SIZE:
                 raise ConfigError(f"{dim} must be in 1..{self.MAX_PROBLEM_SIZE} (int32 coordinates), got {size}")
         self.check_pingpong(spec)
-        self.check_tile(spec.tile_shape, spec.dtype, spec.pingpong)
+        self.check_tile(spec.tile_shape, spec.dtype, bool(spec.pingpong))
         if spec.cluster_shape not in self.CLUSTER_SHAPES:
             raise ConfigError(
                 f"cluster {'x'.join(map(str, spec.cluster_shape))} is not one of "
@@ -313,8 +313,8 @@ class GemmTarget:
             raise ConfigError(f"split_k {splits} exceeds the {k_tiles} k-tile(s) of K = {spec.k}: some slices would be empty")
 
     def check_pingpong(self, spec) -> None:
-        if not isinstance(spec.pingpong, bool):
-            raise ConfigError(f"pingpong must be True or False, got {spec.pingpong!r}")
+        if spec.pingpong is not None and not isinstance(spec.pingpong, bool):
+            raise ConfigError(f"pingpong must be True, False or None (free), got {spec.pingpong!r}")
         if not spec.pingpong:
             return
         if not self.PINGPONG:

@@ -51,7 +51,8 @@ class GemmConfig:
     sequence, instead of half of every tile (the cooperative schedule): the warpgroups take
     turns, one issuing its tile's MMAs while the other runs its epilogue, so the epilogue
     hides behind the tensor cores. A warpgroup's tile is then at most 128 rows and 128
-    accumulator registers a thread (the target's rule).
+    accumulator registers a thread (the target's rule). None is free: the tuner tries both
+    schedules, and the builder builds the cooperative one.
     """
 
     m: int | None
@@ -72,7 +73,7 @@ class GemmConfig:
     mma_in_flight: int | None = None
     swap_ab: bool = False
     split_k: int | None = None
-    pingpong: bool = False
+    pingpong: bool | None = None
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False
@@ -97,7 +98,7 @@ class GemmConfig:
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:
-        return self.tile or target_for(self.arch).default_tile(self.dtype, self.pingpong)
+        return self.tile or target_for(self.arch).default_tile(self.dtype, bool(self.pingpong))
 
     @property
     def cluster_shape(self) -> tuple[int, int]:
