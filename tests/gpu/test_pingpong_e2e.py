@@ -11,7 +11,7 @@ never passes) or a device fault fails its case alone. A kernel is compiled once 
 N and K known only at run time and then called at every shape; a static kernel at
 4096^3 is checked too.
 
-    python -m pytest tests/gpu/test_pingpong.py -q
+    python -m pytest tests/gpu/test_pingpong_e2e.py -q
 """
 
 import json
