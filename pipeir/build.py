@@ -12,6 +12,13 @@ The consumer has two shapes (GemmConfig.mma_in_flight, docs/dialect.md):
 1, overlapped: k-tile 0's batch is issued before the K loop; each iteration
 issues k-tile k's batch, waits until only it is in flight, and releases the
 stage of k-tile k - 1, so the read and release state chains run one stage apart.
+
+A pingpong kernel (GemmConfig.pingpong) runs the consumer role once per MMA warpgroup:
+warpgroup w takes the CTA's work tiles w, w + 2, ... (`pipe.first_work_tile warpgroup`,
+`pipe.work_tile_stride warpgroup`), its ring state starts w tiles' k-tiles in
+(`pipe.advance %s by(%n)`) and skips the other warpgroup's k-tiles after each tile, and
+`pipe.order_wait` / `pipe.order_signal` make the warpgroups take turns: one issues its
+tile's MMAs while the other runs its epilogue.
 """
 
 from __future__ import annotations
@@ -120,14 +127,16 @@ class _GemmBuilder:
         self.guarded(k, step)
         return pipe.AdvanceOp(state).result
 
-    def consume_serial(self, k_tiles: SSAValue, state: SSAValue) -> SSAValue:
+    def consume_serial(self, k_tiles: SSAValue, state: SSAValue, issued: Callable[[], None]) -> SSAValue:
         (state,) = _for(_index(0), k_tiles, _index(1), [state], lambda k, c: [self.consume_k_tile(k, c[0])])
+        issued()
         return state
 
-    def consume_overlapped(self, k_tiles: SSAValue, state: SSAValue) -> SSAValue:
+    def consume_overlapped(self, k_tiles: SSAValue, state: SSAValue, issued: Callable[[], None]) -> SSAValue:
         """One MMA batch stays in flight across the wait for the next stage: k-tile 0
         is issued before the loop (K >= 1), and iteration k releases k-tile k - 1's
-        stage once only k-tile k's batch is running."""
+        stage once only k-tile k's batch is running. `issued` runs once the tile's last
+        batch is issued, before the drain."""
 
         def issue(read: SSAValue) -> None:
             pipe.WaitOp(self.pipeline, read)
@@ -149,6 +158,7 @@ class _GemmBuilder:
 
         one = _index(1)
         _, release = _for(one, k_tiles, one, [read, state], step)
+        issued()
         pipe.MmaWaitOp(0)
         pipe.ReleaseOp(self.pipeline, release)
         return pipe.AdvanceOp(release).result
@@ -178,13 +188,15 @@ class _GemmBuilder:
         self,
         states: Sequence[SSAValue],
         body: Callable[[dict[str, SSAValue | None], Sequence[SSAValue]], Sequence[SSAValue]],
+        per_warpgroup: bool = False,
     ) -> Sequence[SSAValue]:
-        """The persistent loop over work tiles (work units under split-K); `body` gets the
-        unit's coordinates: A's tile row ("a"), B's tile column ("b") and the K split
-        ("split", None without split-K)."""
-        first = pipe.FirstWorkTileOp().result
+        """The persistent loop over work tiles (work units under split-K; this consumer
+        warpgroup's share of them when `per_warpgroup`); `body` gets the unit's
+        coordinates: A's tile row ("a"), B's tile column ("b") and the K split ("split",
+        None without split-K)."""
+        first = pipe.FirstWorkTileOp(per_warpgroup).result
         count = pipe.WorkTileCountOp().result
-        stride = pipe.WorkTileStrideOp().result
+        stride = pipe.WorkTileStrideOp(per_warpgroup).result
 
         def per_tile(tile: SSAValue, carried: Sequence[SSAValue]) -> Sequence[SSAValue]:
             coords = pipe.TileCoordsOp(tile)
@@ -203,21 +215,38 @@ class _GemmBuilder:
 
     def consumer_role(self) -> None:
         role = self.role("consumer")
+        pingpong = bool(self.config.pingpong)
         with ImplicitBuilder(role.body):
             start = pipe.InitStateOp(self.pipeline, 0, 0).result
             k_tiles = pipe.KTileCountOp().result
+            if pingpong:
+                # The producer fills the ring with the CTA's tiles in order: warpgroup w's
+                # first tile is the CTA's w-th, after w tiles' k-tiles.
+                warpgroup = pipe.ConsumerWarpgroupOp().result
+                start = pipe.AdvanceOp(start, arith.MuliOp(k_tiles, warpgroup).result).result
 
             def tile(unit: dict[str, SSAValue | None], s: Sequence[SSAValue]) -> Sequence[SSAValue]:
+                if pingpong:
+                    pipe.OrderWaitOp(pipe.OrderPhase.MMA)
                 pipe.AccInitOp()
                 consume = self.consume_overlapped if self.config.mma_in_flight_count else self.consume_serial
-                state = consume(k_tiles, s[0])
-                if unit["split"] is None:
+                # The other warpgroup's MMAs may start once this tile's are issued.
+                issued = (lambda: pipe.OrderSignalOp(pipe.OrderPhase.MMA)) if pingpong else (lambda: None)
+                state = consume(k_tiles, s[0], issued)
+                if pingpong:  # the staging buffers are the warpgroups' in turn
+                    pipe.OrderWaitOp(pipe.OrderPhase.EPILOGUE)
+                    self.epilogue(unit["a"], unit["b"])
+                    pipe.OrderSignalOp(pipe.OrderPhase.EPILOGUE)
+                elif unit["split"] is None:
                     self.epilogue(unit["a"], unit["b"])
                 else:
                     self.reduced_epilogue(unit["a"], unit["b"], unit["split"])
+                if pingpong:
+                    # Past the stages of the other warpgroup's next tile (sm_90a has two).
+                    state = pipe.AdvanceOp(state, k_tiles).result
                 return [state]
 
-            self.tile_loop([start], tile)
+            self.tile_loop([start], tile, per_warpgroup=pingpong)
 
     def mainloop_role(self) -> None:
         """Producer and consumer in the same warps (no warp specialization): the
@@ -300,6 +329,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         raster_group=config.raster_group,
         swap_ab=config.swap_ab,
         split_k=config.split_k,
+        pingpong=bool(config.pingpong),
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

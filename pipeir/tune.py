@@ -173,7 +173,7 @@ class Timing:
 def describe(config: GemmConfig) -> str:
     tm, tn, tk = config.tile_shape
     cm, cn = config.cluster_shape
-    return (f"{'swap_ab ' if config.swap_ab else ''}"
+    return (f"{'swap_ab ' if config.swap_ab else ''}{'pingpong ' if config.pingpong else ''}"
             f"{f'split_k {config.split_k_count} ' if config.split_k_count > 1 else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
             f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}")
 
@@ -185,15 +185,21 @@ def is_tunable(config: GemmConfig) -> bool:
 
 
 def candidates(config: GemmConfig) -> list[GemmConfig]:
-    """Every valid combination of the free tile, cluster and raster choices (the
-    target's candidate tiles and clusters)."""
+    """Every valid combination of the free schedule (cooperative or pingpong), tile,
+    cluster and raster choices (the target's candidate tiles of each schedule, and its
+    clusters)."""
     target = target_for(config.arch)
-    tiles = [config.tile] if config.tile else target.candidate_tiles(config.dtype)
+    schedules = [config.pingpong] if config.pingpong is not None else [False, *([True] if target.PINGPONG else [])]
+    schedule_tiles = [
+        (pingpong, tile)
+        for pingpong in schedules
+        for tile in ([config.tile] if config.tile else target.candidate_tiles(config.dtype, pingpong))
+    ]
     clusters = [config.cluster] if config.cluster else target.CLUSTER_SHAPES
     rasters = [config.raster] if config.raster else tuple(Raster)
     found = []
-    for tile, cluster, raster in itertools.product(tiles, clusters, rasters):
-        candidate = replace(config, tile=tuple(tile), cluster=tuple(cluster), raster=raster)
+    for (pingpong, tile), cluster, raster in itertools.product(schedule_tiles, clusters, rasters):
+        candidate = replace(config, pingpong=pingpong, tile=tuple(tile), cluster=tuple(cluster), raster=raster)
         if config.stages is None:
             candidate = replace(candidate, stages=candidate.max_stages)
         found.append(candidate)
@@ -246,7 +252,7 @@ def reachable(config: GemmConfig) -> list[GemmConfig]:
 def tuning_key(config: GemmConfig, device_name: str) -> str:
     fixed = ",".join(
         f"{field}={getattr(config, field)}"
-        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight", "split_k")
+        for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight", "split_k", "pingpong")
         if getattr(config, field) is not None
     ) + (",swap_ab" if config.swap_ab else "")
     fixed = fixed.lstrip(",")
@@ -276,6 +282,7 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
         swap_ab=bool(choice.get("swap_ab", config.swap_ab)),
         split_k=choice.get("split_k"),  # absent in a choice recorded before split-K: no split
+        pingpong=choice.get("pingpong", False),  # absent in a choice recorded before pingpong: cooperative
     )
 
 

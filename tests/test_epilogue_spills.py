@@ -37,10 +37,11 @@ JOBS = 2
 
 def register_relevant(config: GemmConfig) -> tuple:
     """What changes the consumer's registers: the tile (accumulators, held operands), the
-    ring depth, the consumer's shape and swap_ab (which operands run along the tile's
-    rows). Cluster shape and raster order change only the producer's multicast and the
+    ring depth, the consumer's shape, swap_ab (which operands run along the tile's
+    rows) and pingpong (one warpgroup holds the whole tile). Cluster shape and raster order change only the producer's multicast and the
     scheduler's arithmetic: one of each suffices."""
-    return config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count, config.swap_ab
+    return (config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count, config.swap_ab,
+            bool(config.pingpong))
 
 
 def configurations() -> list[GemmConfig]:

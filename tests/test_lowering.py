@@ -46,9 +46,16 @@ SPLIT_K_OPS = {"pipe.k_split", "pipe.split_reduce"}
 builds no split-K kernel)."""
 
 
-@pytest.mark.parametrize("arch, split_k", [("sm_90a", None), ("sm_90a", 2), ("sm_100a", None)])
-def test_every_op_has_exactly_one_lowering_rule(arch, split_k) -> None:
-    kernel = kernel_of(gemm(replace(STATIC, arch=arch, mma_in_flight=None, split_k=split_k)))
+PINGPONG_OPS = {"pipe.consumer_warpgroup", "pipe.order_wait", "pipe.order_signal"}
+"""Lowered by the pingpong scheduler only (sm_90a)."""
+
+
+@pytest.mark.parametrize("arch, split_k, pingpong", [
+    ("sm_90a", None, False), ("sm_90a", 2, False), ("sm_90a", None, True), ("sm_100a", None, False)])
+def test_every_op_has_exactly_one_lowering_rule(arch, split_k, pingpong) -> None:
+    tile = (128, 128, 64) if pingpong else STATIC.tile
+    kernel = kernel_of(gemm(replace(STATIC, arch=arch, mma_in_flight=None, split_k=split_k, pingpong=pingpong,
+                                    tile=tile)))
     backend = sm100_collectives if arch == "sm_100a" else collectives
     owners = {}
     for constant, collective in backend(kernel).items():
@@ -56,7 +63,7 @@ def test_every_op_has_exactly_one_lowering_rule(arch, split_k) -> None:
             assert op not in owners, f"{op} is lowered by {owners[op]} and {constant}"
             owners[op] = constant
     structural = {"pipe.kernel", "pipe.pipeline"}  # the module itself and the mainloop's ring
-    unbuilt = set() if split_k else SPLIT_K_OPS
+    unbuilt = (set() if split_k else SPLIT_K_OPS) | (set() if pingpong else PINGPONG_OPS)
     assert set(owners) | structural == {op.name for op in pipe.Pipe.operations} - unbuilt
     rules = RoleEmitter(kernel.roles[0]).rules
     role_ops = {op.name for op in pipe.Pipe.operations} - structural - {"pipe.role"}

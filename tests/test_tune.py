@@ -32,13 +32,16 @@ def private_cache(tmp_path, monkeypatch):
 
 def test_free_fields_span_tiles_clusters_and_rasters() -> None:
     found = candidates(FREE)
-    assert len(found) == 3 * 4 * 2
-    assert {c.tile for c in found} == {(128, 256, 64), (256, 128, 64), (128, 128, 64)}
+    assert len(found) == (3 + 3) * 4 * 2  # cooperative and pingpong tiles
+    assert {c.tile for c in found if not c.pingpong} == {(128, 256, 64), (256, 128, 64), (128, 128, 64)}
+    assert {c.tile for c in found if c.pingpong} == {(128, 128, 64), (64, 256, 64), (128, 64, 64)}
     assert {c.cluster for c in found} == {(1, 1), (2, 1), (1, 2), (2, 2)}
     assert {c.raster for c in found} == {"m", "n"}
     assert all(c.stages == c.max_stages for c in found)
-    fp8 = candidates(replace(FREE, dtype="f8e4m3"))
+    fp8 = [c for c in candidates(replace(FREE, dtype="f8e4m3")) if not c.pingpong]
     assert {c.tile for c in fp8} == {(128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64), (256, 128, 64)}
+    fp8_pingpong = [c for c in candidates(replace(FREE, dtype="f8e4m3")) if c.pingpong]
+    assert {c.tile for c in fp8_pingpong} == {(128, 128, 128), (64, 256, 128), (128, 64, 128)}
     # a 64-deep fp8 k-tile halves the stage: twice the ring
     deep = {c.tile: c.stages for c in fp8}
     assert deep[128, 256, 64] == 2 * deep[128, 256, 128]
@@ -49,6 +52,7 @@ def test_candidates_are_the_targets() -> None:
     deeper rings where a 2-CTA UMMA halves a CTA's share of B."""
     blackwell = replace(FREE, arch="sm_100a")
     assert {c.tile for c in candidates(blackwell)} == set(target_for("sm_100a").candidate_tiles("bf16"))
+    assert not any(c.pingpong for c in candidates(blackwell))  # sm_100a builds no pingpong
     assert (128, 64, 64) in {c.tile for c in candidates(blackwell)}
     assert all(c.stages == target_for("sm_100a").max_stages(c) for c in candidates(blackwell))
     stages = {c.cluster: c.stages for c in candidates(blackwell) if c.tile == (128, 256, 64)}
@@ -56,10 +60,11 @@ def test_candidates_are_the_targets() -> None:
 
 
 def test_fixed_fields_stay_fixed() -> None:
-    fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3)
+    fixed = replace(FREE, tile=(128, 128, 64), cluster=(2, 1), stages=3, pingpong=False)
     found = candidates(fixed)
     assert [(c.tile, c.cluster, c.stages) for c in found] == [((128, 128, 64), (2, 1), 3)] * 2
     assert finishing_variants(found[0], replace(FREE, stages=3, mma_in_flight=1, raster_group=1)) == []
+    assert {c.pingpong for c in candidates(replace(fixed, pingpong=None))} == {False, True}
     deepest = candidates(FREE)[0]
     variants = finishing_variants(deepest, FREE)
     assert [(c.raster_group, c.stages, c.mma_in_flight) for c in variants] == [
@@ -117,7 +122,7 @@ def test_compile_only_fills_the_object_cache_once(tmp_path) -> None:
     args = ["--shape", "256x256x128", "--compile-only", "--jobs", "2"]
     first = run_tune(*args, env=env)
     assert first.returncode == 0, first.stderr
-    assert "24 candidates in the object cache (0 failed)" in first.stdout
+    assert "48 candidates in the object cache (0 failed)" in first.stdout  # 24 cooperative, 24 pingpong
     objects = sorted((tmp_path / "objects").glob("*.o"))
     assert len(objects) == 24
     again = run_tune(*args, env=env)

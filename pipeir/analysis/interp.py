@@ -33,6 +33,13 @@ and returns whether the unit completes its tile's reduction: in this semantics t
 splits of a tile arrive in split order, so split S - 1 does (on the GPU any one split
 may be last; the reduction's sum, in split order, is the same whichever).
 
+Pingpong (`pingpong` kernels): the consumer role runs once per MMA warpgroup (its warps
+/ 4), each run a trace of its own (`trace_name`): `pipe.consumer_warpgroup` is the run's
+warpgroup w, and `pipe.first_work_tile warpgroup` / `pipe.work_tile_stride warpgroup`
+give it the CTA's work tiles w, w + W, ... of W warpgroups (first + w * stride, stride *
+W). `pipe.advance %s by(%n)` advances n times. `pipe.order_wait` / `pipe.order_signal`
+record their phase; pipeir.analysis.protocol replays the turns.
+
 The `epi` ops (an epilogue's computation) are not part of a launch's trace: a
 `pipe.epilogue` records one event whatever it computes. What they compute is
 `EpilogueFunctions` below, run by `evaluate_epilogue` on float32 torch tensors.
@@ -94,7 +101,8 @@ class Event:
     """One pipeline event of a role, in the role's program order.
 
     `kind` is the op name without `pipe.`: acquire, copy, commit,
-    producer_tail, wait, mma, mma_wait, release, acc_init, split_reduce, epilogue. `tile` is the work
+    producer_tail, wait, mma, mma_wait, release, acc_init, split_reduce, epilogue,
+    order_wait, order_signal. `tile` is the work
     tile (m, n): an epilogue's operands, else the coordinates the role's last
     `tile_coords` produced (None before the first). A copy also has its
     `operand`, `operand_tile` (the tile row m of A or column n of B), `k_tile`
@@ -113,6 +121,8 @@ class Event:
     rank: int | None = None
     masked: bool | None = None
     pending: int | None = None
+    order_phase: str | None = None
+    """An order_wait's or order_signal's phase (pingpong kernels)."""
 
     @property
     def stage(self) -> int | None:
@@ -221,7 +231,31 @@ class Geometry:
 
 
 KernelTrace = dict[str, list[Event]]
-"""Events of each role of a kernel, keyed by role kind."""
+"""Events of each role of a kernel, keyed by `trace_name`."""
+
+WARPGROUP_SEPARATOR = ".wg"
+WARPS_PER_WARPGROUP = 4
+
+
+def trace_name(kind: str, warpgroup: int | None = None) -> str:
+    """A role's key in a KernelTrace: its kind, and under pingpong a consumer
+    warpgroup's index (`consumer.wg1`)."""
+    return kind if warpgroup is None else f"{kind}{WARPGROUP_SEPARATOR}{warpgroup}"
+
+
+def parse_trace_name(name: str) -> tuple[str, int | None]:
+    """(kind, warpgroup or None) of a KernelTrace key."""
+    kind, _, warpgroup = name.partition(WARPGROUP_SEPARATOR)
+    return kind, int(warpgroup) if warpgroup else None
+
+
+def warpgroup_runs(kernel: pipe.KernelOp, role: pipe.RoleOp) -> list[int | None]:
+    """The warpgroups that run `role` each on its own work tiles: every MMA warpgroup of
+    a pingpong kernel's consumer, else [None] (the role's warps run it together)."""
+    if kernel.is_pingpong and role.kind.data == pipe.RoleKind.CONSUMER:
+        return list(range(role.warps.value.data // WARPS_PER_WARPGROUP))
+    return [None]
+
 
 
 def _is_index(value: SSAValue) -> bool:
@@ -312,12 +346,16 @@ class PipeFunctions(InterpreterFunctions):
     `traces`."""
 
     def __init__(self, kernel: pipe.KernelOp, launch: Launch):
+        self.kernel = kernel
         self.launch = launch
         self.geometry = Geometry.of(kernel, launch)
         self.tile_k = kernel.tile_shape[2]
         self.traces: KernelTrace = {}
         self._events: list[Event] = []
         self._tile: tuple[int, int] | None = None
+        self._warpgroup: int | None = None
+        self._warpgroups = 1
+        """The warpgroup running the role, and how many run it (pingpong consumers)."""
 
     def _record(self, kind: str, op: Operation, **details: Any) -> PythonValues:
         self._events.append(Event(kind, op, self._tile, **details))
@@ -329,9 +367,13 @@ class PipeFunctions(InterpreterFunctions):
 
     @impl(pipe.RoleOp)
     def run_role(self, interpreter: Interpreter, op: pipe.RoleOp, args: PythonValues):
-        self._events, self._tile = [], None
-        self.traces[op.kind.data] = self._events
-        return interpreter.run_ssacfg_region(op.body, (), op.kind.data)
+        runs = warpgroup_runs(self.kernel, op)
+        for warpgroup in runs:
+            self._events, self._tile = [], None
+            self._warpgroup, self._warpgroups = warpgroup, len(runs)
+            self.traces[trace_name(op.kind.data, warpgroup)] = self._events
+            interpreter.run_ssacfg_region(op.body, (), op.kind.data)
+        return ()
 
     @impl(pipe.PipelineOp)
     def run_pipeline(self, interpreter: Interpreter, op: pipe.PipelineOp, args: PythonValues):
@@ -347,7 +389,13 @@ class PipeFunctions(InterpreterFunctions):
 
     @impl(pipe.AdvanceOp)
     def run_advance(self, interpreter: Interpreter, op: pipe.AdvanceOp, args: PythonValues):
-        return (args[0].advanced(),)
+        state, *count = args
+        steps = count[0] if count else 1
+        if steps < 0:
+            raise PipeirError(location_of(op), f"'pipe.advance' by {steps} stages: a state only moves forward")
+        for _ in range(steps):
+            state = state.advanced()
+        return (state,)
 
     @impl(pipe.AcquireOp)
     def run_acquire(self, interpreter: Interpreter, op: pipe.AcquireOp, args: PythonValues):
@@ -441,13 +489,29 @@ class PipeFunctions(InterpreterFunctions):
     def run_first_work_tile(
         self, interpreter: Interpreter, op: pipe.FirstWorkTileOp, args: PythonValues
     ):
+        if op.per_warpgroup:
+            return (self.geometry.first_work_tile + self._warpgroup * self.geometry.work_tile_stride,)
         return (self.geometry.first_work_tile,)
 
     @impl(pipe.WorkTileStrideOp)
     def run_work_tile_stride(
         self, interpreter: Interpreter, op: pipe.WorkTileStrideOp, args: PythonValues
     ):
-        return (self.geometry.work_tile_stride,)
+        return (self.geometry.work_tile_stride * (self._warpgroups if op.per_warpgroup else 1),)
+
+    @impl(pipe.ConsumerWarpgroupOp)
+    def run_consumer_warpgroup(
+        self, interpreter: Interpreter, op: pipe.ConsumerWarpgroupOp, args: PythonValues
+    ):
+        return (self._warpgroup,)
+
+    @impl(pipe.OrderWaitOp)
+    def run_order_wait(self, interpreter: Interpreter, op: pipe.OrderWaitOp, args: PythonValues):
+        return self._record("order_wait", op, order_phase=str(op.phase_kind))
+
+    @impl(pipe.OrderSignalOp)
+    def run_order_signal(self, interpreter: Interpreter, op: pipe.OrderSignalOp, args: PythonValues):
+        return self._record("order_signal", op, order_phase=str(op.phase_kind))
 
     @impl(pipe.TileCoordsOp)
     def run_tile_coords(self, interpreter: Interpreter, op: pipe.TileCoordsOp, args: PythonValues):

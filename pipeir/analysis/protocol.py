@@ -43,6 +43,18 @@ released it. The replay checks, in order of the events:
     with a producer_tail after its last commit (peers' releases arrive on its
     barriers).
 
+  * pingpong: each consumer warpgroup is replayed as a role of its own, on its share of
+    the CTA's work tiles (warpgroup w of W: tiles w, w + W, ...), against the one ring.
+    Its turns (`order_wait` / `order_signal` of a phase, mma or epilogue) alternate: a
+    warpgroup's n-th order_wait of a phase blocks until the phase was signalled
+    n * W + w times, a signal needs the warpgroup's own wait of the phase before it, and
+    no warpgroup ends inside a turn. Every consumer wait must sit in its warpgroup's mma
+    turn: the waits of the two warpgroups then take each stage's fills in ring order
+    (a wait on a later lap with the same phase parity would pass on an earlier fill), and
+    every epilogue in its epilogue turn (the staging buffers are the warpgroups' in turn).
+    A stage is consumed exactly once, by the warpgroup whose tile it holds: the product
+    check of each warpgroup's epilogues.
+
 A 'mainloop' role (producer and consumer sharing warps) is replayed alone,
 in program order: any acquire or wait that would block is a deadlock, since
 only the same warps could later unblock it.
@@ -73,7 +85,7 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.dialects import pipe
-from pipeir.analysis.interp import Event, Geometry, KernelTrace, Launch, State, run_launch
+from pipeir.analysis.interp import Event, Geometry, KernelTrace, Launch, State, parse_trace_name, run_launch
 from pipeir.analysis.uniformity import check_tile_uniform
 from pipeir.ir import PipeirError, location_of, verify_located
 from pipeir.target import schedule
@@ -210,6 +222,8 @@ class _Stage:
     fill: _Fill | None = None
     read: Event | None = None
     """The consumer's wait that holds the stage, until its release."""
+    reader: str | None = None
+    """The role (a pingpong consumer's warpgroup) whose wait that is."""
     reading: _Loaded | None = None
     """What the stage held when that wait took it."""
     unconsumed: deque[_Loaded] = field(default_factory=deque)
@@ -242,13 +256,22 @@ class _Accumulator:
 
 @dataclass
 class _Role:
+    name: str
+    """Its trace's name: the kind, with the warpgroup of a pingpong consumer."""
     kind: str
     events: list[Event]
     labels: list[int | None]
     role_op: pipe.RoleOp
+    units: list[tuple[tuple[int, int], int]]
+    """(output tile, K split) of each work unit it must store, in order."""
+    warpgroup: int | None = None
     position: int = 0
     blocked: str | None = None
     accumulator: _Accumulator = field(default_factory=_Accumulator)
+    turns: set[str] = field(default_factory=set)
+    """The order phases whose turn it holds (between its order_wait and order_signal)."""
+    order_waits: dict[str, int] = field(default_factory=dict)
+    """How many order_waits of each phase it has passed."""
 
     @property
     def done(self) -> bool:
@@ -267,14 +290,19 @@ class _Replay:
         self.pipeline = pipeline
         self.launch = launch
         self.geometry = Geometry.of(kernel, launch)
-        self.output_tiles = self.geometry.output_tiles()
         cluster_m, cluster_n = kernel.cluster_shape
         self.cluster = (cluster_m, cluster_n)
         self.stages = [_Stage() for _ in range(pipeline.stage_count)]
         role_ops = {role.kind.data: role for role in kernel.roles}
+        names = {name: parse_trace_name(name) for name in trace}
+        self.warpgroups = sum(1 for _, warpgroup in names.values() if warpgroup is not None)
+        units = self.geometry.work_units()
         self.roles = [
-            _Role(kind, events, k_tile_labels(events), role_ops[kind]) for kind, events in trace.items()
+            _Role(name, kind, events, k_tile_labels(events), role_ops[kind],
+                  units if warpgroup is None else units[warpgroup::self.warpgroups], warpgroup)
+            for (name, events), (kind, warpgroup) in zip(trace.items(), names.values(), strict=True)
         ]
+        self.order_signals: dict[str, int] = {str(phase): 0 for phase in pipe.OrderPhase}
         self.history: deque[str] = deque(maxlen=LAST_EVENTS)
 
     def run(self) -> None:
@@ -314,8 +342,11 @@ class _Replay:
         return where
 
     def log(self, role: _Role, event: Event, k_tile: int | None) -> None:
+        letter = ROLE_LETTER[role.kind] + ("" if role.warpgroup is None else str(role.warpgroup))
+        if event.kind in ("order_wait", "order_signal"):
+            self.history.append(f"{letter} {event.kind} {event.order_phase}")
         if event.kind in ("acquire", "commit", "wait", "release", "producer_tail"):
-            entry = f"{ROLE_LETTER[role.kind]} {event.kind} s{event.stage}"
+            entry = f"{letter} {event.kind} s{event.stage}"
             if event.kind == "acquire" and k_tile is not None:
                 entry += f" k{k_tile}"
             self.history.append(entry)
@@ -323,7 +354,7 @@ class _Replay:
     def deadlock(self) -> None:
         stuck = [role for role in self.roles if role.blocked is not None]
         parts = [
-            f"{role.kind} {role.blocked}" if role.blocked is not None else f"{role.kind} has finished"
+            f"{role.name} {role.blocked}" if role.blocked is not None else f"{role.name} has finished"
             for role in self.roles
         ]
         if len(self.roles) == 1:
@@ -348,10 +379,19 @@ class _Replay:
             case "producer_tail":
                 blocked = self.producer_tail(event)
             case "wait":
+                self.check_turn(role, event, pipe.OrderPhase.MMA)
                 blocked = self.wait(event, stage, k_tile)
+                if blocked is None:
+                    stage.reader = role.name
+            case "order_wait":
+                blocked = self.order_wait(role, event)
             case _:
                 # The consumer's other events never block; they raise if they break a rule.
                 blocked = None
+                if event.kind in ("mma", "release") and stage.read is not None and stage.reader != role.name:
+                    raise self.fail(
+                        event, f"{event.kind} of {self.at(event, k_tile)} by {role.name}, but {stage.reader} "
+                        "waited for the stage: a stage is consumed by the warpgroup whose tile it holds")
                 match event.kind:
                     case "mma":
                         self.mma(role.accumulator, event, stage, k_tile)
@@ -362,9 +402,12 @@ class _Replay:
                     case "acc_init":
                         self.acc_init(role.accumulator, event)
                     case "split_reduce":
-                        self.split_reduce(role.accumulator, event)
+                        self.split_reduce(role, event)
                     case "epilogue":
-                        self.epilogue(role.accumulator, event)
+                        self.check_turn(role, event, pipe.OrderPhase.EPILOGUE)
+                        self.epilogue(role, event)
+                    case "order_signal":
+                        self.order_signal(role, event)
         if blocked is None:
             self.log(role, event, k_tile)
         return blocked
@@ -400,6 +443,44 @@ class _Replay:
                 "skipped the stage on an earlier lap)",
             )
         return 1
+
+    # -- the pingpong order -----------------------------------------------------------------
+
+    def order_wait(self, role: _Role, event: Event) -> str | None:
+        phase = event.order_phase
+        if phase in role.turns:
+            raise self.fail(
+                event, f"order_wait {phase} of {role.name} inside its own {phase} turn: an order_signal "
+                f"{phase} must end the turn first (the other warpgroup's turn comes between)")
+        passed = role.order_waits.get(phase, 0)
+        needed = passed * self.warpgroups + role.warpgroup
+        if self.order_signals[phase] < needed:
+            return f"blocks on order_wait {phase} (its turn {passed + 1}, after {needed} signals)"
+        role.order_waits[phase] = passed + 1
+        role.turns.add(phase)
+        return None
+
+    def order_signal(self, role: _Role, event: Event) -> None:
+        phase = event.order_phase
+        if phase not in role.turns:
+            raise self.fail(
+                event, f"order_signal {phase} of {role.name} outside its {phase} turn: it hands over a "
+                f"turn it does not hold (an order_wait {phase} must come first)")
+        role.turns.discard(phase)
+        self.order_signals[phase] += 1
+
+    def check_turn(self, role: _Role, event: Event, phase: pipe.OrderPhase) -> None:
+        """A pingpong warpgroup's `event` must sit in its turn of `phase`."""
+        if role.warpgroup is None or str(phase) in role.turns:
+            return
+        why = (
+            "its waits would race the other warpgroup's for the same stages: a wait a lap "
+            "ahead passes on an earlier fill of the same phase parity"
+            if phase == pipe.OrderPhase.MMA
+            else "the warpgroups' epilogues share the staging buffers"
+        )
+        raise self.fail(event, f"{event.kind} of {role.name} outside its {phase} turn (no order_wait {phase} "
+                               f"before it, or after its order_signal): {why}")
 
     def acquire(self, event: Event, stage: _Stage, k_tile: int | None) -> str | None:
         if stage.fill is not None:
@@ -587,14 +668,15 @@ class _Replay:
         accumulator.products = []
         accumulator.reduced = None
 
-    def store_work_tile(self, accumulator: _Accumulator, event: Event, what: str) -> None:
-        """`event` stores the CTA's next work tile (unit): check the accumulators hold
+    def store_work_tile(self, role: _Role, event: Event, what: str) -> None:
+        """`event` stores the role's next work tile (unit): check the accumulators hold
         its product."""
+        accumulator = role.accumulator
         self.in_flight(accumulator, event, what)
         if accumulator.products is None:
             raise self.fail(event, f"{what} without an acc_init since the last {event.kind}")
         position = accumulator.stored
-        units = self.geometry.work_units()
+        units = role.units
         if position >= len(units) or units[position] != (event.tile, event.split or 0):
             scheduled = (
                 f"its work tile {position + 1} is tile {units[position][0]}"
@@ -602,16 +684,18 @@ class _Replay:
                 if position < len(units)
                 else f"it has only {len(units)} work tile(s)"
             )
-            raise self.fail(event, f"{what}, but in this CTA's schedule {scheduled}")
+            whose = "this CTA's" if role.warpgroup is None else f"the schedule of {role.name} in this CTA"
+            raise self.fail(event, f"{what}, but in {whose} {scheduled}")
         self.check_product(event, accumulator.products)
         accumulator.stored += 1
         accumulator.products = None
 
-    def split_reduce(self, accumulator: _Accumulator, event: Event) -> None:
-        self.store_work_tile(accumulator, event, f"split_reduce of tile {event.tile} split {event.split}")
-        accumulator.reduced = event.tile
+    def split_reduce(self, role: _Role, event: Event) -> None:
+        self.store_work_tile(role, event, f"split_reduce of tile {event.tile} split {event.split}")
+        role.accumulator.reduced = event.tile
 
-    def epilogue(self, accumulator: _Accumulator, event: Event) -> None:
+    def epilogue(self, role: _Role, event: Event) -> None:
+        accumulator = role.accumulator
         tile = event.tile
         what = f"epilogue of tile {tile}"
         if self.geometry.splits > 1:
@@ -624,7 +708,7 @@ class _Replay:
                 )
             accumulator.reduced = None
         else:
-            self.store_work_tile(accumulator, event, what)
+            self.store_work_tile(role, event, what)
         if not event.masked and not self.geometry.tile_is_full(*tile):
             raise self.fail(
                 event,
@@ -680,12 +764,20 @@ class _Replay:
                 raise self.missing_release(stage.read, f"before the {role.kind} ends")
         if role.kind != "consumer":
             self.check_producer_tail(role)
-        if role.kind != "producer" and role.accumulator.stored != len(self.output_tiles):
-            missing = self.output_tiles[role.accumulator.stored]
+        if role.turns:
+            phase = sorted(role.turns)[0]
             raise PipeirError(
                 location_of(role.role_op),
-                f"the {role.kind} stores {role.accumulator.stored} of the "
-                f"{len(self.output_tiles)} work tile(s) of its CTA: tile {missing} is never "
+                f"{role.name} ends inside its {phase} turn (an order_wait {phase} without its "
+                f"order_signal): the other warpgroup would wait for it forever; launch {self.launch.describe()}",
+            )
+        if role.kind != "producer" and role.accumulator.stored != len(role.units):
+            missing = role.units[role.accumulator.stored][0]
+            whose = "its CTA" if role.warpgroup is None else "its share of its CTA"
+            raise PipeirError(
+                location_of(role.role_op),
+                f"the {role.name} stores {role.accumulator.stored} of the "
+                f"{len(role.units)} work tile(s) of {whose}: tile {missing} is never "
                 f"stored; launch {self.launch.describe()}",
             )
 

@@ -83,6 +83,15 @@ class RoleKind(StrEnum):
     MAINLOOP = "mainloop"
 
 
+class OrderPhase(StrEnum):
+    """A pingpong kernel's turns (`pipe.order_wait`, `pipe.order_signal`): the consumer
+    warpgroups take turns at issuing their tiles' MMAs and, separately, at their
+    epilogues, so one warpgroup's MMAs run while the other's epilogue does."""
+
+    MMA = "mma"
+    EPILOGUE = "epilogue"
+
+
 PRODUCER_ROLES = (RoleKind.PRODUCER, RoleKind.MAINLOOP)
 CONSUMER_ROLES = (RoleKind.CONSUMER, RoleKind.MAINLOOP)
 
@@ -113,6 +122,13 @@ class RoleKindAttr(EnumAttribute[RoleKind], SpacedOpaqueSyntaxAttribute):
     """What a role's warps do; printed bare in `pipe.role producer warps(1)`."""
 
     name = "pipe.role_kind"
+
+
+@irdl_attr_definition
+class OrderPhaseAttr(EnumAttribute[OrderPhase], SpacedOpaqueSyntaxAttribute):
+    """The turn an order op names; printed bare in `pipe.order_wait mma`."""
+
+    name = "pipe.order_phase"
 
 
 @irdl_attr_definition
@@ -215,6 +231,10 @@ class KernelOp(IRDLOperation):
     split_k = opt_prop_def(IntegerAttr[IndexType])
     """K slices per output tile (1 when absent): the split-K schedule, whose work units
     are (output tile, split) pairs (`pipe.k_split`, `pipe.split_reduce`)."""
+    pingpong = opt_prop_def(UnitAttr)
+    """Present: each consumer warpgroup runs the consumer role on whole work tiles of its
+    own (`pipe.consumer_warpgroup`, the per-warpgroup work-tile ops), taking turns with
+    the other through `pipe.order_wait` / `pipe.order_signal`."""
 
     body = region_def("single_block")
 
@@ -240,6 +260,7 @@ class KernelOp(IRDLOperation):
         raster_group: int | None = None,
         swap_ab: bool = False,
         split_k: int | None = None,
+        pingpong: bool = False,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
@@ -251,6 +272,8 @@ class KernelOp(IRDLOperation):
             optional["swap_ab"] = UnitAttr()
         if split_k is not None and split_k != 1:
             optional["split_k"] = IntegerAttr(split_k, IndexType())
+        if pingpong:
+            optional["pingpong"] = UnitAttr()
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -298,6 +321,10 @@ class KernelOp(IRDLOperation):
     @property
     def split_k_count(self) -> int:
         return self.split_k.value.data if self.split_k is not None else 1
+
+    @property
+    def is_pingpong(self) -> bool:
+        return self.pingpong is not None
 
     @property
     def slice_k(self) -> int:
@@ -367,6 +394,7 @@ class KernelOp(IRDLOperation):
             mma_in_flight=max([0, *(op.pending_count for op in self.walk() if isinstance(op, MmaWaitOp))]),
             swap_ab=self.is_swap_ab,
             split_k=self.split_k_count,
+            pingpong=self.is_pingpong,
             name=self.sym_name.data,
         )
 
@@ -524,19 +552,22 @@ class InitStateOp(IRDLOperation):
 
 @irdl_op_definition
 class AdvanceOp(IRDLOperation):
-    """The next ring position: index + 1, wrapping to 0 with the phase flipped."""
+    """The next ring position: index + 1, wrapping to 0 with the phase flipped; with
+    `by(%n)`, the position n stages on (n >= 0: a pingpong warpgroup skips the stages
+    of the other warpgroup's tiles)."""
 
     name = "pipe.advance"
 
     state = operand_def(StateType)
+    count = opt_operand_def(IndexType)
     result = result_def(StateType)
 
     traits = traits_def(Pure())
 
-    assembly_format = "$state attr-dict"
+    assembly_format = "$state (`by` `(` $count^ `)`)? attr-dict"
 
-    def __init__(self, state: SSAValue):
-        super().__init__(operands=[state], result_types=[StateType()])
+    def __init__(self, state: SSAValue, count: SSAValue | None = None):
+        super().__init__(operands=[state, [count] if count is not None else []], result_types=[StateType()])
 
 
 class StageEventOp(IRDLOperation):
@@ -762,18 +793,101 @@ class WorkTileCountOp(PureIndexOp):
     name = "pipe.work_tile_count"
 
 
+def _require_pingpong_consumer(op: Operation) -> None:
+    """`op` describes one consumer warpgroup of a pingpong kernel."""
+    _require_role(op, (RoleKind.CONSUMER,), "pingpong consumer")
+    kernel = enclosing_kernel(op)
+    if _verifies(kernel) and not kernel.is_pingpong:
+        raise VerifyException(
+            f"'{op.name}' needs a pingpong kernel (the 'pingpong' property): the consumer "
+            "warpgroups of this kernel share every tile"
+        )
+
+
+class WorkTileScheduleOp(PureIndexOp):
+    """A work-tile op of the CTA's persistent schedule or, with `warpgroup` (pingpong
+    consumers), of this consumer warpgroup's share of it: warpgroup w of W takes the
+    CTA's work tiles w, w + W, w + 2W, ..."""
+
+    warpgroup = opt_prop_def(UnitAttr)
+
+    assembly_format = "(`warpgroup` $warpgroup^)? attr-dict"
+
+    def __init__(self, warpgroup: bool = False):
+        IRDLOperation.__init__(
+            self, result_types=[IndexType()], properties={"warpgroup": UnitAttr()} if warpgroup else {})
+
+    @property
+    def per_warpgroup(self) -> bool:
+        return self.warpgroup is not None
+
+    def verify_(self) -> None:
+        enclosing_kernel(self)
+        if self.per_warpgroup:
+            _require_pingpong_consumer(self)
+
+
 @irdl_op_definition
-class FirstWorkTileOp(PureIndexOp):
-    """The first output tile this CTA owns in the persistent schedule."""
+class FirstWorkTileOp(WorkTileScheduleOp):
+    """The first output tile this CTA owns in the persistent schedule (with `warpgroup`:
+    this consumer warpgroup's first, the CTA's first + warpgroup * stride)."""
 
     name = "pipe.first_work_tile"
 
 
 @irdl_op_definition
-class WorkTileStrideOp(PureIndexOp):
-    """Distance between consecutive tiles of one CTA (the persistent grid size)."""
+class WorkTileStrideOp(WorkTileScheduleOp):
+    """Distance between consecutive tiles of one CTA (the persistent grid size; with
+    `warpgroup`: of one consumer warpgroup, the grid size times the warpgroups)."""
 
     name = "pipe.work_tile_stride"
+
+
+@irdl_op_definition
+class ConsumerWarpgroupOp(PureIndexOp):
+    """Pingpong consumer: this warpgroup's index among the consumer role's warpgroups
+    (0 or 1 on sm_90a). Each warpgroup runs the role's body on its own work tiles; its
+    ring state skips the stages of the other's (`pipe.advance ... by`)."""
+
+    name = "pipe.consumer_warpgroup"
+
+    def verify_(self) -> None:
+        _require_pingpong_consumer(self)
+
+
+class OrderOp(IRDLOperation):
+    """A pingpong consumer's turn of `phase`, which the warpgroups take in the order of
+    their tiles (warpgroup 0 first, then 1, then 0, ...): CUTLASS's
+    OrderedSequenceBarrier between the MMA warpgroups."""
+
+    phase = prop_def(OrderPhaseAttr)
+
+    assembly_format = "$phase attr-dict"
+
+    def __init__(self, phase: str):
+        super().__init__(properties={"phase": OrderPhaseAttr(OrderPhase(phase))})
+
+    @property
+    def phase_kind(self) -> OrderPhase:
+        return self.phase.data
+
+    def verify_(self) -> None:
+        _require_pingpong_consumer(self)
+
+
+@irdl_op_definition
+class OrderWaitOp(OrderOp):
+    """Block until it is this warpgroup's turn of `phase`: the other warpgroup signalled
+    its previous turn (warpgroup 0's first turn passes at once)."""
+
+    name = "pipe.order_wait"
+
+
+@irdl_op_definition
+class OrderSignalOp(OrderOp):
+    """End this warpgroup's turn of `phase`: hand it to the other warpgroup."""
+
+    name = "pipe.order_signal"
 
 
 def _require_split_k(op: Operation) -> None:
@@ -979,6 +1093,9 @@ Pipe = Dialect(
         WorkTileCountOp,
         FirstWorkTileOp,
         WorkTileStrideOp,
+        ConsumerWarpgroupOp,
+        OrderWaitOp,
+        OrderSignalOp,
         TileCoordsOp,
         KSplitOp,
         SplitReduceOp,
@@ -988,5 +1105,5 @@ Pipe = Dialect(
         AccInitOp,
         EpilogueOp,
     ],
-    [ArchAttr, MajorAttr, RasterAttr, RoleKindAttr, PipelineType, StateType],
+    [ArchAttr, MajorAttr, RasterAttr, RoleKindAttr, OrderPhaseAttr, PipelineType, StateType],
 )

@@ -94,6 +94,7 @@ def record_choice(key: str, choice: GemmConfig, timing_ms: float, tried: int) ->
         "mma_in_flight": choice.mma_in_flight,
         "swap_ab": choice.swap_ab,
         "split_k": choice.split_k,
+        "pingpong": bool(choice.pingpong),
         "ms": round(timing_ms, 5),
         "tried": tried,
         "date": time.strftime("%Y-%m-%d"),

@@ -161,6 +161,17 @@ class GemmTarget:
     SPLIT_K_SMEM: ClassVar[int] = 16
     """Shared memory a split-K kernel adds: the slot that tells every consumer thread
     whether its CTA arrived last at the tile's ticket."""
+    PINGPONG: ClassVar[bool] = False
+    """Whether the backend builds the pingpong schedule (each MMA warpgroup its own tiles,
+    taking turns through an order barrier: GemmConfig.pingpong)."""
+    PINGPONG_TILE_M: ClassVar[tuple[int, ...]] = ()
+    """tile_m of a pingpong kernel: the rows one MMA warpgroup covers on its own."""
+    MAX_ACCUMULATOR_REGISTERS: ClassVar[int] = 128
+    """Most f32 accumulator registers a consumer thread holds (a pingpong warpgroup's whole
+    tile: beyond it, with the epilogue's registers, CONSUMER_REGISTERS would spill)."""
+    PINGPONG_TUNER_TILES: ClassVar[dict[int, tuple[tuple[int, int, int], ...]]] = {}
+    """Tiles the autotuner tries with the pingpong schedule, by operand bytes; the first is
+    a pingpong kernel's default tile."""
     MMA_IN_FLIGHT_RULE: ClassVar[str] = ""
     """Why MAX_MMA_IN_FLIGHT is what it is, when that needs saying (appended to the error)."""
     MAX_RASTER_GROUP: ClassVar[int] = 64
@@ -188,11 +199,16 @@ class GemmTarget:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.ARCH}>"
 
-    def default_tile(self, dtype: str) -> tuple[int, int, int]:
-        return self.TUNER_TILES[dtype_bytes(dtype)][0]
+    def default_tile(self, dtype: str, pingpong: bool = False) -> tuple[int, int, int]:
+        return self.candidate_tiles(dtype, pingpong)[0]
 
-    def candidate_tiles(self, dtype: str) -> tuple[tuple[int, int, int], ...]:
-        return self.TUNER_TILES[dtype_bytes(dtype)]
+    def candidate_tiles(self, dtype: str, pingpong: bool = False) -> tuple[tuple[int, int, int], ...]:
+        return (self.PINGPONG_TUNER_TILES if pingpong and self.PINGPONG else self.TUNER_TILES)[dtype_bytes(dtype)]
+
+    def tile_warpgroups(self, spec) -> int:
+        """Consumer warpgroups that share one output tile: all of them (cooperative), or one
+        under pingpong, where each warpgroup has tiles of its own."""
+        return 1 if spec.pingpong else self.CONSUMER_WARPS // 4
 
     def role_warps(self, kind: str) -> int:
         """Warps of a role: the TMA producer, or the MMA consumer (also the warps of a
@@ -238,7 +254,7 @@ class GemmTarget:
         if self.CONSUMER_REGISTERS is None:
             return None
         tm, tn, _ = spec.tile_shape
-        accumulators = tm * tn // (self.CONSUMER_WARPS * 32)
+        accumulators = tm * tn // (self.tile_warpgroups(spec) * 128)
         return self.CONSUMER_REGISTERS - accumulators - self.EPILOGUE_WORKING_REGISTERS
 
     def max_stages(self, spec) -> int:
@@ -261,7 +277,8 @@ class GemmTarget:
         for dim, size in zip("mnk", (spec.m, spec.n, spec.k)):
             if size is not None and not 0 < size <= self.MAX_PROBLEM_SIZE:
                 raise ConfigError(f"{dim} must be in 1..{self.MAX_PROBLEM_SIZE} (int32 coordinates), got {size}")
-        self.check_tile(spec.tile_shape, spec.dtype)
+        self.check_pingpong(spec)
+        self.check_tile(spec.tile_shape, spec.dtype, bool(spec.pingpong))
         if spec.cluster_shape not in self.CLUSTER_SHAPES:
             raise ConfigError(
                 f"cluster {'x'.join(map(str, spec.cluster_shape))} is not one of "
@@ -295,6 +312,20 @@ class GemmTarget:
         if k_tiles is not None and splits > k_tiles:
             raise ConfigError(f"split_k {splits} exceeds the {k_tiles} k-tile(s) of K = {spec.k}: some slices would be empty")
 
+    def check_pingpong(self, spec) -> None:
+        if spec.pingpong is not None and not isinstance(spec.pingpong, bool):
+            raise ConfigError(f"pingpong must be True, False or None (free), got {spec.pingpong!r}")
+        if not spec.pingpong:
+            return
+        if not self.PINGPONG:
+            raise ConfigError(f"pingpong is not built for {self.ARCH}: its consumer warpgroups share every tile")
+        if not spec.warp_specialize:
+            raise ConfigError("pingpong needs warp specialization (the MMA warpgroups take turns beside a TMA warp)")
+        if spec.split_k_count > 1:
+            raise ConfigError("pingpong is not built with split_k: its reduction expects both warpgroups on a tile")
+        if spec.swap_ab:
+            raise ConfigError("pingpong is not built with swap_ab: its transposed store is the cooperative one")
+
     def check_epilogue(self, spec) -> None:
         if spec.scale is not None and spec.scale not in tuple(Scale):
             raise ConfigError(f"scale must be one of {', '.join(Scale)}, got '{spec.scale}'")
@@ -314,9 +345,18 @@ class GemmTarget:
         if a_dtype != b_dtype:
             raise ConfigError(f"A and B must have one dtype on {self.ARCH}, got {a_dtype} and {b_dtype}")
 
-    def check_tile(self, tile: tuple[int, int, int], dtype: str) -> None:
+    def check_tile(self, tile: tuple[int, int, int], dtype: str, pingpong: bool = False) -> None:
         tm, tn, tk = tile
-        if tm not in self.TILE_M or tn not in self.TILE_N or (tm, tn) in self.EXCLUDED_TILES:
+        if pingpong and self.PINGPONG:
+            # One warpgroup covers the whole tile: its rows, and all its accumulators.
+            accumulators = tm * tn // 128
+            if tm not in self.PINGPONG_TILE_M or tn not in self.TILE_N or accumulators > self.MAX_ACCUMULATOR_REGISTERS:
+                raise ConfigError(
+                    f"tile {tm}x{tn}x{tk} cannot be built with pingpong on {self.ARCH}: one MMA warpgroup holds "
+                    f"the whole tile, so tile_m must be {' or '.join(map(str, self.PINGPONG_TILE_M))}, tile_n "
+                    f"{', '.join(map(str, self.TILE_N))}, and tile_m * tile_n / 128 (f32 accumulator registers "
+                    f"a thread) at most {self.MAX_ACCUMULATOR_REGISTERS}, got {accumulators}")
+        elif tm not in self.TILE_M or tn not in self.TILE_N or (tm, tn) in self.EXCLUDED_TILES:
             raise ConfigError(f"tile {tm}x{tn}x{tk} cannot be built on {self.ARCH}: {self.TILE_RULE}")
         k_atom = self.mma_k_atom(dtype)
         if tk <= 0 or tk % k_atom or tk * dtype_bytes(dtype) > self.MAX_TILE_K_BYTES:

@@ -36,10 +36,16 @@ class Sm90Target(GemmTarget):
         1: ((128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64), (256, 128, 64)),
     }
 
+    PINGPONG = True
+    PINGPONG_TILE_M = (64, 128)
+    PINGPONG_TUNER_TILES = {
+        2: ((128, 128, 64), (64, 256, 64), (128, 64, 64)),
+        1: ((128, 128, 128), (64, 256, 128), (128, 64, 128)),
+    }
+
     def held_operand_registers(self, spec, broadcast: str) -> int | None:
         tm, tn, _ = spec.tile_shape
-        warpgroups = self.CONSUMER_WARPS // 4
-        rows_per_thread = 2 * (tm // warpgroups // self.WGMMA_ROWS)
+        rows_per_thread = 2 * (tm // self.tile_warpgroups(spec) // self.WGMMA_ROWS)
         if spec.swap_ab:  # the tile is C^T's: a per-row vector of C runs along its columns
             broadcast = {"m": "n", "n": "m"}.get(broadcast, broadcast)
         return {"scalar": 1, "m": rows_per_thread, "n": tn // 4}.get(broadcast)

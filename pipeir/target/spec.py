@@ -45,6 +45,14 @@ class GemmConfig:
     k-tiles, writes its f32 partial tile to a workspace, and the unit that arrives last
     at the tile's ticket sums the S partials in split order (so the result does not
     depend on which one that is) and runs the epilogue once. None or 1: no split.
+
+    `pingpong` (sm_90a, CUTLASS's KernelTmaWarpSpecializedPingpong) gives each of the two
+    MMA warpgroups whole output tiles of its own, alternate tiles of the CTA's persistent
+    sequence, instead of half of every tile (the cooperative schedule): the warpgroups take
+    turns, one issuing its tile's MMAs while the other runs its epilogue, so the epilogue
+    hides behind the tensor cores. A warpgroup's tile is then at most 128 rows and 128
+    accumulator registers a thread (the target's rule). None is free: the tuner tries both
+    schedules, and the builder builds the cooperative one.
     """
 
     m: int | None
@@ -65,6 +73,7 @@ class GemmConfig:
     mma_in_flight: int | None = None
     swap_ab: bool = False
     split_k: int | None = None
+    pingpong: bool | None = None
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False
@@ -89,7 +98,7 @@ class GemmConfig:
 
     @property
     def tile_shape(self) -> tuple[int, int, int]:
-        return self.tile or target_for(self.arch).default_tile(self.dtype)
+        return self.tile or target_for(self.arch).default_tile(self.dtype, bool(self.pingpong))
 
     @property
     def cluster_shape(self) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
         --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
-        [--swap-ab] [--split-k S]
+        [--swap-ab] [--split-k S] [--pingpong]
         [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu]
 
 A size given as `dyn` (or left out) is known only at run time.
@@ -114,6 +114,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--split-k", type=int, default=None, metavar="S",
                    help="split each output tile's K loop into S slices run by separate work units, "
                         "reduced deterministically (in split order) before one epilogue; sm_90a")
+    g.add_argument("--pingpong", action="store_true",
+                   help="pingpong consumer schedule (sm_90a): each MMA warpgroup computes whole tiles of its "
+                        "own, alternate tiles of the CTA, and the two take turns so that one's MMAs hide the "
+                        "other's epilogue; --tile is one warpgroup's (tile_m 64 or 128, at most 128 "
+                        "accumulators a thread; default 128x128)")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -125,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         m=args.m, n=args.n, k=args.k, dtype=args.dtype, out_dtype=args.out_dtype,
         tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, raster_group=args.raster_group, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
-        mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, split_k=args.split_k, name=args.name,
+        mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, split_k=args.split_k, pingpong=args.pingpong,
+        name=args.name,
         scale=args.scale, bias=args.bias, activation=args.activation,
     )
     try:

@@ -55,6 +55,12 @@ def lowering_error(op: Operation, message: str) -> PipeirError:
     return PipeirError(location_of(op), f"cannot lower '{op.name}'{where}: {message}")
 
 
+def warpgroup_prefix(op: pipe.WorkTileScheduleOp) -> str:
+    """The scheduler method's prefix of a work-tile op: `warpgroup_` for a pingpong
+    warpgroup's share of the CTA's tiles."""
+    return "warpgroup_" if op.per_warpgroup else ""
+
+
 def op_order(role: pipe.RoleOp) -> dict[Operation, int]:
     """Position of each op of the role in program (pre-order walk) order."""
     return {op: index for index, op in enumerate(role.walk())}
@@ -124,9 +130,14 @@ class RoleEmitter:
             pipe.KTileFitsOp: self.binding("k_tile_fits", lambda op: f"mainloop.k_tile_fits({self.expr(op.k_tile)})"),
             pipe.KTileFullOp: self.binding("k_tile_full", lambda op: f"mainloop.k_tile_full({self.expr(op.k_tile)})"),
             pipe.ClusterRankOp: self.cluster_rank,
-            pipe.FirstWorkTileOp: self.binding("first_tile", lambda op: "scheduler.first_work_tile()"),
+            pipe.FirstWorkTileOp: self.binding("first_tile", lambda op: f"scheduler.{warpgroup_prefix(op)}first_work_tile()"),
             pipe.WorkTileCountOp: self.binding("tile_count", lambda op: "scheduler.work_tile_count()"),
-            pipe.WorkTileStrideOp: self.binding("tile_stride", lambda op: "scheduler.work_tile_stride()"),
+            pipe.WorkTileStrideOp: self.binding(
+                "tile_stride", lambda op: f"scheduler.{warpgroup_prefix(op)}work_tile_stride()"),
+            pipe.ConsumerWarpgroupOp: self.binding("warpgroup", lambda op: "scheduler.consumer_warpgroup()"),
+            pipe.OrderWaitOp: lambda op, depth: self.statement(depth, f"scheduler.order_wait({str(op.phase_kind)!r})"),
+            pipe.OrderSignalOp: lambda op, depth: self.statement(
+                depth, f"scheduler.order_signal({str(op.phase_kind)!r}, epilogue)"),
             pipe.TileCoordsOp: self.tile_coords,
             pipe.KSplitOp: self.binding("split", lambda op: f"scheduler.k_split({self.expr(op.tile)})"),
             pipe.SplitReduceOp: self.binding(
@@ -231,13 +242,14 @@ class RoleEmitter:
 
     def advance(self, op: pipe.AdvanceOp, depth: int) -> None:
         current = self.state(op, op.state)
+        count = "" if op.count is None else self.expr(op.count)
         if self.read_after(op.state, op):
             name = self.fresh(current)
             self.statement(depth, f"{name} = {current}.clone()")
-            self.statement(depth, f"{name}.advance()")
+            self.statement(depth, f"{name}.advance({count})")
             self.names[op.result] = name
         else:
-            self.statement(depth, f"{current}.advance()")
+            self.statement(depth, f"{current}.advance({count})")
             self.names[op.result] = current
 
     def cluster_rank(self, op: pipe.ClusterRankOp, depth: int) -> None:

@@ -42,14 +42,19 @@ from pipeir.lower.cute.sm90.mainloop_tma_wgmma import THREADS_PER_WARPGROUP
 from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase
 
 EPILOGUE_BARRIER_ID = 1
-"""Named barrier of the MMA warpgroups (0 is the CTA-wide one)."""
+"""Named barrier of the MMA warpgroups (0 is the CTA-wide one); a second store team's is
+EPILOGUE_BARRIER_ID + TEAM_BARRIER_STRIDE (2 is split-K's reduction barrier)."""
+TEAM_BARRIER_STRIDE = 2
 
 
 @dataclass(frozen=True, kw_only=True)
 class TmaStoreEpilogue(TmaStoreEpilogueBase):
     consumer_warpgroups: int
     store_warp: int
-    """The warp that issues the TMA stores (the first MMA warp)."""
+    """The warp that issues the TMA stores (the first MMA warp; a team's first warp)."""
+    store_teams: int = 1
+    """Teams of `consumer_warpgroups` warpgroups that store tiles of their own (2 under
+    pingpong, one per warpgroup, taking turns at the staging buffers)."""
     transposed: bool = False
     """D = C^T (swap_ab): D is column-major."""
 
@@ -78,13 +83,19 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         store pipeline (run by the consumer role before its first op)."""
         config = self.config
         threads = config.consumer_warpgroups * THREADS_PER_WARPGROUP
-        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID, num_threads=threads)
+        consumer_thread = cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP
+        team = 0
+        if cutlass.const_expr(config.store_teams > 1):
+            team = cute.arch.make_warp_uniform(consumer_thread // threads)
+            consumer_thread = consumer_thread % threads
+        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
+                                             num_threads=threads)
         store_op = sm90_utils.get_smem_store_op(config.d_layout, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
         stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
         tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
-        consumer_thread = cute.arch.thread_idx()[0] - THREADS_PER_WARPGROUP
         thread_copy = tiled_copy.get_slice(consumer_thread)
-        self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == config.store_warp
+        store_warp = config.store_warp + team * (threads // 32)
+        self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == store_warp
         self.tiled_copy = tiled_copy
         self.tRS_sC = thread_copy.partition_D(self.sC)  # (R2S, R2S_M, R2S_N, stage)
         self.tRS_acc = tiled_copy.retile(accumulators)

@@ -17,6 +17,7 @@ from pipeir.lower.cute.module import epilogue_operands, generated_module, host_o
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
+from pipeir.lower.cute.sm90.scheduler_pingpong import PingpongPersistentScheduler
 from pipeir.lower.cute.sm90.scheduler_split_k import SplitKPersistentScheduler
 from pipeir.lower.cute.sm90.warp_specialized import WarpSpecializedRoles
 from pipeir.target import target_for
@@ -36,24 +37,29 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
         producer_registers=target.PRODUCER_REGISTERS,
         consumer_registers=target.CONSUMER_REGISTERS,
     )
+    warpgroups = roles_collective.consumer_warpgroups
+    tile_warpgroups = target.tile_warpgroups(spec)
+    if spec.pingpong:
+        scheduler = PingpongPersistentScheduler.of(spec, target, warpgroups)
+    elif spec.split_k_count > 1:
+        scheduler = SplitKPersistentScheduler.of(spec, target, warpgroups)
+    else:
+        scheduler = StaticPersistentScheduler.of(spec, target)
     return {
         "ROLES": roles_collective,
-        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=roles_collective.consumer_warpgroups,
-                                        split_k=spec.split_k_count),
+        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=tile_warpgroups, split_k=spec.split_k_count),
         "EPILOGUE": TmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,
             epi_tile=target.epilogue_tile(spec),
             stages=target.epilogue_stages(spec),
-            consumer_warpgroups=roles_collective.consumer_warpgroups,
+            consumer_warpgroups=tile_warpgroups,
             store_warp=roles_collective.first_consumer_warp,
+            store_teams=warpgroups // tile_warpgroups,
             operands=epilogue_operands(kernel),
             transposed=kernel.is_swap_ab,
         ),
-        "SCHEDULER": (
-            SplitKPersistentScheduler.of(spec, target, roles_collective.consumer_warpgroups)
-            if spec.split_k_count > 1 else StaticPersistentScheduler.of(spec, target)
-        ),
+        "SCHEDULER": scheduler,
     }
 
 
@@ -90,6 +96,7 @@ def lower_kernel(kernel: pipe.KernelOp) -> str:
             "        ROLES.enter_consumer()",
             "        mainloop.consumer_setup()",
             "        epilogue.consumer_setup(mainloop.tiled_mma, mainloop.accumulators)",
+            *(["        scheduler.consumer_setup()"] if spec.pingpong else []),
             "        consumer(mainloop, epilogue, scheduler)",
             "        epilogue.finish()",
         ],

@@ -35,6 +35,8 @@ THREADS_PER_WARPGROUP = 128
 @dataclass(frozen=True)
 class TmaWgmmaMainloop(TmaMainloop):
     consumer_warpgroups: int
+    """MMA warpgroups of one output tile: all of the consumer's (they split its M), or one
+    under pingpong (each warpgroup its own tiles, and its own releases of their stages)."""
     k_static: int | None
     """K when the kernel is compiled for one K (kept as a run-time Int32 all the same, so
     the IR's k-tile guards stay run-time tests in the naive form), else None."""
@@ -66,7 +68,9 @@ class TmaWgmmaMainloop(TmaMainloop):
             LayoutEnum.ROW_MAJOR.sm90_mma_major_mode(),
             self.b_layout.sm90_mma_major_mode(),
             cutlass.Float32,
-            (self.consumer_warpgroups, 1, 1),  # the MMA warpgroups split the tile along M
+            # The MMA warpgroups split the tile along M; one warpgroup (pingpong) repeats its
+            # 64-row atom down a 128-row tile.
+            (self.consumer_warpgroups, 1, 1),
             tiler_mn=(64, tile_n),
         )
         return tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma
@@ -172,9 +176,12 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         # memory slice, and so the WGMMA descriptors, in uniform registers (f16 4096^3
         # serial consumer: a 58-instruction K loop with 3 register-to-uniform moves in the
         # kernel, against 85 and 18 when only the quotient was said to be uniform).
-        warp_group = cute.arch.make_warp_uniform(cute.arch.thread_idx()[0] // THREADS_PER_WARPGROUP - 1)
-        thread_layout = cute.make_layout(self.config.consumer_warpgroups, stride=THREADS_PER_WARPGROUP)
-        thr_mma = self.tiled_mma.get_slice(thread_layout(warp_group))
+        if self.config.consumer_warpgroups == 1:
+            thr_mma = self.tiled_mma.get_slice(0)  # each warpgroup (pingpong) the whole tile
+        else:
+            warp_group = cute.arch.make_warp_uniform(cute.arch.thread_idx()[0] // THREADS_PER_WARPGROUP - 1)
+            thread_layout = cute.make_layout(self.config.consumer_warpgroups, stride=THREADS_PER_WARPGROUP)
+            thr_mma = self.tiled_mma.get_slice(thread_layout(warp_group))
         self.tCrA = self.tiled_mma.make_fragment_A(thr_mma.partition_A(self.sA))
         self.tCrB = self.tiled_mma.make_fragment_B(thr_mma.partition_B(self.sB))
         tile_m, tile_n, _ = self.config.tile

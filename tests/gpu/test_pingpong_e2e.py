@@ -1,0 +1,108 @@
+"""The pingpong schedule on the GPU (sm_90a): each MMA warpgroup computes whole tiles of
+its own, the two taking turns. Plain and fused (fp8 rowwise scales + bias + silu,
+tensorwise scales + gelu) kernels, fp8 and bf16, tiles 128x128, 64x256 and 128x64,
+clusters 1x1 and 2x1, serial and overlapped consumers; edge shapes (M, N not multiples of
+the tile, a K tail) and grids with several tiles per CTA, so that both warpgroups get
+tiles and some CTAs an odd number (the last tile's turn meets no partner). Outputs are
+NaN-poisoned first and compared, in the Frobenius norm, with a float32 reference.
+
+Each case runs in a fresh process under a time limit, so a hang (an order barrier that
+never passes) or a device fault fails its case alone. A kernel is compiled once with M,
+N and K known only at run time and then called at every shape; a static kernel at
+4096^3 is checked too.
+
+    python -m pytest tests/gpu/test_pingpong_e2e.py -q
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = pytest.mark.gpu
+
+CASE = textwrap.dedent(
+    """
+    import json, sys, torch
+    import pipeir
+    from pipeir.runtime.objects import TORCH_DTYPES
+    from pipeir.target.spec import GemmConfig
+    fields = json.loads(sys.argv[1])
+    shapes = [tuple(shape) for shape in fields.pop("shapes")]
+    config = GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
+    kernel = pipeir.compile(config, tune=False)
+    assert kernel.kernel.is_pingpong
+    worst = 0.0
+    for m, n, k in shapes:
+        a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
+        b = torch.randn(n, k, device="cuda").to(TORCH_DTYPES[config.dtype])
+        reference = a.float() @ b.float().t()
+        operands = {}
+        if config.scale == "rowwise":
+            operands["scale_a"] = torch.rand(m, device="cuda") + 0.5
+            operands["scale_b"] = torch.rand(n, device="cuda") + 0.5
+            reference = reference * operands["scale_a"][:, None] * operands["scale_b"][None, :]
+        if config.scale == "tensorwise":
+            operands["scale_a"] = torch.tensor(0.75, device="cuda")
+            operands["scale_b"] = torch.tensor(1.25, device="cuda")
+            reference = reference * 0.75 * 1.25
+        if config.bias:
+            operands["bias"] = torch.randn(n, device="cuda").to(TORCH_DTYPES[config.c_dtype])
+            reference = reference + operands["bias"].float()[None, :]
+        activation = {None: lambda x: x, "silu": torch.nn.functional.silu,
+                      "gelu": lambda x: torch.nn.functional.gelu(x, approximate="none")}[config.activation]
+        reference = activation(reference)
+        c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
+        kernel(a, b, out=c, **operands)
+        torch.cuda.synchronize()
+        error = ((c.float() - reference).norm() / reference.norm()).item()
+        tolerance = 5e-3 if config.dtype.startswith("f8") else 2e-3
+        if not error < tolerance:  # NaN (an unwritten element) fails too
+            print(json.dumps(dict(shape=[m, n, k], error=error)))
+            sys.exit(1)
+        worst = max(worst, error)
+    print(json.dumps(dict(worst=worst, shapes=len(shapes))))
+    """
+)
+
+# M x N tile grids of 3 x 3 .. 20 x 17 tiles: with the 132-SM persistent grid, CTAs get 1 to
+# 3 tiles (odd and even counts); edge tiles in M and N, and K tails.
+EDGE_SHAPES = [(300, 520, 208), (1000, 1000, 1000), (2500, 2100, 520), (129, 4097, 96), (64, 64, 64)]
+CASES = {
+    "fp8-128x128-rowwise-bias-silu": dict(dtype="f8e4m3", tile=[128, 128, 128], cluster=[1, 1], scale="rowwise",
+                                          bias=True, activation="silu"),
+    "fp8-64x256-rowwise-bias-silu-cluster2x1": dict(dtype="f8e4m3", tile=[64, 256, 128], cluster=[2, 1],
+                                                    scale="rowwise", bias=True, activation="silu"),
+    "fp8-128x64-plain": dict(dtype="f8e4m3", tile=[128, 64, 128], cluster=[1, 1]),
+    "fp8-128x128-tensorwise-gelu-serial": dict(dtype="f8e4m3", tile=[128, 128, 128], cluster=[1, 2],
+                                               scale="tensorwise", activation="gelu", mma_in_flight=0),
+    "bf16-128x128-plain-cluster2x1": dict(dtype="bf16", tile=[128, 128, 64], cluster=[2, 1]),
+    "bf16-64x256-bias-silu": dict(dtype="bf16", tile=[64, 256, 64], cluster=[1, 1], bias=True, activation="silu"),
+    "bf16-128x64-plain-serial": dict(dtype="bf16", tile=[128, 64, 64], cluster=[2, 2], mma_in_flight=0),
+}
+TIME_LIMIT_S = 600
+
+
+def run_case(fields: dict) -> dict:
+    result = subprocess.run([sys.executable, "-c", CASE, json.dumps(fields)], capture_output=True, text=True,
+                            timeout=TIME_LIMIT_S, env=dict(os.environ, PIPEIR_TUNE="0"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_pingpong_dynamic_kernel_on_edge_shapes(case) -> None:
+    fields = dict(m=None, n=None, k=None, pingpong=True, shapes=EDGE_SHAPES, **CASES[case])
+    assert run_case(fields)["shapes"] == len(EDGE_SHAPES)
+
+
+@pytest.mark.parametrize("dtype, tile", [("f8e4m3", [128, 128, 128]), ("bf16", [128, 128, 64])])
+def test_pingpong_static_kernel(dtype, tile) -> None:
+    """4096^3: 1024 tiles on 132 CTAs, 7 or 8 tiles a CTA (both parities), rowwise fp8."""
+    fused = dict(scale="rowwise", bias=True, activation="silu") if dtype == "f8e4m3" else {}
+    fields = dict(m=4096, n=4096, k=4096, dtype=dtype, tile=tile, cluster=[1, 1], pingpong=True,
+                  shapes=[(4096, 4096, 4096)], **fused)
+    assert run_case(fields)["shapes"] == 1
