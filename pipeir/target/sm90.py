@@ -43,6 +43,14 @@ class Sm90Target(GemmTarget):
         1: ((128, 128, 128), (64, 256, 128), (128, 64, 128)),
     }
 
+    def epilogue_tile(self, spec) -> tuple[int, int]:
+        """A subtile spans one WGMMA row block of each warpgroup of the tile (128 rows
+        cooperative, 64 under pingpong): the epilogue takes a thread's accumulator
+        registers a subtile at a time in register order, which runs across the tile's
+        columns before it reaches the warpgroup's next row block."""
+        rows, columns = super().epilogue_tile(spec)
+        return min(rows, self.WGMMA_ROWS * self.tile_warpgroups(spec)), columns
+
     def held_operand_registers(self, spec, broadcast: str) -> int | None:
         tm, tn, _ = spec.tile_shape
         rows_per_thread = 2 * (tm // self.tile_warpgroups(spec) // self.WGMMA_ROWS)

@@ -134,7 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
-              f"(tuned in {time.perf_counter() - started:.1f} s)")
+              f"(tuned in {time.perf_counter() - started:.1f} s)"
+              + (f"; with an epilogue: {describe(best.for_epilogue.config)}" if best.for_epilogue else ""))
     for done, (config, name) in enumerate(buckets):
         key = tuner.bucket_key(config, name, torch.cuda.get_device_name())
         cached = read_choices().get(key)
@@ -152,7 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
-              f"(tuned in {time.perf_counter() - started:.1f} s)")
+              f"(tuned in {time.perf_counter() - started:.1f} s)"
+              + (f"; with an epilogue: {describe(best.for_epilogue.config)}" if best.for_epilogue else ""))
     return 0
 
 

@@ -46,8 +46,8 @@ CASE = textwrap.dedent(
             operands["scale_b"] = torch.rand(n, device="cuda") + 0.5
             reference = reference * operands["scale_a"][:, None] * operands["scale_b"][None, :]
         if config.scale == "tensorwise":
-            operands["scale_a"] = torch.tensor(0.75, device="cuda")
-            operands["scale_b"] = torch.tensor(1.25, device="cuda")
+            operands["scale_a"] = torch.tensor([0.75], device="cuda")  # the kernel's scalar operands are (1,)
+            operands["scale_b"] = torch.tensor([1.25], device="cuda")
             reference = reference * 0.75 * 1.25
         if config.bias:
             operands["bias"] = torch.randn(n, device="cuda").to(TORCH_DTYPES[config.c_dtype])
@@ -69,8 +69,9 @@ CASE = textwrap.dedent(
 )
 
 # M x N tile grids of 3 x 3 .. 20 x 17 tiles: with the 132-SM persistent grid, CTAs get 1 to
-# 3 tiles (odd and even counts); edge tiles in M and N, and K tails.
-EDGE_SHAPES = [(300, 520, 208), (1000, 1000, 1000), (2500, 2100, 520), (129, 4097, 96), (64, 64, 64)]
+# 3 tiles (odd and even counts); edge tiles in M and N, and K tails. N and K keep TMA's
+# 16-byte rows (N a multiple of 8 for the 16-bit output, K of 16 for fp8).
+EDGE_SHAPES = [(300, 520, 208), (1000, 1000, 1008), (2500, 2104, 528), (129, 4104, 96), (64, 64, 64)]
 CASES = {
     "fp8-128x128-rowwise-bias-silu": dict(dtype="f8e4m3", tile=[128, 128, 128], cluster=[1, 1], scale="rowwise",
                                           bias=True, activation="silu"),

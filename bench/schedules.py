@@ -1,0 +1,153 @@
+"""The cooperative and the pingpong consumer side by side, fp8, plain and fused (H200).
+
+    python3 bench/schedules.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
+
+For each problem, in one process, interleaved in shuffled rounds, on random fp8 e4m3
+inputs rotating over more than 4x the L2, bf16 output: torch._scaled_mm rowwise, and for
+each schedule of SCHEDULES its plain kernel and its fused rowwise scale + bias + silu
+kernel (the same configuration, so the difference is the epilogue's cost). Every kernel
+is first checked against a float32 product (NaN-poisoned output) and dropped if wrong.
+Times: triton.testing.do_bench medians, the SM clock and power beside each. The markdown
+table is printed last and written to --out (or $OUT/schedules.md).
+
+The cooperative consumer runs both MMA warpgroups on one tile, so its epilogue leaves the
+tensor cores idle; the pingpong consumer gives each warpgroup tiles of its own and
+overlaps one warpgroup's epilogue with the other's MMAs (docs/lowering.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gemm import input_sets, shape_list, shuffled_rounds  # noqa: E402
+from gpu_clock import ClockSampler, device_limits  # noqa: E402
+
+import pipeir  # noqa: E402
+from pipeir.passes import HEADLINE_PIPELINE  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.tune import compile_in_parallel, default_jobs, describe  # noqa: E402
+
+SCHEDULES = (
+    dict(tile=(128, 256, 128), cluster=(2, 1)),
+    dict(tile=(256, 128, 128), cluster=(1, 2)),
+    dict(tile=(128, 128, 128), cluster=(1, 2), pingpong=True),
+    dict(tile=(128, 128, 128), cluster=(2, 1), pingpong=True),
+    dict(tile=(64, 256, 128), cluster=(2, 1), pingpong=True),
+)
+"""The fastest cooperative configurations the tuner found at 4096^3 and 8192^3 (bench/runs/
+2026-11-30-epilogue-tuned.md) and the pingpong ones beside them."""
+FUSED = dict(scale="rowwise", bias=True, activation="silu")
+BASELINE = "torch._scaled_mm rowwise"
+MAX_RELATIVE_ERROR = 5e-3
+
+
+def configs(m: int, n: int, k: int) -> list[GemmConfig]:
+    found = []
+    for fields in SCHEDULES:
+        for epilogue in ({}, FUSED):
+            config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", **fields, **epilogue)
+            found.append(replace(config, stages=config.max_stages))
+    return found
+
+
+def label_of(config: GemmConfig) -> str:
+    schedule = "" if config.pingpong else "cooperative "  # describe names pingpong
+    return f"{'fused' if config.scale else 'plain'} {schedule}{describe(config)}"
+
+
+def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict]) -> None:
+    problem = f"{m}x{n}x{k}"
+    sets = input_sets(m, n, k, "f8e4m3")
+    scale_a = torch.rand(m, 1, device="cuda") + 0.5
+    scale_b = torch.rand(1, n, device="cuda") + 0.5
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+    a, b = sets[0]
+    product = a.float() @ b.float().t()
+    steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
+    candidates = configs(m, n, k)
+    errors = compile_in_parallel([(config, HEADLINE_PIPELINE) for config in candidates], default_jobs())
+    for config, error in zip(candidates, errors):
+        label = label_of(config)
+        if error:
+            print(f"{problem} {label}: compile failed: {error}", flush=True)
+            continue
+        kernel = pipeir.compile(config, tune=False)
+        if config.scale:
+            def call(a, b, kernel=kernel):
+                return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+            expected = torch.nn.functional.silu(product * scale_a * scale_b + bias.float())
+        else:
+            def call(a, b, kernel=kernel):
+                return kernel(a, b, out)
+            expected = product
+        out.fill_(float("nan"))
+        call(a, b)
+        error = ((out.float() - expected).norm() / expected.norm()).item()
+        if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
+            print(f"{problem} {label}: WRONG (relative error {error:.2e}), dropped", flush=True)
+            continue
+        steps[label] = call
+    times = shuffled_rounds(problem, steps, sets, rounds, sampler)
+    medians = {label: statistics.median(samples) for label, samples in times.items()}
+    for label, samples in times.items():
+        ms = medians[label]
+        plain = medians.get(label.replace("fused ", "plain ", 1)) if label.startswith("fused ") else None
+        rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=2 * m * n * k / ms / 1e9,
+                         vs_baseline=medians[BASELINE] / ms, epilogue_cost=ms / plain - 1 if plain else None,
+                         spread=(max(samples) - min(samples)) / ms, clock_label=f"{problem} {label}"))
+        print(f"{problem} {label}: {rows[-1]['tflops']:.0f} TFLOP/s", flush=True)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| problem | kernel | ms | TFLOP/s | vs _scaled_mm rowwise | fused over its plain twin | spread | "
+             "SM clock (MHz) | power (W) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        clock = r["clock"]
+        cost = f"{100 * r['epilogue_cost']:+.1f}%" if r["epilogue_cost"] is not None else "-"
+        lines.append(f"| {r['problem']} | {r['kernel']} | {r['ms']:.4f} | {r['tflops']:.0f} | "
+                     f"{r['vs_baseline']:.3f}x | {cost} | {100 * r['spread']:.1f}% | "
+                     + (f"{clock['mhz']:.0f} | {clock['watts']:.0f} |" if clock else "n/a | n/a |"))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
+                        help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
+    parser.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        parser.error("needs a CUDA GPU (sm_90a)")
+    rows: list[dict] = []
+    with ClockSampler() as sampler:
+        for m, n, k in args.shapes:
+            bench(m, n, k, args.rounds, sampler, rows)
+    for row in rows:
+        row["clock"] = sampler.summary(row["clock_label"])
+    limits = device_limits()
+    text = (
+        f"Command: `python3 bench/schedules.py {' '.join(sys.argv[1:])}`\n\n"
+        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
+        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
+        f"do_bench medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
+        f"bf16 output; fused = rowwise scales + bias + silu.\n\n" + table(rows) + "\n")
+    out = args.out or (Path(os.environ["OUT"]) / "schedules.md" if os.environ.get("OUT") else None)
+    if out:
+        out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
