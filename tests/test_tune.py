@@ -100,7 +100,7 @@ def run_tune(*args: str, env=None):
         (["--shape", "4096x4096"], "expected MxNxK"),
         (["--shape", "0x1x1"], "expected MxNxK"),
         (["--shape", "256x256x256", "--jobs", "0"], "--jobs must be at least 1"),
-        (["--shape", "256x256x256", "--dtype", "f32"], "unknown dtype 'f32'"),
+        (["--shape", "256x256x256", "--dtype", "f64"], "unknown dtype 'f64'"),
         (["--shape", "256x256x256"], "needs a CUDA device"),
         (["--shape", "256x256x256", "--dtype", "f8e4m3", "--b-major", "mn"], "8-bit B must be K-major"),
     ],
