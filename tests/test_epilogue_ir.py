@@ -73,6 +73,20 @@ def test_bad_epilogue_fields_are_one_line_config_errors(fields, message) -> None
         replace(FP8, **fields).validate()
 
 
+def test_the_decode_schedules_of_swiglu_run_unswapped() -> None:
+    """The tuner's choice is the plain product's (swap_ab at decode M): a gated epilogue
+    takes it unswapped, and the untuned heuristic does not swap it."""
+    from pipeir.tune import apply_choice, heuristic_config
+
+    gated = GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", activation="swiglu")
+    assert not heuristic_config(gated, "decode").swap_ab
+    assert heuristic_config(replace(gated, activation="silu"), "decode").swap_ab
+    choice = dict(tile=(128, 64, 128), cluster=(1, 1), raster="m", stages=8, swap_ab=True)
+    chosen = apply_choice(gated, choice)
+    chosen.validate()
+    assert not chosen.swap_ab and apply_choice(replace(gated, activation="silu"), choice).swap_ab
+
+
 def test_swiglu_builds_the_gate_after_the_scales_and_the_bias() -> None:
     kernel = kernel_of(gemm(replace(FP8, scale="rowwise", bias=True, activation="swiglu")))
     (epilogue, *_) = epilogues(kernel)

@@ -332,6 +332,11 @@ class GemmTarget:
         if not isinstance(spec.bias, bool):
             raise ConfigError(f"bias must be True or False, got {spec.bias!r}")
 
+    def builds_swap_ab(self, spec) -> bool:
+        """Whether `spec` may run swapped (`check` refuses swap_ab otherwise): the backend has
+        the transposed store, B is K-major and the epilogue does not gate column pairs."""
+        return self.SWAP_AB and spec.b_major == Major.K and not spec.gated
+
     def check_gated(self, spec) -> None:
         """A gated epilogue (SwiGLU) pairs the product's columns 2j and 2j + 1, which a thread
         holds together in the accumulator layout of an MMA tile's columns."""
