@@ -86,7 +86,8 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
     a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
     row-major (N, K) tensor (K-major, required for fp8). The output is f16 for f16
     inputs and bf16 otherwise, or `out_dtype` (torch.float16, torch.bfloat16 or
-    torch.float32, like torch's out_dtype: the f32 accumulators converted once). The first call for a new dtype/N/K/layout/device and M
+    torch.float32, like torch's out_dtype: the f32 accumulators converted once). The
+    first call for a new dtype/N/K/layout/device and M
     class compiles (or loads from pipeir's cache) a kernel for every M of that class,
     with the class's tuned schedule if `pipeir-tune` recorded one, else a heuristic's;
     later calls at any M of the class reuse it. `tune=True` (or PIPEIR_TUNE=1) tunes a

@@ -1,6 +1,7 @@
 """The element-wise functions of `epi` ops (and SwiGLU's gate of column pairs) in CuTe
-DSL, on the f32 values (TensorSSA) of one epilogue subtile. The generated epilogue bodies call them; what they compute is
-defined in pipeir.analysis.interp (ACTIVATIONS), which the tests hold them to.
+DSL, on the f32 values (TensorSSA) of one epilogue subtile. The generated epilogue
+bodies call them; what they compute is defined in pipeir.analysis.interp (ACTIVATIONS,
+`epi.swiglu`'s rule), which the tests hold them to.
 
 The epilogue runs while the tensor cores wait (both MMA warpgroups store together), so
 every instruction per element shows in the kernel's time: the sigmoid of silu and the

@@ -33,7 +33,9 @@ def fake_gemm_arguments(mainloop, epilogue, problem, scheduler=None):
     b = cute.runtime.make_fake_compact_tensor(mainloop.b_type, b_shape, stride_order=(1, 0), assumed_align=16)
     # C has the product's shape, or half its columns for a gated epilogue (another symbol
     # when N is known at run time only: C's extent, not B's, says how many columns are stored).
-    c_columns = n if not epilogue.gated else cute.sym_int32(divisibility=8, symbol="N_C") if problem[1] is None else n // 2
+    c_columns = n
+    if epilogue.gated:
+        c_columns = cute.sym_int32(divisibility=8, symbol="N_C") if problem[1] is None else n // 2
     c = cute.runtime.make_fake_compact_tensor(epilogue.c_type, (m, c_columns), stride_order=(1, 0), assumed_align=16)
     operands = [
         cute.runtime.make_fake_compact_tensor(

@@ -82,7 +82,8 @@ def gated_epilogue(kernel: pipe.KernelOp) -> bool:
     if gate is None:
         return False
     try:
-        target_for(kernel.spec.arch).check_gated(dataclasses.replace(kernel.spec, activation=str(GatedActivation.SWIGLU)))
+        gated_spec = dataclasses.replace(kernel.spec, activation=str(GatedActivation.SWIGLU))
+        target_for(kernel.spec.arch).check_gated(gated_spec)
     except ConfigError as error:
         raise lowering_error(gate, str(error)) from None
     return True

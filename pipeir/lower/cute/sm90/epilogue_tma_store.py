@@ -166,8 +166,8 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             if cutlass.const_expr(config.gated):
                 # each pair's value to the address of its first register (the second's is the same)
                 staged = self.tRS_sC[(None, None, None, buffer)]
-                pair_firsts = cute.make_tensor(
-                    staged.iterator, cute.composition(staged.layout, cute.make_layout(cute.size(self.subtile_out), stride=2)))
+                every_other = cute.make_layout(cute.size(self.subtile_out), stride=2)
+                pair_firsts = cute.make_tensor(staged.iterator, cute.composition(staged.layout, every_other))
                 for v in cutlass.range_constexpr(cute.size(self.subtile_out)):
                     pair_firsts[v] = self.subtile_out[v]
             else:
