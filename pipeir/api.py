@@ -15,8 +15,9 @@ time, never a wrong result:
   3. the full key, which builds a kernel for a new (N, K, M class, ...) and has
      GemmKernel explain a bad call.
 The device's compute capability is read once per device, on the first call.
-A call with a bias or an activation, and every `scaled_mm`, goes through one key of its
-epilogue and shapes instead (`_epilogue_kernels`): those kernels take more operands.
+A call with a bias, an activation or an out_dtype, and every `scaled_mm`, goes through one
+key of its epilogue and shapes instead (`_epilogue_kernels`): those kernels take more
+operands or store another dtype or shape.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from xdsl.dialects.builtin import ModuleOp
 from pipeir.compiler import compile_kernel
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.kernel import GemmKernel
-from pipeir.runtime.objects import DTYPE_NAMES, device_arch
-from pipeir.target import Activation, Scale
+from pipeir.runtime.objects import DTYPE_NAMES, OUTPUT_DTYPE_NAMES, device_arch
+from pipeir.target import EPILOGUE_ACTIVATIONS, GatedActivation, Scale
 from pipeir.target.spec import GemmConfig
 from pipeir.tune import class_range, dispatch_config, m_class, tuned_config
 
@@ -79,12 +80,14 @@ _previous_kernel = None
 
 def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
            bias: torch.Tensor | None = None, activation: str | None = None,
-           tune: bool | None = None) -> torch.Tensor:
+           out_dtype: torch.dtype | None = None, tune: bool | None = None) -> torch.Tensor:
     """`a @ b` with a pipeir kernel, like torch.matmul for 2-D CUDA tensors.
 
     a is (M, K) row-major; b is (K, N), either row-major or the transpose of a
     row-major (N, K) tensor (K-major, required for fp8). The output is f16 for f16
-    inputs and bf16 otherwise. The first call for a new dtype/N/K/layout/device and M
+    inputs and bf16 otherwise, or `out_dtype` (torch.float16, torch.bfloat16 or
+    torch.float32, like torch's out_dtype: the f32 accumulators converted once). The
+    first call for a new dtype/N/K/layout/device and M
     class compiles (or loads from pipeir's cache) a kernel for every M of that class,
     with the class's tuned schedule if `pipeir-tune` recorded one, else a heuristic's;
     later calls at any M of the class reuse it. `tune=True` (or PIPEIR_TUNE=1) tunes a
@@ -96,14 +99,17 @@ def matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None, *,
 
     `bias` (a contiguous (N,) tensor of the output dtype) is added to every row, then
     `activation` (relu, gelu, gelu_tanh or silu) applied, in the kernel's epilogue,
-    in float32 before the conversion: activation(a @ b + bias).
+    in float32 before the conversion: activation(a @ b + bias). `activation="swiglu"`
+    gates column pairs instead: with x = a @ b + bias, column j of the (M, N / 2) output
+    is silu(x[:, 2j]) * x[:, 2j + 1] (N must be a multiple of 16: N / 2 output columns
+    of whole 16-byte rows); sm_90a only.
     """
     global _previous_kernel
     if _is_compiling() or (getattr(a, "requires_grad", False) or getattr(b, "requires_grad", False)) \
             and torch.is_grad_enabled():
-        return _through_custom_op(a, b, out, bias, activation)
-    if bias is not None or activation is not None:
-        return _matmul_with_epilogue(a, b, out, bias, activation, tune)
+        return _through_custom_op(a, b, out, bias, activation, out_dtype)
+    if bias is not None or activation is not None or out_dtype is not None:
+        return _matmul_with_epilogue(a, b, out, bias, activation, out_dtype, tune)
     kernel = _predicted_next.get(_previous_kernel)
     if kernel is not None and kernel.m_lo <= a.shape[0] <= kernel.m_hi:
         # GemmKernel.__call__'s hit path, inlined: a Python frame costs as much as a key.
@@ -182,8 +188,8 @@ _is_compiling = torch.compiler.is_compiling
 function to True while it traces)."""
 
 
-def _through_custom_op(a, b, out, bias=None, activation=None):
-    result = torch.ops.pipeir.mm(a, b, bias, activation)  # pipeir.ops, which `import pipeir` loads with matmul
+def _through_custom_op(a, b, out, bias=None, activation=None, out_dtype=None):
+    result = torch.ops.pipeir.mm(a, b, bias, activation, out_dtype)  # pipeir.ops, which `import pipeir` loads with matmul
     return result if out is None else out.copy_(result)
 
 
@@ -194,8 +200,8 @@ def loaded_kernels() -> list:
 
 def _kernel_for(a: torch.Tensor, b: torch.Tensor, tune: bool | None = None, **epilogue):
     """The run-time-M kernel of a @ b for a's M class, with `epilogue` (GemmConfig's
-    scale, bias, activation fields), after checking a and b (TypeError / ValueError
-    naming what is wrong)."""
+    out_dtype, scale, bias, activation fields), after checking a and b (TypeError /
+    ValueError naming what is wrong)."""
     for name, tensor in (("a", a), ("b", b)):
         if tensor.dtype not in DTYPE_NAMES:
             raise TypeError(
@@ -225,11 +231,12 @@ def _kernel_for(a: torch.Tensor, b: torch.Tensor, tune: bool | None = None, **ep
             f"tensor (strides (1, {k})), got strides {b.stride()}"
         )
     size = a.element_size()
-    if (k * size) % 16 or (b_major == "mn" and (n * size) % 16) or n % 8:
+    gated = epilogue.get("activation") in tuple(GatedActivation)
+    if (k * size) % 16 or (b_major == "mn" and (n * size) % 16) or n % (16 if gated else 8):
         raise ValueError(
             f"TMA moves rows in 16-byte units: K = {k}{' and N = ' + str(n) if b_major == 'mn' else ''} "
-            f"must be a multiple of {16 // size} for {a.dtype}, and N = {n} a multiple of 8 for the "
-            "16-bit output"
+            f"must be a multiple of {16 // size} for {a.dtype}, and N = {n} a multiple of "
+            + ("16 (swiglu stores N / 2 columns, a multiple of 8)" if gated else "8 (the output's columns)")
         )
     arch = device_arch(a.device)
     config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], b_major=b_major, arch=arch, **epilogue)
@@ -256,20 +263,30 @@ def _check_vector(name: str, tensor, length: int, dtype: torch.dtype, device, wh
         raise ValueError(f"{name} is on {tensor.device} but a is on {device}")
 
 
-def _matmul_with_epilogue(a, b, out, bias, activation, tune=None):
+def _output_dtype_name(out_dtype) -> str:
+    """The configuration's name of the output dtype `out_dtype` (TypeError naming the choices)."""
+    name = OUTPUT_DTYPE_NAMES.get(out_dtype)
+    if name is None:
+        raise TypeError(
+            f"out_dtype must be one of {', '.join(map(str, OUTPUT_DTYPE_NAMES))}, got {out_dtype}")
+    return name
+
+
+def _matmul_with_epilogue(a, b, out, bias, activation, out_dtype, tune=None):
     if is_fake(a) or is_fake(b):  # traced without torch.compile (make_fx, FakeTensorMode)
-        return _through_custom_op(a, b, out, bias, activation)
+        return _through_custom_op(a, b, out, bias, activation, out_dtype)
     try:
-        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.device, _operand_key(bias), activation)
+        key = (_m_class_of(a), b.shape, b.stride(), a.dtype, a.device, _operand_key(bias), activation, out_dtype)
     except AttributeError:  # not tensors: _kernel_for and _check_vector say which
         key = None
     kernel = _epilogue_kernels.get(key)
     if kernel is None:
         if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
             raise TypeError(f"pipeir.matmul takes torch tensors, got {type(a).__name__} and {type(b).__name__}")
-        if activation is not None and activation not in tuple(Activation):
-            raise ValueError(f"activation must be one of {', '.join(Activation)}, got {activation!r}")
-        kernel = _kernel_for(a, b, tune, bias=bias is not None, activation=activation)
+        if activation is not None and activation not in EPILOGUE_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(EPILOGUE_ACTIVATIONS)}, got {activation!r}")
+        out_dtype_name = None if out_dtype is None else _output_dtype_name(out_dtype)
+        kernel = _kernel_for(a, b, tune, out_dtype=out_dtype_name, bias=bias is not None, activation=activation)
         if bias is not None:
             _check_vector("bias", bias, b.shape[1], kernel.c_dtype, a.device, "one value per column of the output")
         _epilogue_kernels[key] = kernel  # (a key of None is never looked up: the checks raised)
@@ -278,7 +295,6 @@ def _matmul_with_epilogue(a, b, out, bias, activation, tune=None):
 
 
 FP8_DTYPES = (torch.float8_e4m3fn, torch.float8_e5m2)
-SCALED_OUT_DTYPES = (torch.bfloat16, torch.float16)
 
 
 def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: torch.Tensor,
@@ -288,8 +304,8 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
     a is an (M, K) row-major fp8 tensor (float8_e4m3fn or float8_e5m2), b a (K, N) fp8
     tensor of the same dtype that is K-major (the transpose of a row-major (N, K) one).
     The scales are float32: tensorwise, `()` or `(1, 1)` each, or rowwise, scale_a
-    (M, 1) and scale_b (1, N). bias is an optional contiguous (N,) tensor of out_dtype
-    (bfloat16 or float16). The product accumulates in float32 and the scales and bias
+    (M, 1) and scale_b (1, N). out_dtype is bfloat16, float16 or float32; bias is an
+    optional contiguous (N,) tensor of out_dtype. The product accumulates in float32 and the scales and bias
     apply in float32 before the one conversion. Bad arguments raise TypeError /
     ValueError before any launch.
     """
@@ -305,7 +321,7 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
     if kernel is None or a.shape[0] == 0 or tuple(scale_a.shape) not in ((), (1, 1), (a.shape[0], 1)):
         scale = _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
         (m, k), n = a.shape, b.shape[1]
-        config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=DTYPE_NAMES[out_dtype],
+        config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=OUTPUT_DTYPE_NAMES[out_dtype],
                             arch=device_arch(a.device), scale=scale, bias=bias is not None)
         kernel = _epilogue_kernels[key] = compile(dispatch_config(config, m), tune=False)
     operands = (scale_a.reshape(-1), scale_b.reshape(-1), *((bias,) if bias is not None else ()))
@@ -332,8 +348,7 @@ def _check_scaled_mm(a, b, scale_a, scale_b, bias, out_dtype) -> str:
             raise ValueError(f"{name} must be 2-D, got shape {tuple(tensor.shape)}")
     if a.dtype != b.dtype:
         raise TypeError(f"a and b must have the same dtype, got {a.dtype} and {b.dtype}")
-    if out_dtype not in SCALED_OUT_DTYPES:
-        raise TypeError(f"out_dtype must be torch.bfloat16 or torch.float16, got {out_dtype}")
+    _output_dtype_name(out_dtype)
     (m, k), (b_k, n) = a.shape, b.shape
     if b_k != k:
         raise ValueError(f"a is (M, K) = {tuple(a.shape)} but b (K, N) = {tuple(b.shape)} has K = {b_k}")

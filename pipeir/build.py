@@ -296,8 +296,9 @@ def epilogue_operands(config: GemmConfig) -> list[tuple[str, Broadcast, str]]:
 
 
 def epilogue_region(config: GemmConfig) -> Region | None:
-    """activation(acc * scale_a * scale_b + bias), with each load per subtile (the safe
-    placement; --place-epilogue-loads may hoist them); None for the plain conversion."""
+    """activation(acc * scale_a * scale_b + bias), SwiGLU's gate (`epi.swiglu`) for a gated
+    activation, with each load per subtile (the safe placement; --place-epilogue-loads may
+    hoist them); None for the plain conversion."""
     if not config.has_epilogue:
         return None
     block = Block()
@@ -306,7 +307,9 @@ def epilogue_region(config: GemmConfig) -> Region | None:
         for name, broadcast, _ in epilogue_operands(config):
             loaded = epi.LoadOp(name, broadcast).result
             value = (epi.AddOp if name == "bias" else epi.MulOp)(value, loaded).result
-        if config.activation is not None:
+        if config.gated:
+            value = epi.SwigluOp(value).result
+        elif config.activation is not None:
             value = epi.ActivationOp(config.activation, value).result
         epi.YieldOp(value)
     return Region(block)

@@ -19,6 +19,7 @@ import torch
 
 import pipeir.api as api
 from pipeir.ops import ACTIVATIONS, FUSED_EPILOGUE, apply_epilogue, row_major
+from pipeir.target import GatedActivation
 
 __all__ = ["Fp8Linear", "Linear", "Replacement", "ineligibility", "replace_linears"]
 
@@ -29,9 +30,14 @@ TMA_ROW_BYTES = 16
 """A row of an operand, and of the 16-bit output, is a multiple of 16 bytes (TMA)."""
 
 
+ELEMENTWISE_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name not in tuple(GatedActivation))
+"""A layer's activations: a gated one (swiglu) would halve its out_features (pipeir.matmul computes it)."""
+
+
 def _check_activation(activation: str | None) -> None:
-    if activation is not None and activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)} or None, got {activation!r}")
+    if activation is not None and activation not in ELEMENTWISE_ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {', '.join(ELEMENTWISE_ACTIVATIONS)} or None, got {activation!r}")
 
 
 def _rows(x: torch.Tensor, features: int) -> torch.Tensor:

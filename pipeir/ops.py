@@ -15,6 +15,7 @@ eager call keeps its direct dispatch onto the kernel (pipeir.api).
     import pipeir, torch
     c = torch.ops.pipeir.mm(a, b)                       # a (M, K), b (K, N)
     c = torch.ops.pipeir.mm(a, b, bias, "silu")         # fused epilogue
+    c = torch.ops.pipeir.mm(a, b, None, "swiglu", torch.float32)  # (M, N / 2), f32
     c = torch.ops.pipeir.scaled_mm(a8, b8, sa, sb, None, torch.bfloat16)
 """
 
@@ -27,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 import pipeir.api as api
-from pipeir.runtime.objects import DTYPE_NAMES, TORCH_DTYPES
+from pipeir.runtime.objects import DTYPE_NAMES, OUTPUT_DTYPE_NAMES, TORCH_DTYPES
 from pipeir.target.spec import GemmConfig
 
 __all__ = [
@@ -40,20 +41,25 @@ ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "gelu": F.gelu,
     "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
     "silu": F.silu,
+    "swiglu": lambda z: F.silu(z[:, 0::2]) * z[:, 1::2],
 }
 """The epilogue activations `mm` takes, as torch computes them: the reference of the
-fused epilogue and, where pipeir.api.matmul has no fused epilogue, the epilogue itself."""
+fused epilogue and, where pipeir.api.matmul has no fused epilogue, the epilogue itself.
+swiglu gates column pairs: its output has half the columns."""
 
 _ACTIVATION_GRADIENTS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "relu": lambda grad, z: torch.ops.aten.threshold_backward(grad, z, 0),
     "gelu": lambda grad, z: torch.ops.aten.gelu_backward(grad, z, approximate="none"),
     "gelu_tanh": lambda grad, z: torch.ops.aten.gelu_backward(grad, z, approximate="tanh"),
     "silu": lambda grad, z: torch.ops.aten.silu_backward(grad, z),
+    "swiglu": lambda grad, z: torch.stack(
+        (torch.ops.aten.silu_backward(grad * z[:, 1::2], z[:, 0::2]), grad * F.silu(z[:, 0::2])), dim=2,
+    ).reshape(z.shape),
 }
 """d activation(z) / dz applied to the incoming gradient, per activation of ACTIVATIONS."""
 
-SCALED_MM_OUT_DTYPES = (torch.bfloat16, torch.float16)
-"""Output dtypes of `scaled_mm` (the 16-bit output types of the epilogue)."""
+SCALED_MM_OUT_DTYPES = tuple(OUTPUT_DTYPE_NAMES)
+"""Output dtypes of `scaled_mm` (and of `mm`): the epilogue's (the targets' OUTPUT_DTYPES)."""
 
 FUSED_EPILOGUE = "activation" in inspect.signature(api.matmul).parameters
 """Whether pipeir.api.matmul applies bias and activation in its epilogue; without it,
@@ -64,12 +70,18 @@ _REDUCTION_BYTES = 16
 element size must be a multiple of this (pipeir.api.matmul checks it)."""
 
 
-def mm_output_dtype(dtype: torch.dtype) -> torch.dtype:
+def mm_output_dtype(dtype: torch.dtype, out_dtype: torch.dtype | None = None) -> torch.dtype:
     """The dtype of `mm`'s output for inputs of `dtype` (the configuration's rule)."""
-    return TORCH_DTYPES[GemmConfig(m=None, n=None, k=None, dtype=DTYPE_NAMES[dtype]).c_dtype]
+    return out_dtype or TORCH_DTYPES[GemmConfig(m=None, n=None, k=None, dtype=DTYPE_NAMES[dtype]).c_dtype]
 
 
-def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activation: str | None) -> None:
+def _output_columns(n, activation: str | None):
+    """Columns of `mm`'s output for a product of N columns: half of them after swiglu."""
+    return n // 2 if activation == "swiglu" else n
+
+
+def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activation: str | None,
+              out_dtype: torch.dtype | None = None) -> None:
     for name, tensor in (("a", a), ("b", b)):
         torch._check(tensor.dim() == 2, lambda: f"pipeir.mm: {name} must be 2-D, got shape {tuple(tensor.shape)}")
         torch._check(
@@ -85,6 +97,15 @@ def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activ
     torch._check(
         activation is None or activation in ACTIVATIONS,
         lambda: f"pipeir.mm: activation must be one of {', '.join(ACTIVATIONS)} or None, got {activation!r}",
+    )
+    torch._check(
+        activation != "swiglu" or b.shape[1] % 2 == 0,
+        lambda: f"pipeir.mm: swiglu pairs the product's columns, so N must be even, got {b.shape[1]}",
+    )
+    torch._check(
+        out_dtype is None or out_dtype in OUTPUT_DTYPE_NAMES,
+        lambda: f"pipeir.mm: out_dtype must be one of {', '.join(map(str, OUTPUT_DTYPE_NAMES))} or None, "
+        f"got {out_dtype}",
     )
     if bias is not None:
         torch._check(
@@ -124,28 +145,32 @@ def apply_epilogue(c: torch.Tensor, bias: torch.Tensor | None, activation: str |
 
 
 @torch.library.custom_op("pipeir::mm", mutates_args=())
-def mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, activation: str | None = None) -> torch.Tensor:
+def mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None, activation: str | None = None,
+       out_dtype: torch.dtype | None = None) -> torch.Tensor:
     """activation(a @ b + bias) with a pipeir kernel: a (M, K), b (K, N) of one dtype
     (f16, bf16, fp8), bias (N,) or None, activation one of ACTIVATIONS or None.
 
-    The output is (M, N), f16 for f16 inputs and bf16 otherwise. Inputs in other
-    layouts than the kernels take (a row-major; b row-major or K-major, K-major for
-    fp8) are copied into one first, so that a compiled graph's layouts never fail."""
-    _check_mm(a, b, bias, activation)
+    The output is (M, N) ((M, N / 2) after swiglu), of `out_dtype`, else f16 for f16
+    inputs and bf16 otherwise. Inputs in other layouts than the kernels take (a
+    row-major; b row-major or K-major, K-major for fp8) are copied into one first, so
+    that a compiled graph's layouts never fail."""
+    _check_mm(a, b, bias, activation, out_dtype)
     a, b = row_major(a), _kernel_layout_b(b)
-    if FUSED_EPILOGUE and (bias is None or bias.dtype == mm_output_dtype(a.dtype)):
-        return api.matmul(a, b, bias=bias, activation=activation)  # the kernel takes a bias of its output dtype
-    return apply_epilogue(api.matmul(a, b), bias, activation)
+    if FUSED_EPILOGUE and (bias is None or bias.dtype == mm_output_dtype(a.dtype, out_dtype)):
+        # the kernel takes a bias of its output dtype
+        return api.matmul(a, b, bias=bias, activation=activation, out_dtype=out_dtype)
+    return apply_epilogue(api.matmul(a, b, out_dtype=out_dtype), bias, activation)
 
 
 @mm.register_fake
-def _mm_fake(a, b, bias=None, activation=None):
-    _check_mm(a, b, bias, activation)
-    return a.new_empty((a.shape[0], b.shape[1]), dtype=mm_output_dtype(a.dtype))
+def _mm_fake(a, b, bias=None, activation=None, out_dtype=None):
+    _check_mm(a, b, bias, activation, out_dtype)
+    return a.new_empty((a.shape[0], _output_columns(b.shape[1], activation)),
+                       dtype=mm_output_dtype(a.dtype, out_dtype))
 
 
 def _mm_setup_context(ctx, inputs, output) -> None:
-    a, b, bias, activation = inputs
+    a, b, bias, activation, _ = inputs
     ctx.save_for_backward(a, b, bias)
     ctx.activation = activation
 
@@ -179,7 +204,7 @@ def _mm_backward(ctx, grad: torch.Tensor):
             grad_b = mm(*_padded_reduction(row_major(a.t()), grad))
     if bias is not None and ctx.needs_input_grad[2]:
         grad_bias = grad.sum(0, dtype=torch.float32).to(bias.dtype)
-    return grad_a, grad_b, grad_bias, None
+    return grad_a, grad_b, grad_bias, None, None
 
 
 mm.register_autograd(_mm_backward, setup_context=_mm_setup_context)

@@ -143,7 +143,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     split = None
     raster = config.raster
     if m_class_name == "decode":
-        swap = config.b_major == "k" and target.SWAP_AB
+        swap = target.builds_swap_ab(config)
         tile_k = DECODE_K_ROW_BYTES // dtype_bytes(config.dtype)
         tile = (*DECODE_TILE, tile_k)
         raster = raster or Raster.N
@@ -319,7 +319,8 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         raster_group=choice.get("raster_group"),  # absent in a choice recorded before it was tuned: 1
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
-        swap_ab=bool(choice.get("swap_ab", config.swap_ab)),
+        # the plain product's choice (the tuner times it): unswapped where the epilogue cannot run swapped
+        swap_ab=bool(choice.get("swap_ab", config.swap_ab)) and target_for(config.arch).builds_swap_ab(config),
         split_k=choice.get("split_k"),  # absent in a choice recorded before split-K: no split
         pingpong=choice.get("pingpong", False),  # absent in a choice recorded before pingpong: cooperative
     )

@@ -20,7 +20,7 @@ from pipeir.version import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "gemm_bf16_4096_naive.mlir"
-IR_TYPE = {"f16": "f16", "bf16": "bf16", "f8e4m3": "f8E4M3FN", "f8e5m2": "f8E5M2"}
+IR_TYPE = {"f16": "f16", "bf16": "bf16", "f8e4m3": "f8E4M3FN", "f8e5m2": "f8E5M2", "f32": "f32"}
 EVERY_SPELLING = [
     (spelling, canonical)
     for canonical, aliases in DTYPE_ALIASES.items()
@@ -37,11 +37,13 @@ def test_every_dtype_spelling_names_its_dtype(spelling, canonical):
 
 @pytest.mark.parametrize("alias, canonical", [(a, c) for c, aliases in DTYPE_ALIASES.items() for a in aliases])
 def test_pipeir_gen_takes_every_alias(alias, canonical, capsys):
-    out_dtype = "half" if canonical == "f16" else "bfloat16"
-    assert gen.main(["gemm", "--m", "256", "--n", "256", "--k", "256", "--dtype", alias, "--out-dtype", out_dtype]) == 0
+    # f32 is an output dtype only: its aliases name C's, beside bf16 operands
+    dtype, out_dtype = (
+        ("bf16", alias) if canonical == "f32" else (alias, "half" if canonical == "f16" else "bfloat16"))
+    assert gen.main(["gemm", "--m", "256", "--n", "256", "--k", "256", "--dtype", dtype, "--out-dtype", out_dtype]) == 0
     header = capsys.readouterr().out.splitlines()[1]
-    assert f"a_dtype = {IR_TYPE[canonical]}," in header
-    assert f"c_dtype = {'f16' if canonical == 'f16' else 'bf16'}," in header
+    assert f"a_dtype = {IR_TYPE['bf16' if canonical == 'f32' else canonical]}," in header
+    assert f"c_dtype = {canonical if canonical in ('f16', 'f32') else 'bf16'}," in header
 
 
 @pytest.mark.parametrize("alias, canonical", [(a, c) for c, aliases in DTYPE_ALIASES.items() for a in aliases])
@@ -52,19 +54,19 @@ def test_pipeir_tune_takes_every_alias(alias, canonical):
 
 @pytest.mark.parametrize("tool", [gen.main, tune_cli.main])
 def test_an_unknown_dtype_is_one_line_naming_the_choices(tool, capsys):
-    argv = ["gemm", "--dtype", "f32"] if tool is gen.main else ["--shape", "256x256x256", "--dtype", "f32"]
+    argv = ["gemm", "--dtype", "f64"] if tool is gen.main else ["--shape", "256x256x256", "--dtype", "f64"]
     with pytest.raises(SystemExit) as exit_:
         tool(argv)
     assert exit_.value.code == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert "unknown dtype 'f32': expected one of f16 (fp16, float16, half); bf16 (bfloat16); f8e4m3 (fp8, e4m3" in line
+    assert "unknown dtype 'f64': expected one of f16 (fp16, float16, half); bf16 (bfloat16); f8e4m3 (fp8, e4m3" in line
     with pytest.raises(ConfigError, match="unknown dtype 'int8'"):
         dtype_name("int8")
 
 
 def test_an_unknown_dtype_in_a_config_is_left_for_validate():
-    config = GemmConfig(m=256, n=256, k=256, dtype="f32")
-    assert config.dtype == "f32"
+    config = GemmConfig(m=256, n=256, k=256, dtype="f64")
+    assert config.dtype == "f64"
     with pytest.raises(ConfigError, match="dtype must be one of"):
         config.validate()
 

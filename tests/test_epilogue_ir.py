@@ -57,14 +57,45 @@ def test_tensorwise_scales_are_scalars_and_the_bias_has_the_output_dtype() -> No
     assert declared == [("scalar", "f32"), ("scalar", "f32"), ("n", "f16")]
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("scale", "blockwise", "scale must be one of tensorwise, rowwise, got 'blockwise'"),
-    ("activation", "tanh", "activation must be one of relu, gelu, gelu_tanh, silu, got 'tanh'"),
-    ("bias", 1, "bias must be True or False, got 1"),
+@pytest.mark.parametrize("fields, message", [
+    (dict(scale="blockwise"), "scale must be one of tensorwise, rowwise, got 'blockwise'"),
+    (dict(activation="tanh"), "activation must be one of relu, gelu, gelu_tanh, silu, swiglu, got 'tanh'"),
+    (dict(bias=1), "bias must be True or False, got 1"),
+    (dict(activation="swiglu", n=1001), "swiglu pairs the product's columns, so N must be even, got 1001"),
+    (dict(activation="swiglu", m=16, swap_ab=True, tile=(128, 16, 128)),
+     "swiglu is not built with swap_ab: the product's column pairs are then the MMA's rows, which no thread "
+     "holds together"),
+    (dict(activation="swiglu", arch="sm_100a", tile=(128, 128, 128)),
+     r"swiglu is not built for sm_100a: its epilogue has no half-width \(gated\) store"),
 ])
-def test_bad_epilogue_fields_are_one_line_config_errors(field, value, message) -> None:
+def test_bad_epilogue_fields_are_one_line_config_errors(fields, message) -> None:
     with pytest.raises(ConfigError, match=f"^{message}$"):
-        replace(FP8, **{field: value}).validate()
+        replace(FP8, **fields).validate()
+
+
+def test_the_decode_schedules_of_swiglu_run_unswapped() -> None:
+    """The tuner's choice is the plain product's (swap_ab at decode M): a gated epilogue
+    takes it unswapped, and the untuned heuristic does not swap it."""
+    from pipeir.tune import apply_choice, heuristic_config
+
+    gated = GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", activation="swiglu")
+    assert not heuristic_config(gated, "decode").swap_ab
+    assert heuristic_config(replace(gated, activation="silu"), "decode").swap_ab
+    choice = dict(tile=(128, 64, 128), cluster=(1, 1), raster="m", stages=8, swap_ab=True)
+    chosen = apply_choice(gated, choice)
+    chosen.validate()
+    assert not chosen.swap_ab and apply_choice(replace(gated, activation="silu"), choice).swap_ab
+
+
+def test_swiglu_builds_the_gate_after_the_scales_and_the_bias() -> None:
+    kernel = kernel_of(gemm(replace(FP8, scale="rowwise", bias=True, activation="swiglu")))
+    (epilogue, *_) = epilogues(kernel)
+    assert [op.name for op in epilogue.computation.ops] == [
+        "epi.acc", "epi.load", "epi.mul", "epi.load", "epi.mul", "epi.load", "epi.add", "epi.swiglu", "epi.yield"]
+    # the operands are the N-wide product's
+    declared = [(op.operand_name, str(op.broadcast_kind)) for op in epi.declared_operands(kernel)]
+    assert declared == [("scale_a", "m"), ("scale_b", "n"), ("bias", "n")]
+    assert epi.gate_of(kernel) is not None
 
 
 def test_the_epilogue_round_trips_through_text_and_the_headline_passes() -> None:
@@ -265,15 +296,35 @@ def test_an_edge_kernel_shares_one_body_between_its_two_stores() -> None:
     assert source.count("masked=True)") == 1 and source.count("masked=False)") == 1
 
 
-def test_swiglu_is_refused_by_the_sm90_lowering_with_its_location() -> None:
+def test_swiglu_lowers_on_sm90_to_a_gated_half_width_store() -> None:
+    source = lowered(replace(FP8, n=1024, scale="rowwise", bias=True, activation="swiglu", out_dtype="f32"))
+    assert "    v3 = epilogue_math.swiglu(v2)\n    return v3" in source
+    assert "gated=True" in source and "c_dtype='f32'" in source
+
+
+def with_gate_for_silu(config: GemmConfig):
+    """The kernel of `config` (with a silu) whose `epi.activation silu` became an `epi.swiglu`:
+    IR that the builder refuses to make, as a user may write it."""
+    from xdsl.rewriter import Rewriter
+
+    module = gemm(replace(config, activation="silu"))
+    for op in list(module.walk()):
+        if isinstance(op, epi.ActivationOp):
+            Rewriter.replace_op(op, epi.SwigluOp(op.input))
+    return module
+
+
+@pytest.mark.parametrize("config, rule", [
+    (replace(FP8, arch="sm_100a", tile=(128, 128, 128)), r"its epilogue has no half-width \(gated\) store"),
+    (replace(FP8, m=16, swap_ab=True, tile=(128, 16, 128)), "not built with swap_ab: the product's column pairs"),
+], ids=["sm100", "swap_ab"])
+def test_swiglu_is_refused_where_it_is_not_lowered_with_its_location(config, rule) -> None:
     from pipeir.lower import lower_module
 
-    op = parse_epilogue("%acc = epi.acc\n      %g = epi.swiglu %acc\n      epi.yield %g")
-    module = op.parent_op()
-    while not isinstance(module, type(None)) and module.parent_op() is not None:
-        module = module.parent_op()
-    with pytest.raises(PipeirError, match="cannot lower 'epi.swiglu'.*no CuTe DSL lowering rule"):
+    module = with_gate_for_silu(config)
+    with pytest.raises(PipeirError, match=f"^<unknown>|.*: error: cannot lower 'epi.swiglu': .*{rule}") as error:
         lower_module(module)
+    assert "cannot lower 'epi.swiglu'" in str(error.value) and "\n" not in str(error.value)
 
 
 # -- API checks (no GPU: every check runs before the device is asked) -------------------------
@@ -303,13 +354,27 @@ def test_scaled_mm_refuses_a_row_major_b_and_a_bad_bias() -> None:
         pipeir.scaled_mm(fp8(256, 128), fp8(128, 128), torch.ones(()), torch.ones(()))
     with pytest.raises(TypeError, match=r"bias must have dtype torch.bfloat16"):
         pipeir.scaled_mm(fp8(256, 128), fp8(128, 128).t(), torch.ones(()), torch.ones(()), bias=torch.ones(128))
-    with pytest.raises(TypeError, match=r"out_dtype must be torch.bfloat16 or torch.float16"):
-        pipeir.scaled_mm(fp8(256, 128), fp8(128, 128).t(), torch.ones(()), torch.ones(()), out_dtype=torch.float32)
+    with pytest.raises(TypeError, match=r"^out_dtype must be one of torch.float16, torch.bfloat16, torch.float32, "
+                                        r"got torch.float8_e4m3fn$"):
+        pipeir.scaled_mm(fp8(256, 128), fp8(128, 128).t(), torch.ones(()), torch.ones(()),
+                         out_dtype=torch.float8_e4m3fn)
+    with pytest.raises(TypeError, match=r"bias must have dtype torch.float32"):  # a bias of out_dtype
+        pipeir.scaled_mm(fp8(256, 128), fp8(128, 128).t(), torch.ones(()), torch.ones(()),
+                         bias=torch.ones(128).bfloat16(), out_dtype=torch.float32)
 
 
 def test_matmul_refuses_an_unknown_activation() -> None:
     import pipeir
 
     a = torch.zeros(64, 64, dtype=torch.bfloat16)
-    with pytest.raises(ValueError, match=r"^activation must be one of relu, gelu, gelu_tanh, silu, got 'tanh'$"):
+    with pytest.raises(ValueError, match=r"^activation must be one of relu, gelu, gelu_tanh, silu, swiglu, got 'tanh'$"):
         pipeir.matmul(a, a, activation="tanh")
+
+
+def test_matmul_refuses_an_unknown_out_dtype() -> None:
+    import pipeir
+
+    a = torch.zeros(64, 64, dtype=torch.bfloat16)
+    with pytest.raises(TypeError, match=r"^out_dtype must be one of torch.float16, torch.bfloat16, torch.float32, "
+                                        r"got torch.float64$"):
+        pipeir.matmul(a, a, out_dtype=torch.float64)

@@ -1,7 +1,7 @@
 """Acceptance: fused epilogues compile without a single spill (LDL/STL site) at every
 tile and ring depth the autotuner may choose (pipeir.tune.reachable over the target's
 candidates, and the decode bucket's swap_ab and plain schedules), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
-SASS). Slow: about two dozen kernels, two compiled at a time, several minutes in all;
+SASS). Slow: about seventy kernels, two compiled at a time, several minutes in all;
 CI runs it (`make test`)."""
 
 import json
@@ -31,17 +31,22 @@ EPILOGUES = (
     GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="gelu"),
     # a 16-bit product with a bias and the tanh GELU, on every bf16 configuration
     GemmConfig(m=4096, n=4096, k=4096, dtype="bf16", bias=True, activation="gelu_tanh"),
+    # the gated epilogue (half-width staging, its own stores) after every operand, on every fp8 one
+    GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="swiglu"),
+    # the f32 output (plain shared stores, 4-byte staging) with an f32 bias, on every bf16 one
+    GemmConfig(m=4096, n=4096, k=4096, dtype="bf16", out_dtype="f32", bias=True, activation="gelu_tanh"),
 )
 JOBS = 2
 
 
 def register_relevant(config: GemmConfig) -> tuple:
     """What changes the consumer's registers: the tile (accumulators, held operands), the
-    ring depth, the consumer's shape, swap_ab (which operands run along the tile's
-    rows) and pingpong (one warpgroup holds the whole tile). Cluster shape and raster order change only the producer's multicast and the
+    ring depth, the consumer's shape, swap_ab (which operands run along the tile's rows),
+    pingpong (one warpgroup holds the whole tile), the output dtype and a gated store.
+    Cluster shape and raster order change only the producer's multicast and the
     scheduler's arithmetic: one of each suffices."""
     return (config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count, config.swap_ab,
-            bool(config.pingpong))
+            bool(config.pingpong), config.c_dtype, config.gated)
 
 
 def configurations() -> list[GemmConfig]:
@@ -84,6 +89,9 @@ def test_no_epilogue_spills_at_any_configuration_the_tuner_may_pick(tmp_path) ->
     for dtype in ("f8e4m3", "bf16"):  # every tuner tile of both, and swap_ab schedules
         assert {c.tile_shape for c in configs if c.dtype == dtype} >= set(SM90.candidate_tiles(dtype))
         assert any(c.swap_ab for c in configs if c.dtype == dtype)
+    # every tuner tile of the gated and the f32-output epilogues too
+    assert {c.tile_shape for c in configs if c.gated} >= set(SM90.candidate_tiles("f8e4m3"))
+    assert {c.tile_shape for c in configs if c.c_dtype == "f32"} >= set(SM90.candidate_tiles("bf16"))
     paths = []
     for index, config in enumerate(configs):
         module = gemm(config)

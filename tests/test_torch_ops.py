@@ -10,6 +10,7 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 import pipeir
 from pipeir import api, ops
 from pipeir.nn import Fp8Linear, Linear, ineligibility, quantize_rows, replace_linears
+from pipeir.runtime.objects import TORCH_DTYPES
 
 FP8 = torch.float8_e4m3fn
 
@@ -20,9 +21,9 @@ class ProductKernel:
     of the output dtype, then the epilogue's operands) and writes
     activation(a @ b + bias), in float32 and rounded once, like the fused epilogue."""
 
-    def __init__(self, a, b, tune=None, bias=False, activation=None):
+    def __init__(self, a, b, tune=None, out_dtype=None, bias=False, activation=None):
         self.b_k_major = b.stride() == (1, b.shape[0])
-        self.c_dtype = ops.mm_output_dtype(a.dtype)
+        self.c_dtype = TORCH_DTYPES[out_dtype] if out_dtype else ops.mm_output_dtype(a.dtype)
         self.signature = (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride())
         self.takes_bias, self.activation = bias, activation
 
@@ -30,7 +31,7 @@ class ProductKernel:
         b = b_read.t() if self.b_k_major else b_read
         if (a.dtype, a.shape[1], a.stride(), tuple(b.shape), b.stride()) != self.signature:
             raise ValueError("another problem")
-        if out.dtype != self.c_dtype or tuple(out.shape) != (a.shape[0], b.shape[1]):
+        if out.dtype != self.c_dtype or tuple(out.shape) != (a.shape[0], ops._output_columns(b.shape[1], self.activation)):
             raise ValueError("bad out")
         if (bias is not None) != self.takes_bias:
             raise TypeError("another epilogue")
@@ -40,7 +41,7 @@ class ProductKernel:
     def __call__(self, a, b_read, out=None, bias=None):
         if out is None:
             b_columns = b_read.shape[0] if self.b_k_major else b_read.shape[1]
-            out = torch.empty((a.shape[0], b_columns), dtype=self.c_dtype)
+            out = torch.empty((a.shape[0], ops._output_columns(b_columns, self.activation)), dtype=self.c_dtype)
         self.function(a, b_read, out, bias)
         return out
 
@@ -74,6 +75,29 @@ def test_mm_fake_gives_the_output_shape_and_dtype(dtype, out_dtype, b_k_major):
             assert (tuple(c.shape), c.dtype, c.device.type, c.stride()) == ((5, 24), out_dtype, "cuda", (24, 1))
 
 
+def test_mm_fake_gives_swiglus_half_width_and_the_out_dtype():
+    with FakeTensorMode():
+        a = torch.empty(5, 64, dtype=torch.bfloat16, device="cuda")
+        b = torch.empty(32, 64, dtype=torch.bfloat16, device="cuda").t()
+        c = torch.ops.pipeir.mm(a, b, None, "swiglu", torch.float32)
+        assert (tuple(c.shape), c.dtype) == ((5, 16), torch.float32)
+        c = torch.ops.pipeir.mm(a, b, torch.empty(32, dtype=torch.bfloat16, device="cuda"), "swiglu")
+        assert (tuple(c.shape), c.dtype) == ((5, 16), torch.bfloat16)
+        c = pipeir.matmul(a, b, out_dtype=torch.float32)  # traced: the custom op
+        assert (tuple(c.shape), c.dtype) == ((5, 32), torch.float32)
+
+
+def test_swiglu_gradient_is_torchs():
+    """The backward of `mm`'s swiglu (interleaved gate and value columns) against autograd of
+    the torch formula."""
+    from pipeir.ops import _ACTIVATION_GRADIENTS, ACTIVATIONS
+
+    z = torch.randn(6, 10, dtype=torch.float64, requires_grad=True)
+    grad = torch.randn(6, 5, dtype=torch.float64)
+    ACTIVATIONS["swiglu"](z).backward(grad)
+    torch.testing.assert_close(_ACTIVATION_GRADIENTS["swiglu"](grad, z.detach()), z.grad)
+
+
 @pytest.mark.parametrize("shapes, dtypes, bias, activation, message", [
     (((5, 64), (32, 24)), (torch.bfloat16,) * 2, None, None, r"a is \(M, K\) = \(5, 64\) but b .* has K = 32"),
     (((5, 64), (64, 24)), (torch.bfloat16, torch.float16), None, None, "same dtype"),
@@ -81,6 +105,7 @@ def test_mm_fake_gives_the_output_shape_and_dtype(dtype, out_dtype, b_k_major):
     (((5, 64, 1), (64, 24)), (torch.bfloat16,) * 2, None, None, "a must be 2-D"),
     (((5, 64), (64, 24)), (torch.bfloat16,) * 2, (23,), None, r"bias must have shape \(24,\)"),
     (((5, 64), (64, 24)), (torch.bfloat16,) * 2, None, "tanh", "activation must be one of relu, gelu"),
+    (((5, 64), (64, 25)), (torch.bfloat16,) * 2, None, "swiglu", "swiglu pairs the product's columns, so N must be even"),
 ])
 def test_mm_fake_explains_bad_arguments(shapes, dtypes, bias, activation, message):
     with FakeTensorMode():
@@ -92,13 +117,13 @@ def test_mm_fake_explains_bad_arguments(shapes, dtypes, bias, activation, messag
 
 @pytest.mark.parametrize("scale_shapes", [((), ()), ((1, 1), (1, 1)), ((7, 1), (1, 48))],
                          ids=["tensorwise-0d", "tensorwise-1x1", "rowwise"])
-@pytest.mark.parametrize("out_dtype", [torch.bfloat16, torch.float16])
+@pytest.mark.parametrize("out_dtype", [torch.bfloat16, torch.float16, torch.float32])
 def test_scaled_mm_fake_gives_the_output_shape_and_dtype(scale_shapes, out_dtype):
     with FakeTensorMode():
         a = torch.empty(7, 64, dtype=FP8, device="cuda")
         b = torch.empty(48, 64, dtype=FP8, device="cuda").t()
         scale_a, scale_b = (torch.empty(shape, device="cuda") for shape in scale_shapes)
-        bias = torch.empty(48, dtype=torch.bfloat16, device="cuda")
+        bias = torch.empty(48, dtype=out_dtype, device="cuda")
         c = torch.ops.pipeir.scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
         assert (tuple(c.shape), c.dtype, c.device.type) == ((7, 48), out_dtype, "cuda")
 
@@ -165,7 +190,7 @@ def test_gradients_match_torch(product_kernels, b_k_major, activation, tokens):
     weight = torch.randn(24, 64, dtype=torch.bfloat16) / 4
     b = (weight.t() if b_k_major else weight.t().contiguous()).requires_grad_()
     bias = torch.randn(24, dtype=torch.bfloat16, requires_grad=True)
-    upstream = torch.randn(tokens, 24, dtype=torch.bfloat16)
+    upstream = torch.randn(tokens, ops._output_columns(24, activation), dtype=torch.bfloat16)
     torch.ops.pipeir.mm(a, b, bias, activation).backward(upstream)
     a32, b32, bias32 = (t.detach().float().requires_grad_() for t in (a, b, bias))
     z = a32 @ b32 + bias32
@@ -196,14 +221,14 @@ def test_an_eager_call_without_gradients_keeps_the_direct_dispatch(product_kerne
 
 
 @pytest.mark.parametrize("b_k_major", [False, True])
-@pytest.mark.parametrize("epilogue", [(False, None), (True, "gelu")])
+@pytest.mark.parametrize("epilogue", [(False, None, None), (True, "gelu", None), (True, "swiglu", torch.float32)])
 def test_opcheck_mm(product_kernels, b_k_major, epilogue):
-    with_bias, activation = epilogue
+    with_bias, activation, out_dtype = epilogue
     a = torch.randn(16, 64, dtype=torch.bfloat16, requires_grad=True)
     b = (torch.randn(24, 64, dtype=torch.bfloat16).t() if b_k_major
          else torch.randn(64, 24, dtype=torch.bfloat16)).requires_grad_()
-    bias = torch.randn(24, dtype=torch.bfloat16, requires_grad=True) if with_bias else None
-    torch.library.opcheck(torch.ops.pipeir.mm.default, (a, b, bias, activation))
+    bias = torch.randn(24, dtype=out_dtype or torch.bfloat16, requires_grad=True) if with_bias else None
+    torch.library.opcheck(torch.ops.pipeir.mm.default, (a, b, bias, activation, out_dtype))
 
 
 def test_mm_copies_inputs_into_the_layouts_kernels_take(product_kernels):

@@ -121,6 +121,12 @@ def _epilogue_of(op: IRDLOperation) -> pipe.EpilogueOp:
     return parent
 
 
+def gate_of(kernel: pipe.KernelOp) -> SwigluOp | None:
+    """The kernel's `epi.swiglu`, if its epilogue gates column pairs: its C then has half
+    the product's columns."""
+    return next((op for op in kernel.walk() if isinstance(op, SwigluOp)), None)
+
+
 def declared_operands(kernel: pipe.KernelOp) -> list[OperandOp]:
     """The kernel's epilogue operands, in the order the kernel takes them."""
     return [op for op in kernel.body.block.ops if isinstance(op, OperandOp)]
@@ -335,7 +341,7 @@ class SwigluOp(IRDLOperation):
     def verify_(self) -> None:
         epilogue = _epilogue_of(self)
         kernel = pipe.enclosing_kernel(epilogue)
-        n = kernel.problem_shape[1] if pipe._verifies(kernel) else pipe.DYNAMIC  # else the kernel's own error
+        n = kernel.product_shape[1] if pipe._verifies(kernel) else pipe.DYNAMIC  # else the kernel's own error
         if n != pipe.DYNAMIC and n % 2:
             raise VerifyException(f"'epi.swiglu': pairs columns, so N must be even, got {n}")
         for use in self.result.uses:

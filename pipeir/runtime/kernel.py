@@ -13,7 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from pipeir.analysis.interp import kernel_of
 from pipeir.dialects import epi, pipe
-from pipeir.runtime.objects import OPERAND_TORCH_DTYPES, TORCH_DTYPES, LoadedFunction
+from pipeir.runtime.objects import TORCH_DTYPES, LoadedFunction
 from pipeir.runtime.workspace import SplitKWorkspace, with_split_k_buffers
 from pipeir.target.spec import GemmConfig
 
@@ -35,7 +35,7 @@ class GemmKernel:
         if self.kernel.split_k_count > 1:
             self.function = with_split_k_buffers(loaded.function, SplitKWorkspace(self.kernel))
         self.operands = [
-            (op.operand_name, op.broadcast_kind, OPERAND_TORCH_DTYPES[op.dtype_name])
+            (op.operand_name, op.broadcast_kind, TORCH_DTYPES[op.dtype_name])
             for op in epi.declared_operands(self.kernel)
         ]
         """(name, broadcast, dtype) of the epilogue operands the kernel takes after C, in order:
@@ -44,12 +44,18 @@ class GemmKernel:
         self.b_dtype = TORCH_DTYPES[self.kernel.b_dtype_name]
         self.c_dtype = TORCH_DTYPES[self.kernel.c_dtype_name]
         self.b_k_major = self.kernel.b_major.data == "k"
+        self.gated = epi.gate_of(self.kernel) is not None
+        """The epilogue gates column pairs (SwiGLU): out has N / 2 columns."""
         problem = self.kernel.product_shape
         self.static_shape = None if pipe.DYNAMIC in problem else problem
-        self.output_shape = None if self.static_shape is None else problem[:2]
+        self.output_shape = None if self.static_shape is None else self.out_shape(*problem[:2])
         self.m_lo, self.m_hi = 1, float("inf")
         """The rows of A this kernel is the chosen schedule for (pipeir.matmul narrows it
         to the kernel's M class); it computes any M its problem allows."""
+
+    def out_shape(self, m: int, n: int) -> tuple[int, int]:
+        """The output's shape for the product's (M, N)."""
+        return (m, n // 2) if self.gated else (m, n)
 
     def _check(self, name: str, tensor, dtype: torch.dtype, device=None) -> None:
         if not isinstance(tensor, torch.Tensor):
@@ -116,8 +122,8 @@ class GemmKernel:
                 raise ValueError(f"this kernel was compiled for {dim} = {static}, got {size}")
         if out is not None:
             self._check("out", out, self.c_dtype, a.device)
-            if tuple(out.shape) != (m, n):
-                raise ValueError(f"out must have shape {(m, n)}, got {tuple(out.shape)}")
+            if tuple(out.shape) != self.out_shape(m, n):
+                raise ValueError(f"out must have shape {self.out_shape(m, n)}, got {tuple(out.shape)}")
         self.validate_operands(operands, m, n, a.device)
         return m, n
 
@@ -136,7 +142,7 @@ class GemmKernel:
             return out
         m, n = self.validate(a, b, out, ordered)
         if out is None:
-            out = torch.empty((m, n), dtype=self.c_dtype, device=a.device)
+            out = torch.empty(self.out_shape(m, n), dtype=self.c_dtype, device=a.device)
         if a.shape[1] == 0:
             if self.operands:
                 raise ValueError("K = 0: this kernel's epilogue would apply to an empty sum; pipeir does not "

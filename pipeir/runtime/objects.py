@@ -22,6 +22,7 @@ import torch
 
 from pipeir.runtime.cache import cache_subdir, warn_unwritable, write_atomically
 from pipeir.runtime.progress import note
+from pipeir.target import TARGETS
 
 EXPORTED_SYMBOL = "pipeir_gemm"
 COMPILE_OPTIONS = "--enable-tvm-ffi"
@@ -148,7 +149,17 @@ TORCH_DTYPES = {
     "bf16": torch.bfloat16,
     "f8e4m3": torch.float8_e4m3fn,
     "f8e5m2": torch.float8_e5m2,
+    "f32": torch.float32,
 }
-DTYPE_NAMES = {dtype: name for name, dtype in TORCH_DTYPES.items()}
-OPERAND_TORCH_DTYPES = {**TORCH_DTYPES, "f32": torch.float32}
-"""The torch dtypes of epilogue operands (`epi.operand`): scales are float32."""
+"""The torch dtype of each of pipeir's dtype names (pipeir.target.ELEMENT_TYPES): of A, B,
+C and the epilogue operands (`epi.operand`; scales are float32)."""
+DTYPE_NAMES = {
+    TORCH_DTYPES[name]: name for name in dict.fromkeys(
+        name for target in TARGETS.values() for name in target.OPERAND_DTYPES)
+}
+"""The torch dtypes A and B may have, and their names (the targets' OPERAND_DTYPES)."""
+OUTPUT_DTYPE_NAMES = {
+    TORCH_DTYPES[name]: name for name in dict.fromkeys(
+        name for target in TARGETS.values() for name in target.OUTPUT_DTYPES)
+}
+"""The torch dtypes C may have, and their names (the targets' OUTPUT_DTYPES)."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pipeir.target.base import (
-    DTYPE_ALIASES, ELEMENT_TYPES, Activation, Arch, ConfigError, GemmTarget, Major, Raster, Scale, dtype_name,
+    DTYPE_ALIASES, ELEMENT_TYPES, EPILOGUE_ACTIVATIONS, Activation, Arch, ConfigError, GatedActivation, GemmTarget,
+    Major, Raster, Scale, dtype_name,
 )
 from pipeir.target.sm90 import SM90
 from pipeir.target.sm100 import SM100
 
 __all__ = [
-    "DTYPE_ALIASES", "ELEMENT_TYPES", "TARGETS", "Activation", "Arch", "ConfigError", "GemmTarget", "Major", "Raster",
-    "Scale", "dtype_name", "target_for",
+    "DTYPE_ALIASES", "ELEMENT_TYPES", "EPILOGUE_ACTIVATIONS", "TARGETS", "Activation", "Arch", "ConfigError",
+    "GatedActivation", "GemmTarget", "Major", "Raster", "Scale", "dtype_name", "target_for",
 ]
 
 TARGETS: dict[str, GemmTarget] = {target.ARCH: target for target in (SM90, SM100)}

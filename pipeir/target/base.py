@@ -18,6 +18,7 @@ from xdsl.dialects.builtin import (
     Float8E4M3FNType,
     Float8E5M2Type,
     Float16Type,
+    Float32Type,
 )
 from xdsl.utils.str_enum import StrEnum
 
@@ -31,9 +32,11 @@ ELEMENT_TYPES: dict[str, AnyFloat] = {
     "bf16": BFloat16Type(),
     "f8e4m3": Float8E4M3FNType(),
     "f8e5m2": Float8E5M2Type(),
+    "f32": Float32Type(),
 }
 """The dtype names of a configuration and of every CLI, and the xDSL type each one is
-in the `pipe` IR. Which of them an architecture accepts is its target's rule."""
+in the `pipe` IR. Which of them an architecture accepts where (operands, output) is its
+target's rule."""
 
 
 DTYPE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -41,6 +44,7 @@ DTYPE_ALIASES: dict[str, tuple[str, ...]] = {
     "bf16": ("bfloat16",),
     "f8e4m3": ("fp8", "e4m3", "f8", "fp8e4m3", "fp8_e4m3", "f8e4m3fn", "float8_e4m3fn"),
     "f8e5m2": ("e5m2", "fp8e5m2", "fp8_e5m2", "float8_e5m2"),
+    "f32": ("fp32", "float32", "float"),
 }
 """The other names users type for each dtype of ELEMENT_TYPES (case does not matter,
 nor a leading 'torch.'): every command line and GemmConfig take them."""
@@ -106,6 +110,18 @@ class Activation(StrEnum):
     """x / (1 + exp(-x))"""
 
 
+class GatedActivation(StrEnum):
+    """Activations that gate one column of each pair of the product with the other: the
+    output has half the product's columns (formula in pipeir.analysis.interp)."""
+
+    SWIGLU = auto()
+    """column j: silu(x[:, 2j]) * x[:, 2j + 1]"""
+
+
+EPILOGUE_ACTIVATIONS = (*Activation, *GatedActivation)
+"""The activations a configuration's epilogue may apply."""
+
+
 def _shapes(shapes) -> str:
     return ", ".join("x".join(map(str, shape)) for shape in shapes)
 
@@ -116,7 +132,7 @@ class GemmTarget:
     Shared memory of a CTA, as the lowering allocates it (`smem_bytes`):
       stages x stage_bytes                        the A/B ring: (tile_m + tile_n) x tile_k
                                                   x dtype bytes per stage;
-      + EPILOGUE_STAGES x epilogue tile x c bytes the epilogue's staging buffers, one
+      + epilogue_stages x epilogue tile x c bytes the epilogue's staging buffers, one
                                                   epilogue tile (`epilogue_tile`) each;
       + SMEM_RESERVE                              the ring's barriers and the 1024-byte
                                                   alignment of the three buffers;
@@ -132,6 +148,9 @@ class GemmTarget:
     MAX_STAGES: ClassVar[int] = 12
     """Deepest ring: past it the stages' barriers and phases cost more than they hide."""
     EPILOGUE_STAGES: ClassVar[int] = 4
+    """Staging buffers of a 16-bit output. A 4-byte (f32) output stages as many bytes in half
+    as many buffers: the stores in flight move the same bytes, and the A/B ring keeps the
+    depth it has with a 16-bit output (4 f32 buffers would cost fp8 128x256x128 a stage)."""
     EPILOGUE_TILE: ClassVar[tuple[int, int]] = (128, 32)
     """The largest piece of the output tile the epilogue stages through shared memory."""
     OPERAND_DTYPES: ClassVar[tuple[str, ...]]
@@ -153,6 +172,8 @@ class GemmTarget:
     MAX_MMA_IN_FLIGHT: ClassVar[int] = 1
     SWAP_AB: ClassVar[bool] = True
     """Whether the backend builds swap_ab kernels (C^T = B @ A^T, stored transposed)."""
+    GATED_EPILOGUE: ClassVar[bool] = True
+    """Whether the backend stores a gated epilogue's half-width output (SwiGLU)."""
     SPLIT_K: ClassVar[bool] = True
     """Whether the backend builds split-K kernels (a K slice per work unit, reduced
     deterministically: pipeir.target.schedule)."""
@@ -227,14 +248,20 @@ class GemmTarget:
         return min(self.EPILOGUE_TILE[0], tm), min(self.EPILOGUE_TILE[1], tn)
 
     def epilogue_stages(self, spec) -> int:
-        """Staging buffers of the epilogue: EPILOGUE_STAGES, or fewer when a tile has
-        fewer subtiles. The count must divide a tile's subtiles (powers of two both), so
-        that consecutive tiles rotate through the buffers without a break."""
+        """Staging buffers of the epilogue: EPILOGUE_STAGES (half of them for an f32 output),
+        or fewer when a tile has fewer subtiles. The count must divide a tile's subtiles
+        (powers of two both), so that consecutive tiles rotate through the buffers without
+        a break."""
         em, en = self.epilogue_tile(spec)
         tm, tn, _ = spec.tile_shape
-        return min(self.EPILOGUE_STAGES, (tm // em) * (tn // en))
+        buffers = self.EPILOGUE_STAGES * 2 // dtype_bytes(spec.c_dtype)
+        return min(buffers, (tm // em) * (tn // en))
 
     def epilogue_bytes(self, spec) -> int:
+        """The staging buffers, one epilogue tile each. A gated epilogue (SwiGLU) stages half
+        of it, but a kernel's IR does not say what its epilogue computes (its `spec` has no
+        activation), so the budget of every kernel counts the whole tile: the builder and
+        the IR verifier agree on the ring depth."""
         em, en = self.epilogue_tile(spec)
         return em * en * dtype_bytes(spec.c_dtype) * self.epilogue_stages(spec)
 
@@ -329,10 +356,30 @@ class GemmTarget:
     def check_epilogue(self, spec) -> None:
         if spec.scale is not None and spec.scale not in tuple(Scale):
             raise ConfigError(f"scale must be one of {', '.join(Scale)}, got '{spec.scale}'")
-        if spec.activation is not None and spec.activation not in tuple(Activation):
-            raise ConfigError(f"activation must be one of {', '.join(Activation)}, got '{spec.activation}'")
+        if spec.activation is not None and spec.activation not in EPILOGUE_ACTIVATIONS:
+            raise ConfigError(f"activation must be one of {', '.join(EPILOGUE_ACTIVATIONS)}, got '{spec.activation}'")
+        if spec.gated:
+            self.check_gated(spec)
         if not isinstance(spec.bias, bool):
             raise ConfigError(f"bias must be True or False, got {spec.bias!r}")
+
+    def builds_swap_ab(self, spec) -> bool:
+        """Whether `spec` may run swapped (`check` refuses swap_ab otherwise): the backend has
+        the transposed store, B is K-major and the epilogue does not gate column pairs."""
+        return self.SWAP_AB and spec.b_major == Major.K and not spec.gated
+
+    def check_gated(self, spec) -> None:
+        """A gated epilogue (SwiGLU) pairs the product's columns 2j and 2j + 1, which a thread
+        holds together in the accumulator layout of an MMA tile's columns."""
+        name = spec.activation
+        if not self.GATED_EPILOGUE:
+            raise ConfigError(f"{name} is not built for {self.ARCH}: its epilogue has no half-width (gated) store")
+        if spec.swap_ab:
+            raise ConfigError(
+                f"{name} is not built with swap_ab: the product's column pairs are then the MMA's rows, "
+                "which no thread holds together")
+        if spec.n is not None and spec.n % 2:
+            raise ConfigError(f"{name} pairs the product's columns, so N must be even, got {spec.n}")
 
     def check_dtypes(self, a_dtype: str, b_dtype: str, c_dtype: str) -> None:
         for what, dtype, legal in (

@@ -28,7 +28,7 @@ class Sm100Target(GemmTarget):
     MMA_ENGINE = "umma"
     SMEM_CAPACITY = 232448  # 227 KiB per CTA
     OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
-    OUTPUT_DTYPES = ("f16", "bf16")
+    OUTPUT_DTYPES = ("f16", "bf16", "f32")
     TILE_M = (128,)
     TILE_N = (64, 128, 256)
     TILE_RULE = (
@@ -40,6 +40,7 @@ class Sm100Target(GemmTarget):
     MAX_MMA_IN_FLIGHT = 0
     SWAP_AB = False  # the TMEM epilogue has no transposed store yet
     SPLIT_K = False  # the TMEM epilogue has no split-K reduction yet
+    GATED_EPILOGUE = False  # the TMEM epilogue has no half-width (SwiGLU) store yet
     MMA_IN_FLIGHT_RULE = (
         " on sm_100a: the UMMA issuer never waits for a batch (tcgen05.commit in pipe.release frees a "
         "stage once its UMMAs are done)"

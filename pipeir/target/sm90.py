@@ -14,7 +14,7 @@ class Sm90Target(GemmTarget):
     MMA_ENGINE = "wgmma"
     SMEM_CAPACITY = 232448  # 227 KiB per CTA
     OPERAND_DTYPES = ("f16", "bf16", "f8e4m3", "f8e5m2")
-    OUTPUT_DTYPES = ("f16", "bf16")
+    OUTPUT_DTYPES = ("f16", "bf16", "f32")
     TILE_M = (128, 256)
     TILE_N = (16, 32, 64, 128, 256)
     """16 and 32 are the decode tiles: with swap_ab, a few rows of A are the MMA's N."""

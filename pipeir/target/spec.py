@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from pipeir.target import target_for
-from pipeir.target.base import ConfigError, Raster, dtype_name
+from pipeir.target.base import ConfigError, GatedActivation, Raster, dtype_name
 
 __all__ = ["ConfigError", "GemmConfig", "config_from_json", "config_to_json"]
 
@@ -33,6 +33,9 @@ class GemmConfig:
     (`tensorwise`: one f32 each; `rowwise`: one per row of A, one per column of B), `bias`
     adds a per-column (N) vector of c_dtype, `activation` applies relu, gelu, gelu_tanh or
     silu, in that order; the kernel then takes scale_a, scale_b, bias after A, B and C.
+    The activation `swiglu` gates instead (`gated`): column j of C is
+    silu(x[:, 2j]) * x[:, 2j + 1] of the scaled and biased product x, so C is (M, N / 2)
+    (the scales and the bias are the N-wide product's).
 
     `swap_ab` computes the transposed product, C^T[N, M] = B[N, K] @ A[M, K]^T, so that
     N fills the MMA's M dimension (the decode schedule: a few rows of A times a large
@@ -143,6 +146,11 @@ class GemmConfig:
     def has_epilogue(self) -> bool:
         """Whether the epilogue computes more than the accumulators' conversion."""
         return self.scale is not None or self.bias or self.activation is not None
+
+    @property
+    def gated(self) -> bool:
+        """Whether the epilogue gates column pairs (SwiGLU): C has N / 2 columns."""
+        return self.activation in tuple(GatedActivation)
 
     @property
     def mainloop(self) -> GemmConfig:

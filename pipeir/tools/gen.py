@@ -3,7 +3,7 @@
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
         --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
         [--swap-ab] [--split-k S] [--pingpong]
-        [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu]
+        [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu|swiglu]
 
 A size given as `dyn` (or left out) is known only at run time.
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from pipeir.build import gemm
-from pipeir.target import DTYPE_ALIASES, Activation, Arch, Major, Raster, Scale, dtype_name
+from pipeir.target import DTYPE_ALIASES, EPILOGUE_ACTIVATIONS, Arch, Major, Raster, Scale, dtype_name
 from pipeir.target.spec import ConfigError, GemmConfig
 from pipeir.version import __version__
 
@@ -81,7 +81,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--dtype", type=dtype_argument, default="bf16", metavar="DTYPE",
                    help=f"A and B element type: {dtype_choices()} (default bf16)")
     g.add_argument("--out-dtype", type=dtype_argument, default=None, metavar="DTYPE",
-                   help="C element type, f16 or bf16 or an alias (default: f16 for f16 inputs, else bf16)")
+                   help="C element type, f16, bf16 or f32 or an alias (default: f16 for f16 inputs, else bf16)")
     g.add_argument("--tile", type=shape(3), default=None,
                    help="MxNxK CTA tile (default 128x256x64, 128x256x128 for fp8)")
     g.add_argument("--stages", type=int, default=None,
@@ -106,8 +106,10 @@ def parser() -> argparse.ArgumentParser:
                         "and per column of B (rowwise); the kernel takes scale_a, scale_b")
     g.add_argument("--bias", action="store_true",
                    help="epilogue: add a per-column (N) bias of the output dtype; the kernel takes bias")
-    g.add_argument("--activation", choices=[str(a) for a in Activation], default=None,
-                   help="epilogue: apply this activation last, before the conversion to the output dtype")
+    g.add_argument("--activation", choices=[str(a) for a in EPILOGUE_ACTIVATIONS], default=None,
+                   help="epilogue: apply this activation last, before the conversion to the output dtype; "
+                        "swiglu gates column pairs, silu(x[:, 2j]) * x[:, 2j+1], so C is (M, N/2) "
+                        "(sm_90a, not with --swap-ab)")
     g.add_argument("--swap-ab", action="store_true",
                    help="compute C^T = B @ A^T so that N fills the MMA's M (decode: small M); --tile, "
                         "--cluster and --raster are then the MMA's, over (N, M); B must be K-major")

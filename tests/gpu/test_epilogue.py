@@ -2,7 +2,9 @@
 and rowwise fp8 scales, with and without bias), `pipeir.matmul` with a bias and each
 activation (bf16, f16, fp8), static kernels with edge tiles (M, N not multiples of the
 tile), dynamic-shape kernels, both load placements (operands held for a tile and
-loaded per subtile), and swap_ab kernels at decode M (issue 15). Each output is NaN-poisoned first and compared, in the Frobenius
+loaded per subtile), swap_ab kernels at decode M (issue 15), f32 outputs (`out_dtype`) and
+the SwiGLU epilogue (`activation="swiglu"`, an (M, N / 2) output) at every fp8 tuner tile,
+edge tiles, a dynamic shape and split-K. Each output is NaN-poisoned first and compared, in the Frobenius
 norm, with a float32 reference of the same fused product from the same inputs:
 relative error <= 2e-3 for 16-bit inputs, <= 5e-3 for fp8.
 
@@ -12,6 +14,8 @@ The builder's default configurations are used (PIPEIR_TUNE=0): no tuning run per
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 import torch
@@ -282,3 +286,166 @@ def test_bad_operands_are_refused_before_launch() -> None:
         kernel(a, b.t(), None, scale_a=torch.ones(m, device="cuda"))
     with pytest.raises(ValueError, match=r"scale_b must be a contiguous tensor of shape \(1024,\)"):
         kernel(a, b.t(), None, scale_a=torch.ones(m, device="cuda"), scale_b=torch.ones(n // 2, device="cuda"))
+
+
+# -- f32 output (issue 14): the accumulators converted once, to float32 ------------------------
+
+@pytest.mark.parametrize("shape", ["full", "edge"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float8_e4m3fn], ids=["bf16", "e4m3"])
+def test_matmul_f32_output_with_bias_and_gelu(dtype, shape) -> None:
+    m, n, k = SHAPES[shape]
+    a, b = operands(m, n, k, dtype, seed=k + 1)
+    bias = torch.randn(n, device="cuda")  # of the output dtype: float32
+    out = poisoned(m, n, torch.float32)
+    result = pipeir.matmul(a, b, out, bias=bias, activation="gelu", out_dtype=torch.float32)
+    assert result is out
+    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "gelu")) <= TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "f16"])
+def test_plain_matmul_f32_output_allocates_float32(dtype) -> None:
+    m, n, k = SHAPES["thin"]
+    a, b = operands(m, n, k, dtype, seed=9)
+    poison_allocator(m, n, torch.float32)
+    out = pipeir.matmul(a, b, out_dtype=torch.float32)
+    assert out.dtype == torch.float32 and out.shape == (m, n)
+    assert relative_error(out, a.float() @ b.float()) <= TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("scale", ["tensorwise", "rowwise"])
+@pytest.mark.parametrize("shape", ["full", "edge"])
+def test_scaled_mm_f32_output(scale, shape) -> None:
+    m, n, k = SHAPES[shape]
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m + 2)
+    scale_a, scale_b = scales(scale, m, n, seed=k + 2)
+    bias = torch.randn(n, device="cuda")
+    poison_allocator(m, n, torch.float32)
+    out = pipeir.scaled_mm(a, b, scale_a, scale_b, bias=bias, out_dtype=torch.float32)
+    assert out.dtype == torch.float32 and out.shape == (m, n)
+    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
+
+
+@pytest.mark.parametrize("tile", [(128, 256, 64), (256, 128, 64), (128, 128, 64)], ids=lambda t: "x".join(map(str, t)))
+def test_every_bf16_tuner_tile_with_f32_output(tile) -> None:
+    """f32 is staged in half as many buffers as a 16-bit output, with plain shared stores."""
+    m, n, k = 1000, 1016, 520
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="bf16", out_dtype="f32", tile=tile, bias=True,
+                                       activation="silu"), tune=False)
+    a, b = operands(m, n, k, torch.bfloat16, seed=13)
+    bias = torch.randn(n, device="cuda")
+    out = poisoned(m, n, torch.float32)
+    kernel(a, b.t(), out, bias=bias)
+    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "silu")) <= 2e-3
+
+
+@pytest.mark.parametrize("m", [1, 16, 64])
+def test_swap_ab_f32_output_at_decode_m(m) -> None:
+    """Under swap_ab the f32 output is staged column-major (D = C^T) with plain stores."""
+    n, k = DECODE_N, DECODE_K
+    tile_n = 16 if m <= 16 else 64
+    config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", out_dtype="f32", tile=(128, tile_n, 128), swap_ab=True,
+                        scale="rowwise", bias=True)
+    kernel = pipeir.compile(config, tune=False)
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m + 11)
+    scale_a, scale_b = scales("rowwise", m, n, seed=m + 11)
+    bias = torch.randn(n, device="cuda")
+    out = poisoned(m, n, torch.float32)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
+
+
+# -- SwiGLU (issue 14): column j of the (M, N / 2) output is silu(x[:, 2j]) * x[:, 2j + 1] ------
+
+SWIGLU_SHAPES = {
+    "full": (512, 1024, 512),   # whole tiles at every tuner tile
+    "edge": (300, 1040, 208),   # M and N edge tiles (N / 2 = 520: a partial output tile), a K tail
+}
+
+
+def swiglu_reference(a, b, scale_a=None, scale_b=None, bias=None):
+    """The gate of the fused product, in float32 (pipeir.analysis.interp's epi.swiglu)."""
+    x = epilogue_reference(a, b, scale_a, scale_b, bias, None)
+    return torch.nn.functional.silu(x[:, 0::2]) * x[:, 1::2]
+
+
+@pytest.mark.parametrize("shape", list(SWIGLU_SHAPES))
+@pytest.mark.parametrize("out_dtype", [None, torch.float32], ids=["default", "f32"])
+@pytest.mark.parametrize("bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float8_e4m3fn], ids=["bf16", "e4m3"])
+def test_matmul_swiglu(dtype, bias, out_dtype, shape) -> None:
+    m, n, k = SWIGLU_SHAPES[shape]
+    stored = out_dtype or torch.bfloat16
+    a, b = operands(m, n, k, dtype, seed=n + k)
+    bias_vector = torch.randn(n, device="cuda").to(stored) if bias else None
+    poison_allocator(m, n // 2, stored)
+    out = pipeir.matmul(a, b, bias=bias_vector, activation="swiglu", out_dtype=out_dtype)
+    assert out.dtype == stored and out.shape == (m, n // 2)
+    assert relative_error(out, swiglu_reference(a, b, bias=bias_vector)) <= TOLERANCE[dtype]
+
+
+def test_matmul_swiglu_into_out_and_the_interpreter_agrees() -> None:
+    """The lowering against the semantic reference itself: evaluate_epilogue of the kernel's
+    own region on the float32 product."""
+    from pipeir.analysis.interp import evaluate_epilogue, kernel_of
+    from pipeir.dialects import pipe
+
+    m, n, k = SWIGLU_SHAPES["edge"]
+    config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="swiglu")
+    kernel = pipeir.compile(config, tune=False)
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=17)
+    scale_a, scale_b = scales("rowwise", m, n, seed=17)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n // 2, torch.bfloat16)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    (epilogue, *_) = [op for op in kernel_of(kernel.ir).walk() if isinstance(op, pipe.EpilogueOp)]
+    reference = evaluate_epilogue(epilogue, (a.float() @ b.float()).cpu(), {
+        "scale_a": scale_a.reshape(-1).cpu(), "scale_b": scale_b.reshape(-1).cpu(), "bias": bias.cpu()})
+    assert relative_error(out, reference.cuda()) <= 5e-3
+
+
+@pytest.mark.parametrize("tile", [(128, 256, 128), (256, 128, 128), (128, 128, 128), (128, 256, 64), (256, 128, 64)],
+                         ids=lambda t: "x".join(map(str, t)))
+@pytest.mark.parametrize("out_dtype", ["bf16", "f32"])
+def test_every_fp8_tuner_tile_with_rowwise_scales_bias_and_swiglu(tile, out_dtype) -> None:
+    """Each tile holds or streams the operands differently (place-epilogue-loads) and stages
+    a half-width subtile: every one must gate the same pairs."""
+    m, n, k = 1000, 1040, 512
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", out_dtype=out_dtype, tile=tile, scale="rowwise",
+                                       bias=True, activation="swiglu"), tune=False)
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=19)
+    scale_a, scale_b = scales("rowwise", m, n, seed=19)
+    stored = kernel.c_dtype
+    bias = torch.randn(n, device="cuda").to(stored)
+    out = poisoned(m, n // 2, stored)
+    kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    assert relative_error(out, swiglu_reference(a, b, scale_a, scale_b, bias)) <= 5e-3
+
+
+@pytest.fixture(scope="module")
+def dynamic_swiglu_kernel():
+    return pipeir.compile(replace(DYNAMIC, activation="swiglu"), tune=False)
+
+
+@pytest.mark.xdist_group("epilogue-dynamic-swiglu")
+@pytest.mark.parametrize("shape", [(1, 256, 128), (129, 272, 4112), (2048, 1040, 1024)],
+                         ids=lambda s: "x".join(map(str, s)))
+def test_dynamic_shape_swiglu_kernel(dynamic_swiglu_kernel, shape) -> None:
+    m, n, k = shape
+    a, b = operands(m, n, k, torch.float8_e4m3fn, seed=m + 1)
+    scale_a, scale_b = scales("rowwise", m, n, seed=n + 1)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n // 2, torch.bfloat16)
+    dynamic_swiglu_kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
+    assert relative_error(out, swiglu_reference(a, b, scale_a, scale_b, bias)) <= 5e-3
+
+
+def test_split_k_swiglu() -> None:
+    """The split-K reduction runs the gated epilogue once, on the summed partials."""
+    m, n, k = 64, 2048, 4096
+    kernel = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="bf16", tile=(128, 64, 64), split_k=4, bias=True,
+                                       activation="swiglu"), tune=False)
+    a, b = operands(m, n, k, torch.bfloat16, seed=23)
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = poisoned(m, n // 2, torch.bfloat16)
+    kernel(a, b.t(), out, bias=bias)
+    assert relative_error(out, swiglu_reference(a, b, bias=bias)) <= 2e-3

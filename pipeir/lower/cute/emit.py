@@ -386,6 +386,9 @@ def epilogue_body(op: pipe.EpilogueOp) -> tuple[str, tuple[tuple[str, str], ...]
             case epi.ActivationOp():
                 names[inner.result] = f"v{len(lines)}"
                 lines.append(f"    v{len(lines)} = epilogue_math.{inner.kind.data}({names[inner.input]})")
+            case epi.SwigluOp():  # the epilogue collective orders the values in pairs (`gated`)
+                names[inner.result] = f"v{len(lines)}"
+                lines.append(f"    v{len(lines)} = epilogue_math.swiglu({names[inner.input]})")
             case epi.YieldOp():
                 lines.append(f"    return {names[inner.value[0]]}")
             case _:

@@ -1,6 +1,7 @@
-"""The element-wise functions of `epi` ops in CuTe DSL, on the f32 values (TensorSSA)
-of one epilogue subtile. The generated epilogue bodies call them; what they compute is
-defined in pipeir.analysis.interp (ACTIVATIONS), which the tests hold them to.
+"""The element-wise functions of `epi` ops (and SwiGLU's gate of column pairs) in CuTe
+DSL, on the f32 values (TensorSSA) of one epilogue subtile. The generated epilogue
+bodies call them; what they compute is defined in pipeir.analysis.interp (ACTIVATIONS,
+`epi.swiglu`'s rule), which the tests hold them to.
 
 The epilogue runs while the tensor cores wait (both MMA warpgroups store together), so
 every instruction per element shows in the kernel's time: the sigmoid of silu and the
@@ -55,3 +56,11 @@ def silu(x):
     # giving silu's limit 0 without the overflow of exp(-x).
     half = 0.5 * x
     return half + half * cute.math.tanh(half, fastmath=True)
+
+
+def swiglu(x):
+    # The epilogue collective orders a subtile's values so that elements 2i and 2i + 1 are
+    # the pair of columns (2j, 2j + 1) of one row (docs/epilogue.md): as a (2, pairs)
+    # tensor (column-major), row 0 holds the gates and row 1 the values they gate.
+    pairs = x.reshape((2, cute.size(x.shape) // 2))
+    return silu(pairs[0, None]) * pairs[1, None]

@@ -2,11 +2,12 @@
 
 A generated module compiles `gemm_host(a, b, c, stream)` once on fake tensors, so the
 object can be built on a machine without a GPU and later called through TVM-FFI with
-torch tensors: a (M, K), b (N, K) when K-major or (K, N) when MN-major, c (M, N), all
-row-major, 16-byte aligned, then the epilogue operands: a scalar as a 1-element vector,
-an (M,) or (N,) vector, an (M, N) row-major matrix. A dynamic size is a symbolic Int32 (K and, for an MN-major
-B, N divisible by the elements of 16 bytes; N by 8 for the 16-bit output). A split-K kernel then takes its
-scheduler's workspace (f32) and tickets (int32), 1-D, of run-time sizes.
+torch tensors: a (M, K), b (N, K) when K-major or (K, N) when MN-major, c (M, N) (or
+(M, N / 2) for a gated epilogue), all row-major, 16-byte aligned, then the epilogue
+operands: a scalar as a 1-element vector, an (M,) or (N,) vector, an (M, N) row-major
+matrix. A dynamic size is a symbolic Int32 (K and, for an MN-major B, N divisible by the
+elements of 16 bytes; C's columns by 8). A split-K kernel then takes its scheduler's
+workspace (f32) and tickets (int32), 1-D, of run-time sizes.
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ def fake_gemm_arguments(mainloop, epilogue, problem, scheduler=None):
     b_shape = (n, k) if mainloop.b_major == "k" else (k, n)
     a = cute.runtime.make_fake_compact_tensor(mainloop.a_type, (m, k), stride_order=(1, 0), assumed_align=16)
     b = cute.runtime.make_fake_compact_tensor(mainloop.b_type, b_shape, stride_order=(1, 0), assumed_align=16)
-    c = cute.runtime.make_fake_compact_tensor(epilogue.c_type, (m, n), stride_order=(1, 0), assumed_align=16)
+    # C has the product's shape, or half its columns for a gated epilogue (another symbol
+    # when N is known at run time only: C's extent, not B's, says how many columns are stored).
+    c_columns = n
+    if epilogue.gated:
+        c_columns = cute.sym_int32(divisibility=8, symbol="N_C") if problem[1] is None else n // 2
+    c = cute.runtime.make_fake_compact_tensor(epilogue.c_type, (m, c_columns), stride_order=(1, 0), assumed_align=16)
     operands = [
         cute.runtime.make_fake_compact_tensor(
             cutlass_type(dtype), shape := epilogue.operand_shape(name, m, n),

@@ -7,6 +7,7 @@ role functions, its warp dispatch and its host call."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 
@@ -14,6 +15,7 @@ from pipeir.dialects import epi, pipe
 from pipeir.lower.cute.collectives import Collective
 from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
 from pipeir.lower.cute.epilogue_operands import operand_param
+from pipeir.target import ConfigError, GatedActivation, target_for
 
 
 def printable_symbol(name: str) -> str:
@@ -70,6 +72,21 @@ def epilogue_operands(kernel: pipe.KernelOp) -> tuple[tuple[str, str, str], ...]
     """(name, broadcast, dtype) of the kernel's epilogue operands (`epi.operand`), in the
     order it takes them after C: the epilogue collective's `operands`."""
     return tuple((op.operand_name, str(op.broadcast_kind), op.dtype_name) for op in epi.declared_operands(kernel))
+
+
+def gated_epilogue(kernel: pipe.KernelOp) -> bool:
+    """Whether the kernel's epilogue gates column pairs (`epi.swiglu`): its C has half the
+    product's columns. Refused with the op's location where the target has no such store
+    (`target.GATED_EPILOGUE`) or the kernel is swap_ab (the target's rule, `check_gated`)."""
+    gate = epi.gate_of(kernel)
+    if gate is None:
+        return False
+    try:
+        gated_spec = dataclasses.replace(kernel.spec, activation=str(GatedActivation.SWIGLU))
+        target_for(kernel.spec.arch).check_gated(gated_spec)
+    except ConfigError as error:
+        raise lowering_error(gate, str(error)) from None
+    return True
 
 
 def host_operands(kernel: pipe.KernelOp) -> tuple[str, str]:

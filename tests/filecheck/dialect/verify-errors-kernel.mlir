@@ -30,9 +30,9 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_80>, a_dtype = f16, b_dtype = f1
 // A operand dtype
 // RUN: awk -v c=A_DTYPE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=A_DTYPE
 // A_DTYPE-NOT: Traceback
-// A_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: a_dtype must be one of f16, bf16, f8E4M3FN, f8E5M2, got f32{{$}}
+// A_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: a_dtype must be one of f16, bf16, f8E4M3FN, f8E5M2, f32, got f64{{$}}
 // A_DTYPE-NOT: {{.}}
-pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f32, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f64, b_dtype = f16, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)
   pipe.role producer warps(1) {
   ^bb0:
@@ -46,7 +46,7 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f32, b_dtype = f
 // B operand dtype
 // RUN: awk -v c=B_DTYPE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=B_DTYPE
 // B_DTYPE-NOT: Traceback
-// B_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: b_dtype must be one of f16, bf16, f8E4M3FN, f8E5M2, got i8{{$}}
+// B_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: b_dtype must be one of f16, bf16, f8E4M3FN, f8E5M2, f32, got i8{{$}}
 // B_DTYPE-NOT: {{.}}
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = i8, c_dtype = f16, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)
@@ -78,7 +78,7 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f8E4M3FN, b_dtyp
 // output dtype: the target's rule
 // RUN: awk -v c=C_DTYPE 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=C_DTYPE
 // C_DTYPE-NOT: Traceback
-// C_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: out dtype must be one of f16, bf16 on sm_90a, got 'f8e4m3'{{$}}
+// C_DTYPE: {{^}}<stdin>:[[# @LINE + 2]]:1: error: 'pipe.kernel' @k: out dtype must be one of f16, bf16, f32 on sm_90a, got 'f8e4m3'{{$}}
 // C_DTYPE-NOT: {{.}}
 pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f16, b_dtype = f16, c_dtype = f8E4M3FN, tile = array<i64: 128, 128, 64>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
   %p = pipe.pipeline stages(4)

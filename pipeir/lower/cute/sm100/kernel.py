@@ -22,7 +22,9 @@ from xdsl.ir import Operation
 from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
 from pipeir.lower.cute.emit import ROLE_ARGUMENTS, RoleEmitter, lowering_error
-from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
+from pipeir.lower.cute.module import (
+    epilogue_operands, gated_epilogue, generated_module, host_operands, role_function, roles_of,
+)
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm100.epilogue_tmem_tma_store import TmemTmaStoreEpilogue
 from pipeir.lower.cute.sm100.mainloop_tma_umma import TmaUmmaMainloop
@@ -53,6 +55,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             stages=target.epilogue_stages(spec),
             epilogue_warps=epilogue_warps,
             operands=epilogue_operands(kernel),
+            gated=gated_epilogue(kernel),  # refused: sm_100a has no half-width store yet
         ),
         "SCHEDULER": StaticPersistentScheduler.of(spec, target),
     }

@@ -18,7 +18,19 @@ subtile after the accumulator wait (`subtile`).
 Its output is the MMA's product D, row-major (C itself), or column-major under swap_ab:
 D = C^T, whose columns are the rows of the row-major C. A column-major D is staged
 column-major and written with the transposing stmatrix, so the TMA store writes whole
-rows of C.
+rows of C. A 16-bit output is written to shared memory with stmatrix; an f32 one (which
+stmatrix cannot write) with plain stores of the same thread partition (CUTLASS's choice,
+`get_smem_store_op`: 64-bit stores of each thread's two adjacent columns).
+
+A gated epilogue (SwiGLU, `epi.swiglu`; never with swap_ab) stores one value per pair of
+the product's columns 2j, 2j + 1. In the WGMMA accumulator layout a thread holds both
+columns of each pair in consecutive registers (the fragment's first mode, of size 2,
+steps one column), and the store's partition keeps that order: the pairs of a subtile's
+values are its elements 2i, 2i + 1 (`epilogue_math.swiglu` gates them). Its staging
+buffers are half as wide as the accumulator subtile, and the thread partition writes
+them through a view with two columns per staged column (`paired_columns`), so that each
+pair's register positions share one address and the gated value goes to that of the
+pair's first register (plain stores: a thread's gated values lie four columns apart).
 
 The subtiles of consecutive output tiles rotate through the buffers without a break:
 `stages` divides the number of subtiles of a tile (the target's rule), so every tile
@@ -39,7 +51,7 @@ from cutlass.tensor_utils import LayoutEnum
 
 from pipeir.lower.cute.epilogue_operands import EpilogueOperands
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import THREADS_PER_WARPGROUP
-from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase
+from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase, paired_columns
 
 EPILOGUE_BARRIER_ID = 1
 """Named barrier of the MMA warpgroups (0 is the CTA-wide one); a second store team's is
@@ -63,11 +75,11 @@ class TmaStoreEpilogue(TmaStoreEpilogueBase):
         return LayoutEnum.COL_MAJOR if self.transposed else LayoutEnum.ROW_MAJOR
 
     def smem_layout(self):
-        return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.epi_tile, self.stages)
+        return sm90_utils.make_smem_layout_epi(self.c_type, self.d_layout, self.stored_epi_tile, self.stages)
 
     # -- host ---------------------------------------------------------------------------
-    def d_of(self, mC: cute.Tensor) -> cute.Tensor:
-        """The MMA's product D over the row-major C: C itself, or its transposed view."""
+    def stored_of(self, mC: cute.Tensor) -> cute.Tensor:
+        """What the epilogue stores over the row-major C: C itself, or its transposed view."""
         if not self.transposed:
             return mC
         return cute.make_tensor(mC.iterator, cute.select(mC.layout, mode=[1, 0]))
@@ -90,19 +102,26 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             consumer_thread = consumer_thread % threads
         self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
                                              num_threads=threads)
-        store_op = sm90_utils.get_smem_store_op(config.d_layout, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
+        # The stmatrix atom shapes the thread partition (which registers go to which subtile
+        # element) whatever the store instruction: stmatrix, or plain stores.
         stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
+        store_op = (
+            cute.make_copy_atom(cute.nvgpu.CopyUniversalOp(), config.c_type) if config.gated else
+            sm90_utils.get_smem_store_op(config.d_layout, elem_ty_d=config.c_type, elem_ty_acc=cutlass.Float32)
+        )
         tiled_copy = cute.make_tiled_copy_S(store_op, cute.make_tiled_copy_C_atom(stmatrix, tiled_mma))
         thread_copy = tiled_copy.get_slice(consumer_thread)
         store_warp = config.store_warp + team * (threads // 32)
         self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == store_warp
         self.tiled_copy = tiled_copy
-        self.tRS_sC = thread_copy.partition_D(self.sC)  # (R2S, R2S_M, R2S_N, stage)
+        staged = paired_columns(self.sC) if config.gated else self.sC  # (EPI_M, EPI_N, stage) of the accumulators
+        self.tRS_sC = thread_copy.partition_D(staged)  # (R2S, R2S_M, R2S_N, stage)
         self.tRS_acc = tiled_copy.retile(accumulators)
-        subtile_shape = cute.shape(thread_copy.partition_S(self.sC))[:3]
+        subtile_shape = cute.shape(thread_copy.partition_S(staged))[:3]
         self.subtile_shape = subtile_shape
         self.subtile_acc = cute.make_rmem_tensor(subtile_shape, cutlass.Float32)
-        self.subtile_out = cute.make_rmem_tensor(subtile_shape, config.c_type)
+        stored_shape = cute.size(subtile_shape) // 2 if config.gated else subtile_shape
+        self.subtile_out = cute.make_rmem_tensor(stored_shape, config.c_type)
         if config.operands:
             # (row, column) in D's tile of each accumulator element, in tRS_acc's order
             tile_m, tile_n, _ = config.tile
@@ -125,7 +144,7 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         config = self.config
         tile_m, tile_n, _ = config.tile
         first_row, first_column = m * tile_m, n * tile_n
-        gC_epi = cute.zipped_divide(self.gC[(None, None, m, n)], config.epi_tile)
+        gC_epi = cute.zipped_divide(self.gC[(None, None, m, n)], config.stored_epi_tile)
         bSG_sC, bSG_gC = cpasync.tma_partition(
             self.tma_atom_c, 0, cute.make_layout(1), cute.group_modes(self.sC, 0, 2), gC_epi,
         )
@@ -155,7 +174,15 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
                 values = compute(values, *[operand.load() for operand in current])
             self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
-            cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
+            if cutlass.const_expr(config.gated):
+                # each pair's value to the address of its first register (the second's is the same)
+                staged = self.tRS_sC[(None, None, None, buffer)]
+                every_other = cute.make_layout(cute.size(self.subtile_out), stride=2)
+                pair_firsts = cute.make_tensor(staged.iterator, cute.composition(staged.layout, every_other))
+                for v in cutlass.range_constexpr(cute.size(self.subtile_out)):
+                    pair_firsts[v] = self.subtile_out[v]
+            else:
+                cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
             # make the shared-memory writes visible to the TMA unit (async proxy)
             cute.arch.fence_proxy("async.shared", space="cta")
             self.barrier.arrive_and_wait()

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from pipeir.dialects import pipe
 from pipeir.lower.cute.collectives import Collective
-from pipeir.lower.cute.module import epilogue_operands, generated_module, host_operands, role_function, roles_of
+from pipeir.lower.cute.module import (
+    epilogue_operands, gated_epilogue, generated_module, host_operands, role_function, roles_of,
+)
 from pipeir.lower.cute.schedulers import StaticPersistentScheduler
 from pipeir.lower.cute.sm90.epilogue_tma_store import TmaStoreEpilogue
 from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
@@ -58,6 +60,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             store_teams=warpgroups // tile_warpgroups,
             operands=epilogue_operands(kernel),
             transposed=kernel.is_swap_ab,
+            gated=gated_epilogue(kernel),
         ),
         "SCHEDULER": scheduler,
     }
