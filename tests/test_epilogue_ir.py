@@ -317,7 +317,8 @@ def with_gate_for_silu(config: GemmConfig):
 @pytest.mark.parametrize("config, rule", [
     (replace(FP8, arch="sm_100a", tile=(128, 128, 128)), r"its epilogue has no half-width \(gated\) store"),
     (replace(FP8, m=16, swap_ab=True, tile=(128, 16, 128)), "not built with swap_ab: the product's column pairs"),
-], ids=["sm100", "swap_ab"])
+    (replace(FP8, tile=(128, 128, 128), split_k=2), "not built with split_k: its reduction counts"),
+], ids=["sm100", "swap_ab", "split_k"])
 def test_swiglu_is_refused_where_it_is_not_lowered_with_its_location(config, rule) -> None:
     from pipeir.lower import lower_module
 

@@ -378,6 +378,10 @@ class GemmTarget:
             raise ConfigError(
                 f"{name} is not built with swap_ab: the product's column pairs are then the MMA's rows, "
                 "which no thread holds together")
+        if spec.split_k_count > 1:
+            # the split-K schedule and workspace count the tiles of the half-width output:
+            # half the product went unwritten on the H200
+            raise ConfigError(f"{name} is not built with split_k: its reduction counts the tiles of the output")
         if spec.n is not None and spec.n % 2:
             raise ConfigError(f"{name} pairs the product's columns, so N must be even, got {spec.n}")
 

@@ -190,7 +190,8 @@ def test_gradients_match_torch(b_k_major, activation, tokens):
     weight = torch.randn(96, 128, device="cuda", dtype=torch.bfloat16) / 8
     b = (weight.t() if b_k_major else weight.t().contiguous()).detach().requires_grad_()
     bias = torch.randn(96, device="cuda", dtype=torch.bfloat16, requires_grad=True)
-    upstream = torch.randn(tokens, 96, device="cuda", dtype=torch.bfloat16)
+    columns = 48 if activation == "swiglu" else 96  # swiglu gates column pairs
+    upstream = torch.randn(tokens, columns, device="cuda", dtype=torch.bfloat16)
     torch.ops.pipeir.mm(a, b, bias, activation).backward(upstream)
     a32, b32, bias32 = (t.detach().float().requires_grad_() for t in (a, b, bias))
     z = a32 @ b32 + bias32
