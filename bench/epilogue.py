@@ -8,13 +8,11 @@ inputs rotating over more than 4x the 50 MB L2, bf16 output:
     and rowwise with a bias when this torch supports it;
   * pipeir.scaled_mm rowwise and tensorwise (the API call, dispatch included);
   * pipeir's fused rowwise scale + bias + silu kernel;
-  * pipeir's plain fp8 kernel (no epilogue) of the fused kernel's configuration, timed
-    twice (the second timing is the noise floor the ratios are read against), and the
-    plain product's own tuned choice where it differs.
-Every pipeir kernel takes the autotuner's choice (pipeir.tune: one tuning run per problem
-on first use, then the cache): a kernel with an epilogue the choice recorded for
-epilogues (the pingpong schedule when it is within a few percent of the plain product's
-winner: pipeir.tune.COOPERATIVE_EPILOGUE_EXCESS). Every step is first checked against a float32
+  * pipeir's plain fp8 kernel (no epilogue) of the same configuration, timed twice (the
+    second timing is the noise floor the ratios are read against).
+Every pipeir kernel takes the autotuner's choice for the plain product (pipeir.tune: one
+tuning run per problem on first use, then the cache), so the fused kernels and the plain
+one share their mainloop configuration. Every step is first checked against a float32
 product of the same fused computation (NaN-poisoned outputs). Times: triton.testing.do_bench
 medians; beside each the SM clock and power nvidia-smi sampled while it ran
 (bench/gpu_clock.py). The table, printed last, is also written to --out and, when the
@@ -48,7 +46,6 @@ TORCH_ROWWISE = "torch._scaled_mm rowwise"
 PIPEIR_ROWWISE = "pipeir.scaled_mm rowwise"
 FUSED = "pipeir rowwise + bias + silu"
 PLAIN = "pipeir plain fp8"
-TUNED_PLAIN = "pipeir plain fp8, the plain product's tuned choice"
 PLAIN_AGAIN = "pipeir plain fp8, timed again"
 MAX_RELATIVE_ERROR = 5e-3
 
@@ -60,11 +57,10 @@ def steps_for(m: int, n: int, k: int, sets):
     scale_b = torch.rand(1, n, device="cuda") + 0.5
     bias = torch.randn(n, device="cuda").bfloat16()
     out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
-    tuned_plain = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3"))
+    config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3")
+    plain = pipeir.compile(config)
     fused = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu"))
-    # The plain twin of the fused kernel: its configuration without the epilogue (the
-    # tuner's choice for epilogues may differ from the plain product's: pipeir.tune.Timing).
-    plain = pipeir.compile(fused.config.mainloop, tune=False)
+    assert fused.config.mainloop == plain.config, (fused.config, plain.config)
 
     def product(a, b):
         return a.float() @ b.float().t()
@@ -81,8 +77,6 @@ def steps_for(m: int, n: int, k: int, sets):
                 lambda a, b: torch.nn.functional.silu(product(a, b) * scale_a * scale_b + bias.float())),
         PLAIN: (lambda a, b: plain(a, b, out), product),
     }
-    if tuned_plain.config != plain.config:
-        steps[TUNED_PLAIN] = (lambda a, b: tuned_plain(a, b, out), product)
     try:
         a, b = sets[0]
         torch._scaled_mm(a, b.t(), scale_a, scale_b, bias=bias, out_dtype=torch.bfloat16)
@@ -93,8 +87,7 @@ def steps_for(m: int, n: int, k: int, sets):
         steps["torch._scaled_mm rowwise + bias"] = (
             lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, bias=bias, out_dtype=torch.bfloat16),
             lambda a, b: product(a, b) * scale_a * scale_b + bias.float())
-    return steps, out, describe(plain.config) + (
-        f" (the plain product's own: {describe(tuned_plain.config)})" if tuned_plain.config != plain.config else "")
+    return steps, out, describe(plain.config)
 
 
 def checked(label: str, call, reference, sets, out) -> bool:

@@ -161,16 +161,6 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
-COOPERATIVE_EPILOGUE_EXCESS = 0.03
-"""How much more a fused epilogue costs under the cooperative consumer than under the
-pingpong one, as a fraction of the plain product's time: with both MMA warpgroups on one
-tile, the cooperative epilogue leaves the tensor cores idle. H200, fp8 rowwise scales +
-bias + silu over the plain kernel of the same configuration (bench/schedules.py): at
-4096^3 +5.5-7.9% cooperative against +1.8% pingpong, at 8192^3 +3.6-4.1% against +0.8%.
-A pingpong schedule at most this much slower as a plain product is the tuner's choice for
-kernels with an epilogue."""
-
-
 @dataclass(frozen=True)
 class Timing:
     config: GemmConfig
@@ -178,13 +168,6 @@ class Timing:
     error: str | None = None
     tried: int = 0
     """Candidates timed to find this one (the winner's)."""
-    for_epilogue: Timing | None = None
-    """The winner's choice for kernels with an epilogue, where it differs: the fastest
-    pingpong finalist when within COOPERATIVE_EPILOGUE_EXCESS of a cooperative winner."""
-
-    @property
-    def epilogue_choice(self) -> Timing:
-        return self.for_epilogue or self
 
 
 def describe(config: GemmConfig) -> str:
@@ -280,28 +263,6 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
     )
 
 
-def epilogue_key(key: str) -> str:
-    """The tuning cache's key of the choice for kernels with an epilogue (scales, bias,
-    activation) beside the plain product's choice under `key` (Timing.for_epilogue)."""
-    return f"{key}|epilogue"
-
-
-def recorded_choice(key: str, config: GemmConfig) -> dict | None:
-    """The cached choice for `config` under its plain product's `key`: with an epilogue,
-    the one recorded for epilogues when there is one."""
-    choices = read_choices()
-    if config != config.mainloop and epilogue_key(key) in choices:
-        return choices[epilogue_key(key)]
-    return choices.get(key)
-
-
-def record_timing(key: str, best: Timing) -> None:
-    """Record a tuning run's winner, and its choice for kernels with an epilogue."""
-    record_choice(key, best.config, best.ms, best.tried)
-    chosen = best.epilogue_choice
-    record_choice(epilogue_key(key), chosen.config, chosen.ms, best.tried)
-
-
 def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
     """The tuning cache's key of a dynamic-M kernel: M class, N and K, dtypes, layout."""
     return (
@@ -348,16 +309,13 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE,
     if not torch.cuda.is_available():
         return config
     # The mainloop is what the choices change; an epilogue (scales, bias, activation) takes
-    # the choice its plain product's tuning run made for epilogues (Timing.for_epilogue).
+    # the choice of its plain product, so that both are one configuration.
     mainloop = config.mainloop
     key = tuning_key(mainloop, torch.cuda.get_device_name())
-    choice = recorded_choice(key, config)
+    choice = read_choices().get(key)
     if choice is not None:
         return apply_choice(config, choice)
-    if not requested:
-        return config
-    best = tune(mainloop, passes)
-    return apply_choice(config, config_to_json((best if config == mainloop else best.epilogue_choice).config))
+    return apply_choice(config, config_to_json(tune(mainloop, passes).config)) if requested else config
 
 
 def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE_PIPELINE,
@@ -373,13 +331,11 @@ def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE
 
         if torch.cuda.is_available():
             key = bucket_key(config.mainloop, name, torch.cuda.get_device_name())
-            choice = recorded_choice(key, config)
+            choice = read_choices().get(key)
             if choice is not None:
                 return apply_choice(config, choice)
             if requested:
-                best = tune_bucket(config.mainloop, name, passes)
-                chosen = best if config == config.mainloop else best.epilogue_choice
-                return apply_choice(config, config_to_json(chosen.config))
+                return apply_choice(config, config_to_json(tune_bucket(config.mainloop, name, passes).config))
     return heuristic_config(config, name)
 
 
@@ -498,7 +454,8 @@ def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = H
     found = bucket_candidates(config, m_class_name)
     best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m,
                            finishing=m_class_name == "wide")
-    record_timing(bucket_key(config, m_class_name, torch.cuda.get_device_name()), replace(best, tried=len(found)))
+    record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
+                  len(found))
     return best
 
 
@@ -603,7 +560,7 @@ def tune(
     import torch
 
     best = tune_candidates(config, candidates(config), passes, jobs, report, progress)
-    record_timing(tuning_key(config, torch.cuda.get_device_name()), best)
+    record_choice(tuning_key(config, torch.cuda.get_device_name()), best.config, best.ms, best.tried)
     return best
 
 
@@ -639,20 +596,12 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
         raise ConfigError("no candidate compiled and computed the right result: "
                           + "; ".join(t.error for t in timings))
     finalists = [t.config for t in ranked[:FINALISTS]]
-    pingpong = next((t.config for t in ranked if t.config.pingpong), None)
-    if pingpong is not None and pingpong not in finalists:
-        finalists.append(pingpong)  # timed as precisely: the candidate for kernels with an epilogue
     status.retimed(f"timing the {len(finalists)} fastest again")
     rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
     finals = [
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
     ]
     best = min(finals, key=lambda t: t.ms)
-    for_epilogue = None
-    fastest_pingpong = min((t for t in finals if t.config.pingpong), key=lambda t: t.ms, default=None)
-    if (fastest_pingpong is not None and not best.config.pingpong
-            and fastest_pingpong.ms <= best.ms * (1 + COOPERATIVE_EPILOGUE_EXCESS)):
-        for_epilogue = fastest_pingpong
     variants = finishing_variants(best.config, config) if finishing else []
     if variants:
         status.add_candidates(len(variants), "shallower rings, the serial consumer and raster groups")
@@ -671,9 +620,7 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
         for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
             result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
             report(f"  {describe(timing.config):56} {result}")
-        if for_epilogue is not None:
-            report(f"  with an epilogue: {describe(for_epilogue.config)} ({for_epilogue.ms:.4f} ms as a plain product)")
-    return replace(best, tried=len(timings), for_epilogue=for_epilogue)
+    return replace(best, tried=len(timings))
 
 
 def default_jobs() -> int:

@@ -201,39 +201,3 @@ def test_a_candidate_must_reproduce_the_reference() -> None:
     assert relative_error(right, operands, reference) <= MAX_RELATIVE_ERROR
     assert not relative_error(writes_nothing, operands, reference) <= MAX_RELATIVE_ERROR
     assert relative_error(transposed_b, operands, reference) > MAX_RELATIVE_ERROR
-
-
-PINGPONG_FASTEST_COOPERATIVE = {"cooperative": 1.00, "pingpong": 1.02, "other": 1.5}
-
-
-@pytest.mark.parametrize("pingpong_ms, chosen", [(1.02, "pingpong"), (1.05, "cooperative")])
-def test_a_close_pingpong_finalist_is_the_choice_for_epilogues(monkeypatch, pingpong_ms, chosen) -> None:
-    """The cooperative winner's epilogue idles the tensor cores: a pingpong finalist within
-    COOPERATIVE_EPILOGUE_EXCESS of it is recorded for kernels with an epilogue, and the
-    runtime's lookup of an epilogue kernel takes it (the plain product keeps the winner)."""
-    import torch
-
-    from pipeir import tune as tuner
-
-    cooperative = replace(FREE, tile=(128, 256, 64), cluster=(1, 1), raster="m", stages=4, pingpong=False)
-    pingpong = replace(cooperative, tile=(128, 128, 64), pingpong=True)
-    slow = replace(cooperative, tile=(256, 128, 64))
-    times = {cooperative: 1.0, pingpong: pingpong_ms, slow: 1.5}
-
-    def measure(configs, failures, passes, sets, reference=None, on_timed=None):
-        return [tuner.Timing(config, times[config]) for config in configs]
-
-    monkeypatch.setattr(tuner, "prepare_all", lambda configs, *args: {})
-    monkeypatch.setattr(tuner, "operand_sets", lambda *args: [None])
-    monkeypatch.setattr(tuner, "reference_product", lambda *args: None)
-    monkeypatch.setattr(tuner, "measure", measure)
-    monkeypatch.setattr(tuner, "candidates", lambda config: [slow, pingpong, cooperative])
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Test GPU")
-    fixed = replace(FREE, raster_group=1, stages=4, mma_in_flight=1)  # no finishing variants
-    best = tuner.tune(fixed, jobs=1, progress=False)
-    assert best.config == cooperative
-    assert best.epilogue_choice.config == (pingpong if chosen == "pingpong" else cooperative)
-    epilogue = replace(fixed, dtype="bf16", bias=True, activation="silu")
-    assert tuned_config(fixed).pingpong is False
-    assert tuned_config(epilogue).pingpong is (chosen == "pingpong")

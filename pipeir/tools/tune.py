@@ -134,8 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
-              f"(tuned in {time.perf_counter() - started:.1f} s)"
-              + (f"; with an epilogue: {describe(best.for_epilogue.config)}" if best.for_epilogue else ""))
+              f"(tuned in {time.perf_counter() - started:.1f} s)")
     for done, (config, name) in enumerate(buckets):
         key = tuner.bucket_key(config, name, torch.cuda.get_device_name())
         cached = read_choices().get(key)
@@ -153,8 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{PROG}: error: {title}: {error}", file=sys.stderr)
             return 1
         print(f"  chose {describe(best.config)}: {best.ms:.4f} ms "
-              f"(tuned in {time.perf_counter() - started:.1f} s)"
-              + (f"; with an epilogue: {describe(best.for_epilogue.config)}" if best.for_epilogue else ""))
+              f"(tuned in {time.perf_counter() - started:.1f} s)")
     return 0
 
 
