@@ -24,7 +24,6 @@ and >= 1.10x at 8192^3; the fused rowwise + bias + silu kernel within 3% of the 
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import statistics
@@ -35,7 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import input_sets, shape_list, shuffled_rounds  # noqa: E402
+from gemm import input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -157,20 +156,8 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
-                        help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
-    parser.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
-    args = parser.parse_args()
-    if not torch.cuda.is_available():
-        parser.error("needs a CUDA GPU (sm_90a)")
-    rows: list[dict] = []
-    with ClockSampler() as sampler:
-        for m, n, k in args.shapes:
-            bench(m, n, k, args.rounds, sampler, rows)
-    for row in rows:
-        row["clock"] = sampler.summary(row["clock_label"])
+    args = problem_arguments(__doc__, rounds=5)
+    rows = timed_problems(bench, args.shapes, args.rounds)
     limits = device_limits()
     configs = "; ".join(dict.fromkeys(f"{r['problem']}: {r['config']}" for r in rows))
     text = (

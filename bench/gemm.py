@@ -224,6 +224,32 @@ def shape_list(text: str) -> list[tuple[int, int, int]]:
     return [problem_shape(shape) for shape in text.split(",")]
 
 
+def problem_arguments(description: str, rounds: int) -> argparse.Namespace:
+    """The command line of the benches that time a few MxNxK problems: --shapes (default
+    4096^3 and 8192^3), --rounds, --out; they need a CUDA GPU."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
+                        help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
+    parser.add_argument("--rounds", type=int, default=rounds, help="interleaved timing rounds")
+    parser.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
+    args = parser.parse_args()
+    if not torch.cuda.is_available():
+        parser.error("needs a CUDA GPU (sm_90a)")
+    return args
+
+
+def timed_problems(bench, shapes, rounds: int) -> list[dict]:
+    """`bench(m, n, k, rounds, sampler, rows)` for each problem with the clock sampled; each
+    row gets the clock and power sampled under its `clock_label`."""
+    rows: list[dict] = []
+    with ClockSampler() as sampler:
+        for m, n, k in shapes:
+            bench(m, n, k, rounds, sampler, rows)
+    for row in rows:
+        row["clock"] = sampler.summary(row["clock_label"])
+    return rows
+
+
 def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")

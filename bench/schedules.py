@@ -17,7 +17,6 @@ overlaps one warpgroup's epilogue with the other's MMAs (docs/lowering.md).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import statistics
@@ -29,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import input_sets, shape_list, shuffled_rounds  # noqa: E402
+from gemm import input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -122,20 +121,8 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
-                        help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
-    parser.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
-    args = parser.parse_args()
-    if not torch.cuda.is_available():
-        parser.error("needs a CUDA GPU (sm_90a)")
-    rows: list[dict] = []
-    with ClockSampler() as sampler:
-        for m, n, k in args.shapes:
-            bench(m, n, k, args.rounds, sampler, rows)
-    for row in rows:
-        row["clock"] = sampler.summary(row["clock_label"])
+    args = problem_arguments(__doc__, rounds=3)
+    rows = timed_problems(bench, args.shapes, args.rounds)
     limits = device_limits()
     text = (
         f"Command: `python3 bench/schedules.py {' '.join(sys.argv[1:])}`\n\n"
