@@ -32,7 +32,7 @@ from pipeir.compiler import compile_kernel
 from pipeir.passes import HEADLINE_PIPELINE
 from pipeir.runtime.kernel import GemmKernel
 from pipeir.runtime.objects import DTYPE_NAMES, OUTPUT_DTYPE_NAMES, device_arch
-from pipeir.target import EPILOGUE_ACTIVATIONS, GatedActivation, Scale
+from pipeir.target import EPILOGUE_ACTIVATIONS, Scale, is_gated
 from pipeir.target.spec import GemmConfig
 from pipeir.tune import class_range, dispatch_config, m_class, tuned_config
 
@@ -231,7 +231,7 @@ def _kernel_for(a: torch.Tensor, b: torch.Tensor, tune: bool | None = None, **ep
             f"tensor (strides (1, {k})), got strides {b.stride()}"
         )
     size = a.element_size()
-    gated = epilogue.get("activation") in tuple(GatedActivation)
+    gated = is_gated(epilogue.get("activation"))
     if (k * size) % 16 or (b_major == "mn" and (n * size) % 16) or n % (16 if gated else 8):
         raise ValueError(
             f"TMA moves rows in 16-byte units: K = {k}{' and N = ' + str(n) if b_major == 'mn' else ''} "

@@ -19,7 +19,7 @@ import torch
 
 import pipeir.api as api
 from pipeir.ops import ACTIVATIONS, FUSED_EPILOGUE, apply_epilogue, row_major
-from pipeir.target import GatedActivation
+from pipeir.target import is_gated
 
 __all__ = ["Fp8Linear", "Linear", "Replacement", "ineligibility", "replace_linears"]
 
@@ -30,7 +30,7 @@ TMA_ROW_BYTES = 16
 """A row of an operand, and of the 16-bit output, is a multiple of 16 bytes (TMA)."""
 
 
-ELEMENTWISE_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name not in tuple(GatedActivation))
+ELEMENTWISE_ACTIVATIONS = tuple(name for name in ACTIVATIONS if not is_gated(name))
 """A layer's activations: a gated one (swiglu) would halve its out_features (pipeir.matmul computes it)."""
 
 

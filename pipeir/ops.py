@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 import pipeir.api as api
 from pipeir.runtime.objects import DTYPE_NAMES, OUTPUT_DTYPE_NAMES, TORCH_DTYPES
+from pipeir.target import is_gated
 from pipeir.target.spec import GemmConfig
 
 __all__ = [
@@ -77,7 +78,7 @@ def mm_output_dtype(dtype: torch.dtype, out_dtype: torch.dtype | None = None) ->
 
 def _output_columns(n, activation: str | None):
     """Columns of `mm`'s output for a product of N columns: half of them after swiglu."""
-    return n // 2 if activation == "swiglu" else n
+    return n // 2 if is_gated(activation) else n
 
 
 def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activation: str | None,
@@ -99,8 +100,8 @@ def _check_mm(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None, activ
         lambda: f"pipeir.mm: activation must be one of {', '.join(ACTIVATIONS)} or None, got {activation!r}",
     )
     torch._check(
-        activation != "swiglu" or b.shape[1] % 2 == 0,
-        lambda: f"pipeir.mm: swiglu pairs the product's columns, so N must be even, got {b.shape[1]}",
+        not is_gated(activation) or b.shape[1] % 2 == 0,
+        lambda: f"pipeir.mm: {activation} pairs the product's columns, so N must be even, got {b.shape[1]}",
     )
     torch._check(
         out_dtype is None or out_dtype in OUTPUT_DTYPE_NAMES,

@@ -105,6 +105,11 @@ DECODE_TILE = (128, 32)
 DECODE_K_ROW_BYTES = 256
 """Bytes of each weight row a decode k-tile loads (128 bf16 or 256 fp8 elements: twice the
 target's default k-tile, half the stages for the same bytes in flight)."""
+def decode_tile_k(dtype: str) -> int:
+    """The decode class's k-tile: DECODE_K_ROW_BYTES of each weight row."""
+    return DECODE_K_ROW_BYTES // dtype_bytes(dtype)
+
+
 SPLIT_K_MIN_ROW_BYTES = 12 * 1024
 """The decode heuristic splits K in two only when a weight row (K elements) holds at least
 this many bytes (and the weights' tiles leave three quarters of the SMs idle): see
@@ -144,8 +149,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     raster = config.raster
     if m_class_name == "decode":
         swap = target.builds_swap_ab(config)
-        tile_k = DECODE_K_ROW_BYTES // dtype_bytes(config.dtype)
-        tile = (*DECODE_TILE, tile_k)
+        tile = (*DECODE_TILE, decode_tile_k(config.dtype))
         raster = raster or Raster.N
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
         if (swap and target.SPLIT_K and weight_tiles is not None and config.k is not None
@@ -423,8 +427,7 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     target = target_for(config.arch)
     if m_class_name == "wide":
         return candidates(config)
-    tile_k = (DECODE_K_ROW_BYTES // dtype_bytes(config.dtype) if m_class_name == "decode"
-              else target.default_tile(config.dtype)[2])
+    tile_k = decode_tile_k(config.dtype) if m_class_name == "decode" else target.default_tile(config.dtype)[2]
     # The target refuses swap_ab where it cannot build it (an MN-major B, a backend without
     # the transposed store): `valid` drops those candidates.
     found = []

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pipeir.target.base import (
     DTYPE_ALIASES, ELEMENT_TYPES, EPILOGUE_ACTIVATIONS, Activation, Arch, ConfigError, GatedActivation, GemmTarget,
-    Major, Raster, Scale, dtype_name,
+    Major, Raster, Scale, dtype_name, is_gated,
 )
 from pipeir.target.sm90 import SM90
 from pipeir.target.sm100 import SM100
 
 __all__ = [
     "DTYPE_ALIASES", "ELEMENT_TYPES", "EPILOGUE_ACTIVATIONS", "TARGETS", "Activation", "Arch", "ConfigError",
-    "GatedActivation", "GemmTarget", "Major", "Raster", "Scale", "dtype_name", "target_for",
+    "GatedActivation", "GemmTarget", "Major", "Raster", "Scale", "dtype_name", "is_gated", "target_for",
 ]
 
 TARGETS: dict[str, GemmTarget] = {target.ARCH: target for target in (SM90, SM100)}

@@ -122,6 +122,12 @@ EPILOGUE_ACTIVATIONS = (*Activation, *GatedActivation)
 """The activations a configuration's epilogue may apply."""
 
 
+def is_gated(activation: str | None) -> bool:
+    """Whether `activation` gates column pairs (GatedActivation): the output has half the
+    product's columns."""
+    return activation in tuple(GatedActivation)
+
+
 def _shapes(shapes) -> str:
     return ", ".join("x".join(map(str, shape)) for shape in shapes)
 

@@ -44,8 +44,8 @@ class Sm90Target(GemmTarget):
     }
     """64x256 (legal) is left out: fp8 on the H200 it was the slowest pingpong tile in
     every run, 1.07-1.10x torch._scaled_mm at 4096^3 against 1.12-1.15x for 128x128, and
-    0.92-0.97x at 8192^3 (bench/schedules.py), yet the tuner's back-to-back timing put it
-    within 3% of the winner at 4096^3 and so chose it for epilogues."""
+    0.92-0.97x at 8192^3 (bench/schedules.py), though the tuner's back-to-back timing
+    ranked it within 3% of the winner at 4096^3."""
 
     def epilogue_tile(self, spec) -> tuple[int, int]:
         """A subtile spans one WGMMA row block of each warpgroup of the tile (128 rows

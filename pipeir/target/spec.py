@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from pipeir.target import target_for
-from pipeir.target.base import ConfigError, GatedActivation, Raster, dtype_name
+from pipeir.target.base import ConfigError, Raster, dtype_name, is_gated
 
 __all__ = ["ConfigError", "GemmConfig", "config_from_json", "config_to_json"]
 
@@ -150,7 +150,7 @@ class GemmConfig:
     @property
     def gated(self) -> bool:
         """Whether the epilogue gates column pairs (SwiGLU): C has N / 2 columns."""
-        return self.activation in tuple(GatedActivation)
+        return is_gated(self.activation)
 
     @property
     def mainloop(self) -> GemmConfig:
