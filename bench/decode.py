@@ -70,20 +70,22 @@ MAX_RELATIVE_ERROR = 2e-2
 PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 """The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
 QUICK_CANDIDATES = (
-    dict(swap_ab=True, tile=(128, 16)),
-    dict(swap_ab=True, tile=(128, 32), raster="n"),
-    dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256),
-    dict(swap_ab=True, tile=(128, 64)),
-    dict(swap_ab=True, tile=(128, 128)),
-    dict(swap_ab=True, tile=(128, 32), raster="n", split_k=2),
-    dict(swap_ab=True, tile=(128, 32), raster="n", split_k=2, k_row_bytes=256),
-    dict(swap_ab=True, tile=(128, 32), cluster=(2, 1)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 16), k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 128)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 128), cluster=(1, 2)),
     dict(swap_ab=False, tile=(128, 64)),
 )
 """Schedules --quick times as dynamic-M kernels at every M (tile: the MMA's rows and
-columns; under swap_ab the columns are M, and cluster (2, 1) multicasts A's tile; raster
-n puts the M tiles of one weight tile side by side; k_row_bytes: the bytes of each row a
-k-tile loads, 128 unless given, so 64 bf16 or 128 fp8 elements)."""
+columns; under swap_ab the columns are M, cluster (2, 1) multicasts A's tile and (1, 2)
+the weights' tile to the CTAs of two M tiles, each loading half; raster
+n puts the M tiles of one weight tile side by side; pingpong: one MMA warpgroup per
+tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile loads, 128
+unless given, so 64 bf16 or 128 fp8 elements). Earlier runs' candidates and results:
+bench/runs/2026-11-30-decode-quick*.md."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch
@@ -151,6 +153,7 @@ def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
     config = GemmConfig(m=None, n=n, k=k, dtype=dtype, tile=(*fields["tile"], tile_k),
                         cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"],
                         raster=fields.get("raster"), split_k=fields.get("split_k"),
+                        pingpong=fields.get("pingpong", False),
                         scale="rowwise" if dtype.startswith("f8") else None)
     return replace(config, stages=config.max_stages)
 

@@ -26,7 +26,7 @@ defaults; PIPEIR_TUNE=0 (or tune=False) ignores the cache too. Without a CUDA de
 nothing is timed either.
 
 Dynamic M (pipeir.matmul): one kernel, compiled with M known only at run time, serves
-every M of a schedule class (`m_class`: M <= 64 decode, M <= 256 narrow, larger wide)
+every M of a schedule class (`m_class`: M <= 64 decode, <= 128 narrow, <= 256 medium, larger wide)
 for one (N, K, dtypes, layout). Its schedule is the tuned choice of that M class and
 (N, K) (`bucket_key`; `tune_bucket` times the class's candidates at its representative
 M), or else `heuristic_config`'s by M class and N·K. So a new M costs neither a
@@ -70,18 +70,24 @@ ROTATING_BYTES = 128 * 1024 * 1024
 
 M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
     (64, "decode", 32),
-    (256, "narrow", 256),
+    (128, "narrow", 128),
+    (256, "medium", 256),
     (None, "wide", 4096),
 )
 """(largest M or None, name, the M a bucket is tuned at): the schedule classes of a
 dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-bound, a
 wide one is compute-bound; one kernel serves every M of a class. The decode bucket is
 tuned at M = 32, inside its range: at its largest M (64) the fastest schedule (MMA N =
-64) was 4-12% slower at M <= 32 than heuristic_config's (bench/runs/2026-11-30-decode-quick.md)."""
+64) was 4-12% slower at M <= 32 than heuristic_config's (bench/runs/2026-11-30-decode-quick.md).
+M = 65..128 and 129..256 are classes of their own: at N = 4096 the fastest schedule at
+M = 128 (NARROW_TILE) was 11-21% slower at M = 256 than the 128x64 tile
+(bench/runs/2026-11-30-decode-quick-4.md)."""
+SMALL_M_CLASSES = ("decode", "narrow", "medium")
+"""The classes whose buckets try the small-M candidates (bucket_candidates)."""
 DECODE_TILE_N = (16, 32, 64, 128)
-"""The MMA's N extents the decode and narrow buckets try (with swap_ab, M's tile)."""
+"""The MMA's N extents the small-M buckets try (with swap_ab, M's tile)."""
 SPLIT_K_CANDIDATES = (2, 3, 4, 8)
-"""The K splits the decode and narrow buckets try (cluster 1x1; raster n when swapped, else m)."""
+"""The K splits the small-M buckets try (cluster 1x1; raster n when swapped, else m)."""
 def m_class(m: int) -> str:
     """The schedule class of M (see M_CLASSES)."""
     for largest, name, _ in M_CLASSES:
@@ -100,8 +106,19 @@ def class_range(name: str) -> tuple[int, int | None]:
     raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
 
 
-DECODE_TILE = (128, 32)
-"""The decode class's MMA tile (rows: the weights' N; columns: M, under swap_ab)."""
+DECODE_TILE = (64, 32)
+"""The decode class's MMA tile under pingpong (rows: the weights' N, one MMA warpgroup's 64;
+columns: M, under swap_ab): twice the CTAs of the cooperative 128-row tile over the same
+weights."""
+DECODE_COOPERATIVE_TILE = (128, 32)
+"""The decode tile where pingpong is not built or is fixed off (two MMA warpgroups share
+a tile's 128 rows)."""
+NARROW_TILE = (64, 64)
+"""The narrow class's MMA tile where the weights are few (NARROW_CLUSTER): pingpong, swap_ab,
+the 64-row weight tile by M's two 64-wide tiles."""
+NARROW_CLUSTER = (1, 2)
+"""The narrow class's cluster with NARROW_TILE: the CTAs of M's two tiles share each weight
+tile, each loading half of it and multicasting it to the other."""
 DECODE_K_ROW_BYTES = 256
 """Bytes of each weight row a decode k-tile loads (128 bf16 or 256 fp8 elements: twice the
 target's default k-tile, half the stages for the same bytes in flight)."""
@@ -120,49 +137,72 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     """The schedule of a dynamic-M `config` for an M class when nothing is tuned.
 
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
-    128 rows and M is a 32-wide MMA N, raster n (the M tiles of one weight tile run
-    side by side, so the weights stream from DRAM once), k-tiles of 256-byte weight
-    rows (DECODE_K_ROW_BYTES), the deepest ring; K split in
-    two when the weights' tiles cover at most a quarter of the SMs and K is long
-    (SPLIT_K_MIN_ROW_BYTES). narrow: 128x64 tiles (twice the CTAs of 128x128 for the same
-    weight traffic). wide: the target's default tile. Free fields only: a fixed field
-    stays.
+    rows and M is a 32-wide MMA N, under pingpong where the target builds it (one MMA
+    warpgroup per 64-row weight tile, DECODE_TILE), raster n (the M tiles of one weight
+    tile run side by side, so the weights stream from DRAM once), k-tiles of 256-byte
+    weight rows (DECODE_K_ROW_BYTES), the deepest ring. Where pingpong is not built or
+    is fixed off (or the tile or the split is fixed), the cooperative 128-row tile
+    (DECODE_COOPERATIVE_TILE), with K split in two when the weights' tiles cover at most
+    a quarter of the SMs and K is long (SPLIT_K_MIN_ROW_BYTES).
+    narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
+    once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
+    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else, as
+    in the medium class (M = 129..256), 128x64 tiles (twice the CTAs of 128x128 for the
+    same weight traffic). wide: the target's default tile. Free fields only: a fixed
+    field stays.
 
-    Measured on the H200 (bench/runs/2026-11-30-decode-quick.md, `bench/decode.py
-    --quick`, one process, M = 1..64, four (N, K)): 128x32 raster n had the best
-    geomean over M of the unsplit schedules at every (N, K) but fp8 14336x4096
-    (1.147x against 1.157x for 128x64), against 128x64 raster m: bf16 0.937 against
-    0.879 (8192x8192), 0.95 against 0.85 (4096x4096), fp8 1.369 against 1.305 (8192x8192);
-    128x16 wins at M <= 16 but loses up to half at M = 64 (each weight tile read by four
-    CTAs). Split 2 paid only at 4096x14336 (32 weight tiles, rows of 28 / 14 KiB in
-    bf16 / fp8): bf16 0.93-0.98x cuBLAS against 0.82-0.89x unsplit; at 4096x4096 (rows of 8 / 4
-    KiB) it lost 1-14%, at 8192x8192 (64 weight tiles) 1-12%. A second run
-    (bench/runs/2026-11-30-decode-quick-2.md) put 256-byte weight rows per k-tile ahead
-    of 128-byte ones at three (N, K) of four and level at the fourth: bf16 geomean over M
-    0.976 against 0.947 (8192x8192), 0.995 against 0.981 (14336x4096), 0.980 against
-    0.960 (4096x14336, split 2); fp8 1.380 against 1.361, 1.145 against 1.132, 1.565
-    against 1.532.
+    Measured on the H200 (`bench/decode.py --quick`, one process, M = 1..64, four (N,
+    K)): bench/runs/2026-11-30-decode-quick-3.md put pingpong 64x32 raster n ahead of
+    the cooperative 128x32 over the decode class: geomean against cuBLAS bf16 0.997
+    against 0.966 (the cooperative one with its split at 4096x14336), fp8 rowwise 1.402
+    against 1.342, at 16x4096x4096 bf16 1.064 against 0.931; 64x16 wins at M <= 16 but
+    loses at M = 64, 64x64 the reverse. Earlier runs set the cooperative schedule:
+    bench/runs/2026-11-30-decode-quick.md (128x32 raster n against 128x64 raster m:
+    bf16 0.937 against 0.879 at 8192x8192; split 2 paid only at 4096x14336, 32 weight
+    tiles with rows of 28 / 14 KiB in bf16 / fp8, and lost 1-14% elsewhere) and
+    -quick-2.md (256-byte weight rows per k-tile ahead of 128-byte ones at three (N, K)
+    of four, level at the fourth). At M = 128 (bench/runs/2026-11-30-decode-quick-4.md)
+    the narrow schedule above against 128x64: bf16 1.023x against 0.911x cuBLAS at
+    4096x4096 and 1.059x against 0.821x at 4096x14336, fp8 rowwise 1.325x against 1.199x
+    and 1.471x against 1.240x; at N = 8192 and 14336 (twice the SMs' CTAs and more) it
+    lost 2-8%.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
-    split = None
+    split = cluster = None
     raster = config.raster
+    pingpong = config.pingpong
     if m_class_name == "decode":
         swap = target.builds_swap_ab(config)
-        tile = (*DECODE_TILE, decode_tile_k(config.dtype))
+        if pingpong is None:  # a fixed tile or split keeps the cooperative schedule it was set for
+            pingpong = swap and target.PINGPONG and config.tile is None and config.split_k_count == 1
+        tile = (*(DECODE_TILE if pingpong else DECODE_COOPERATIVE_TILE), decode_tile_k(config.dtype))
         raster = raster or Raster.N
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
-        if (swap and target.SPLIT_K and weight_tiles is not None and config.k is not None
+        if (swap and not pingpong and target.SPLIT_K and weight_tiles is not None and config.k is not None
                 and weight_tiles * 4 <= target.SM_COUNT
                 and config.k * dtype_bytes(config.dtype) >= SPLIT_K_MIN_ROW_BYTES):
             split = 2
-    elif m_class_name == "narrow":
+    elif m_class_name == "narrow" and narrow_pairs_fit(config, target):
+        swap, pingpong, cluster = True, True, NARROW_CLUSTER
+        tile, raster = (*NARROW_TILE, decode_tile_k(config.dtype)), raster or Raster.M
+    elif m_class_name in ("narrow", "medium"):
         swap, tile = False, (128, 64, tile_k)
     else:
         swap, tile = False, target.default_tile(config.dtype)
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile, raster=raster,
-                     split_k=config.split_k or split)
+                     split_k=config.split_k or split, pingpong=pingpong, cluster=config.cluster or cluster)
     return replace(chosen, stages=config.stages or chosen.max_stages)
+
+
+def narrow_pairs_fit(config: GemmConfig, target) -> bool:
+    """Whether the narrow class's pingpong schedule applies to free `config`: swap_ab and
+    pingpong are built and free, and the CTA pairs of the weights' NARROW_TILE rows fit the
+    SMs in one wave."""
+    free = config.tile is None and config.cluster is None and config.pingpong is None and config.split_k_count == 1
+    pairs = NARROW_CLUSTER[1] * schedule.ceil_div(config.n, NARROW_TILE[0]) if config.n is not None else None
+    return (free and target.builds_swap_ab(config) and target.PINGPONG and pairs is not None
+            and pairs <= target.SM_COUNT)
 
 
 @dataclass(frozen=True)
@@ -418,30 +458,39 @@ def compile_in_parallel(items: Sequence[tuple[GemmConfig, tuple[str, ...]]], job
 
 
 def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]:
-    """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the decode and
-    narrow classes (decode: k-tiles of DECODE_K_ROW_BYTES weight rows), swap_ab (B
+    """What `tune_bucket` tries for a dynamic-M kernel of an M class: in the small-M
+    classes (SMALL_M_CLASSES; decode: k-tiles of DECODE_K_ROW_BYTES weight rows), swap_ab (B
     K-major) and not, with the MMA's N in DECODE_TILE_N and
-    clusters along the MMA's N (the small operand multicast), and each of those tiles
-    split along K (SPLIT_K_CANDIDATES, cluster 1x1); in the wide class the static tuner's
-    candidates. Each at its deepest ring."""
+    clusters along the MMA's N (the small operand multicast), each of those tiles
+    split along K (SPLIT_K_CANDIDATES, cluster 1x1), and, swapped, the pingpong schedule's
+    64-row weight tiles (clusters 1x1 and 1x2, both rasters); a fixed `pingpong` keeps its
+    schedule's candidates only. In the wide class the static tuner's candidates. Each at
+    its deepest ring."""
     target = target_for(config.arch)
     if m_class_name == "wide":
         return candidates(config)
     tile_k = decode_tile_k(config.dtype) if m_class_name == "decode" else target.default_tile(config.dtype)[2]
     # The target refuses swap_ab where it cannot build it (an MN-major B, a backend without
-    # the transposed store): `valid` drops those candidates.
+    # the transposed store), and pingpong where it is not built: `valid` drops those candidates.
     found = []
-    for swap, tile_n, cluster, raster in itertools.product(
-            (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):
-        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster, raster=raster)
-        found.append(replace(candidate, stages=candidate.max_stages))
-    # The target refuses splits it cannot build or that leave slices empty (more splits
-    # than K's k-tiles): `valid` drops those too.
-    for swap, tile_n, splits in itertools.product((True, False), DECODE_TILE_N, SPLIT_K_CANDIDATES):
-        # swapped, raster n keeps the M tiles of one weight tile side by side
-        candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1),
-                            raster=Raster.N if swap else Raster.M, split_k=splits)
-        found.append(replace(candidate, stages=candidate.max_stages))
+    if config.pingpong is not True:
+        for swap, tile_n, cluster, raster in itertools.product(
+                (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):
+            candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster, raster=raster,
+                                pingpong=False)
+            found.append(replace(candidate, stages=candidate.max_stages))
+        # The target refuses splits it cannot build or that leave slices empty (more splits
+        # than K's k-tiles): `valid` drops those too.
+        for swap, tile_n, splits in itertools.product((True, False), DECODE_TILE_N, SPLIT_K_CANDIDATES):
+            # swapped, raster n keeps the M tiles of one weight tile side by side
+            candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1),
+                                raster=Raster.N if swap else Raster.M, split_k=splits, pingpong=False)
+            found.append(replace(candidate, stages=candidate.max_stages))
+    if config.pingpong is not False:
+        for tile_n, cluster, raster in itertools.product(DECODE_TILE_N, ((1, 1), (1, 2)), tuple(Raster)):
+            candidate = replace(config, swap_ab=True, tile=(DECODE_TILE[0], tile_n, tile_k), cluster=cluster,
+                                raster=raster, pingpong=True)
+            found.append(replace(candidate, stages=candidate.max_stages))
     return valid(found)
 
 

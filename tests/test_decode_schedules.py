@@ -5,6 +5,8 @@ new M never times anything unless asked; the kernels compile for sm_90a with no 
 
 import os
 
+from dataclasses import replace
+
 import pytest
 
 from pipeir import tune as tuner
@@ -17,8 +19,8 @@ from pipeir.target.spec import ConfigError, GemmConfig
 DECODE_NK = GemmConfig(m=None, n=4096, k=14336, dtype="bf16")
 
 
-@pytest.mark.parametrize("m, name", [(1, "decode"), (64, "decode"), (65, "narrow"), (256, "narrow"),
-                                     (257, "wide"), (10**6, "wide")])
+@pytest.mark.parametrize("m, name", [(1, "decode"), (64, "decode"), (65, "narrow"), (128, "narrow"),
+                                     (129, "medium"), (256, "medium"), (257, "wide"), (10**6, "wide")])
 def test_m_classes(m, name) -> None:
     assert tuner.m_class(m) == name
     lo, hi = tuner.class_range(name)
@@ -26,13 +28,13 @@ def test_m_classes(m, name) -> None:
 
 
 def test_class_range_names_the_classes() -> None:
-    with pytest.raises(ValueError, match="decode, narrow, wide"):
+    with pytest.raises(ValueError, match="decode, narrow, medium, wide"):
         tuner.class_range("tiny")
 
 
 @pytest.mark.parametrize("dtype", ["bf16", "f8e4m3"])
 @pytest.mark.parametrize("b_major", ["k", "mn"])
-@pytest.mark.parametrize("name", ["decode", "narrow", "wide"])
+@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide"])
 def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
     """The heuristic's schedule and every candidate tune_bucket times: legal, through the
     headline passes, protocol proved (dynamic M, as pipeir.matmul builds them). The
@@ -54,12 +56,27 @@ def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
 
 def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
     decode = tuner.heuristic_config(DECODE_NK, "decode")
-    assert decode.swap_ab and decode.tile_shape == (128, 32, 128) and decode.stages == decode.max_stages
-    assert decode.raster_order == "n"
+    assert decode.swap_ab and decode.pingpong and decode.tile_shape == (64, 32, 128)
+    assert decode.stages == decode.max_stages and decode.raster_order == "n"
+    cooperative = tuner.heuristic_config(replace(DECODE_NK, pingpong=False), "decode")
+    assert cooperative.swap_ab and not cooperative.pingpong and cooperative.tile_shape == (128, 32, 128)
     assert decode.mma_shape == (4096, None, 14336)
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64), stages=3), "decode")
-    assert fixed.tile == (128, 32, 64) and fixed.stages == 3
+    assert fixed.tile == (128, 32, 64) and fixed.stages == 3 and not fixed.pingpong
     assert not tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, b_major="mn"), "decode").swap_ab
+
+
+def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
+    """M = 65..128: where the CTA pairs of 64-row weight tiles fit the SMs (N = 4096), swap_ab
+    pingpong 64x64 in 1x2 clusters; elsewhere, and in the medium class, 128x64."""
+    few = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336, dtype="f8e4m3"), "narrow")
+    assert few.swap_ab and few.pingpong and few.tile_shape == (64, 64, 256) and few.cluster_shape == (1, 2)
+    assert few.raster_order == "m" and few.stages == few.max_stages
+    for n, name in ((8192, "narrow"), (4096, "medium")):
+        other = tuner.heuristic_config(GemmConfig(m=None, n=n, k=4096), name)
+        assert not other.swap_ab and not other.pingpong and other.tile_shape == (128, 64, 64)
+    fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, cluster=(2, 1)), "narrow")
+    assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 
 
 def test_swap_ab_needs_k_major_b() -> None:

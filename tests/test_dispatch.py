@@ -159,18 +159,18 @@ def test_a_cycle_of_products_is_predicted_after_two_turns(keyed_calls) -> None:
 
 
 def test_a_wrong_prediction_falls_back_and_is_forgotten(keyed_calls) -> None:
-    first, second, other = operands(m=64), operands(m=128), operands(m=192, n=40)
+    first, second, other = operands(m=64), operands(m=128), operands(m=100, n=40)  # other: second's M class
     for _ in range(3):
         api.matmul(*first)
         api.matmul(*second)
     keyed_calls.clear()
     api.matmul(*first)
     assert int(api.matmul(*other)[0, 0]) == 3  # predicted `second`, TVM-FFI refused it
-    assert keyed_calls == [(192, 48)]
+    assert keyed_calls == [(100, 48)]
     api.matmul(*first)
     api.matmul(*second)
     # nothing ever followed `other`, and the prediction after `first` was dropped
-    assert keyed_calls == [(192, 48), (64, 48), (128, 48)]
+    assert keyed_calls == [(100, 48), (64, 48), (128, 48)]
 
 
 def test_a_bad_out_on_the_hit_path_is_explained() -> None:

@@ -20,6 +20,9 @@ from pipeir.target.spec import ConfigError, GemmConfig
 
 FP8 = GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", tile=(128, 128, 128), pingpong=True)
 FUSED = replace(FP8, scale="rowwise", bias=True, activation="silu")
+DECODE = GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", tile=(64, 32, 256), swap_ab=True, raster="n",
+                    scale="rowwise", bias=True, activation="silu", pingpong=True)
+"""The decode heuristic's schedule: swap_ab, a 64-row weight tile per warpgroup, dynamic M."""
 
 
 def kernel(config: GemmConfig, passes=()) -> pipe.KernelOp:
@@ -39,7 +42,6 @@ def test_warpgroup_tiles_are_legal(tile) -> None:
     (dict(tile=(256, 128, 128)), "tile_m must be 64 or 128"),
     (dict(arch="sm_100a", tile=None), "pingpong is not built for sm_100a"),
     (dict(split_k=2), "pingpong is not built with split_k"),
-    (dict(swap_ab=True), "pingpong is not built with swap_ab"),
     (dict(warp_specialize=False), "pingpong needs warp specialization"),
 ])
 def test_refusals_are_the_targets(fields, message) -> None:
@@ -63,7 +65,8 @@ def test_the_kernel_carries_the_schedule() -> None:
 
 @pytest.mark.parametrize("config", [
     FP8, FUSED, replace(FP8, mma_in_flight=0), replace(FP8, cluster=(2, 2), tile=(64, 256, 128)),
-    replace(FP8, m=None, n=None, k=None, dtype="bf16", tile=(128, 64, 64), stages=3),
+    replace(FP8, m=None, n=None, k=None, dtype="bf16", tile=(128, 64, 64), stages=3), DECODE,
+    replace(DECODE, n=None, k=None, dtype="bf16", tile=(64, 16, 128), scale=None, bias=False, activation=None),
 ], ids=str)
 @pytest.mark.parametrize("passes", [(), HEADLINE_PIPELINE], ids=["naive", "headline"])
 def test_verifier_proves_the_pingpong_form(config, passes) -> None:
@@ -116,7 +119,18 @@ def test_lowering_gives_each_warpgroup_its_tile() -> None:
         assert line in source
 
 
-@pytest.mark.parametrize("config", [FP8, FUSED], ids=["plain", "rowwise-bias-silu"])
+def test_swap_ab_lowers_to_a_transposed_store_per_warpgroup() -> None:
+    from pipeir.lower import lower_module
+
+    module = gemm(DECODE)
+    run_passes(module, HEADLINE_PIPELINE)
+    source = lower_module(module)
+    epilogue = source.split("EPILOGUE = ")[1].splitlines()[0]
+    assert "store_teams=2" in epilogue and "transposed=True" in epilogue
+    assert "MAINLOOP.kernel_params(mB, mA)" in source and "SCHEDULER = PingpongPersistentScheduler(" in source
+
+
+@pytest.mark.parametrize("config", [FP8, FUSED, DECODE], ids=["plain", "rowwise-bias-silu", "decode-swap-ab"])
 def test_pingpong_kernels_do_not_spill(config, tmp_path) -> None:
     pytest.importorskip("cutlass")
     from pipeir.tools.stats import MissingDisassembler, find_nvdisasm

@@ -356,8 +356,6 @@ class GemmTarget:
             raise ConfigError("pingpong needs warp specialization (the MMA warpgroups take turns beside a TMA warp)")
         if spec.split_k_count > 1:
             raise ConfigError("pingpong is not built with split_k: its reduction expects both warpgroups on a tile")
-        if spec.swap_ab:
-            raise ConfigError("pingpong is not built with swap_ab: its transposed store is the cooperative one")
 
     def check_epilogue(self, spec) -> None:
         if spec.scale is not None and spec.scale not in tuple(Scale):

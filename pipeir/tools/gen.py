@@ -120,7 +120,8 @@ def parser() -> argparse.ArgumentParser:
                    help="pingpong consumer schedule (sm_90a): each MMA warpgroup computes whole tiles of its "
                         "own, alternate tiles of the CTA, and the two take turns so that one's MMAs hide the "
                         "other's epilogue; --tile is one warpgroup's (tile_m 64 or 128, at most 128 "
-                        "accumulators a thread; default 128x128)")
+                        "accumulators a thread; default 128x128); with --swap-ab a tile_m of 64 is a "
+                        "64-row tile of the weights (decode)")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top

@@ -1,7 +1,8 @@
 """The pingpong schedule on the GPU (sm_90a): each MMA warpgroup computes whole tiles of
 its own, the two taking turns. Plain and fused (fp8 rowwise scales + bias + silu,
 tensorwise scales + gelu) kernels, fp8 and bf16, tiles 128x128, 64x256 and 128x64,
-clusters 1x1 and 2x1, serial and overlapped consumers; edge shapes (M, N not multiples of
+clusters 1x1 and 2x1, serial and overlapped consumers, and swap_ab (64-row tiles of the
+weights, decode sizes); edge shapes (M, N not multiples of
 the tile, a K tail) and grids with several tiles per CTA, so that both warpgroups get
 tiles and some CTAs an odd number (the last tile's turn meets no partner). Outputs are
 NaN-poisoned first and compared, in the Frobenius norm, with a float32 reference.
@@ -72,6 +73,10 @@ CASE = textwrap.dedent(
 # 3 tiles (odd and even counts); edge tiles in M and N, and K tails. N and K keep TMA's
 # 16-byte rows (N a multiple of 8 for the 16-bit output, K of 16 for fp8).
 EDGE_SHAPES = [(300, 520, 208), (1000, 1000, 1008), (2500, 2104, 528), (129, 4104, 96), (64, 64, 64)]
+# swap_ab's: decode sizes (M = 1, 3, 17: a fraction of one tile's columns), and grids of
+# 171 and 297 64-row tiles, more than the 132 CTAs
+SWAP_AB_SHAPES = [(1, 4096, 4096), (3, 1000, 1008), (17, 520, 208), (64, 4104, 96), (129, 2104, 528),
+                  (300, 520, 208)]
 CASES = {
     "fp8-128x128-rowwise-bias-silu": dict(dtype="f8e4m3", tile=[128, 128, 128], cluster=[1, 1], scale="rowwise",
                                           bias=True, activation="silu"),
@@ -83,6 +88,20 @@ CASES = {
     "bf16-128x128-plain-cluster2x1": dict(dtype="bf16", tile=[128, 128, 64], cluster=[2, 1]),
     "bf16-64x256-bias-silu": dict(dtype="bf16", tile=[64, 256, 64], cluster=[1, 1], bias=True, activation="silu"),
     "bf16-128x64-plain-serial": dict(dtype="bf16", tile=[128, 64, 64], cluster=[2, 2], mma_in_flight=0),
+    # swap_ab: 64-row tiles of the weights (B), so that decode shapes get twice the CTAs of
+    # the cooperative 128-row tile; the output is stored transposed
+    "bf16-64x32-swap-ab-raster-n": dict(dtype="bf16", tile=[64, 32, 128], cluster=[1, 1], swap_ab=True, raster="n",
+                                        shapes=SWAP_AB_SHAPES),
+    "fp8-64x32-swap-ab-rowwise-bias-silu": dict(dtype="f8e4m3", tile=[64, 32, 256], cluster=[1, 1], swap_ab=True,
+                                                scale="rowwise", bias=True, activation="silu",
+                                                shapes=SWAP_AB_SHAPES),
+    "bf16-64x16-swap-ab-cluster2x1-serial": dict(dtype="bf16", tile=[64, 16, 64], cluster=[2, 1], swap_ab=True,
+                                                 mma_in_flight=0, shapes=SWAP_AB_SHAPES),
+    "fp8-64x64-swap-ab-cluster1x2-rowwise-bias": dict(dtype="f8e4m3", tile=[64, 64, 256], cluster=[1, 2],
+                                                      swap_ab=True, scale="rowwise", bias=True,
+                                                      shapes=SWAP_AB_SHAPES),
+    "fp8-64x128-swap-ab-tensorwise-gelu": dict(dtype="f8e4m3", tile=[64, 128, 128], cluster=[1, 2], swap_ab=True,
+                                               scale="tensorwise", activation="gelu", shapes=SWAP_AB_SHAPES),
 }
 TIME_LIMIT_S = 600
 
@@ -96,8 +115,8 @@ def run_case(fields: dict) -> dict:
 
 @pytest.mark.parametrize("case", CASES)
 def test_pingpong_dynamic_kernel_on_edge_shapes(case) -> None:
-    fields = dict(m=None, n=None, k=None, pingpong=True, shapes=EDGE_SHAPES, **CASES[case])
-    assert run_case(fields)["shapes"] == len(EDGE_SHAPES)
+    fields = dict(m=None, n=None, k=None, pingpong=True, shapes=EDGE_SHAPES) | CASES[case]
+    assert run_case(fields)["shapes"] == len(fields["shapes"])
 
 
 @pytest.mark.parametrize("dtype, tile", [("f8e4m3", [128, 128, 128]), ("bf16", [128, 128, 64])])
