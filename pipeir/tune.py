@@ -142,8 +142,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     tile run side by side, so the weights stream from DRAM once), k-tiles of 256-byte
     weight rows (DECODE_K_ROW_BYTES), the deepest ring. Where pingpong is not built or
     is fixed off (or the tile or the split is fixed), the cooperative 128-row tile
-    (DECODE_COOPERATIVE_TILE), with K split in two when the weights' tiles cover at most
-    a quarter of the SMs and K is long (SPLIT_K_MIN_ROW_BYTES).
+    (DECODE_COOPERATIVE_TILE, or the target's narrowest tile_n if wider), with K split in
+    two when the weights' tiles cover at most a quarter of the SMs and K is long
+    (SPLIT_K_MIN_ROW_BYTES).
     narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
     once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
     NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else, as
@@ -176,7 +177,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         swap = target.builds_swap_ab(config)
         if pingpong is None:  # a fixed tile or split keeps the cooperative schedule it was set for
             pingpong = swap and target.PINGPONG and config.tile is None and config.split_k_count == 1
-        tile = (*(DECODE_TILE if pingpong else DECODE_COOPERATIVE_TILE), decode_tile_k(config.dtype))
+        rows, columns = DECODE_TILE if pingpong else DECODE_COOPERATIVE_TILE
+        # a target without 32-wide MMA tiles (sm_100a: 64 at least) takes its narrowest
+        tile = (rows, max(columns, min(target.TILE_N)), decode_tile_k(config.dtype))
         raster = raster or Raster.N
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
         if (swap and not pingpong and target.SPLIT_K and weight_tiles is not None and config.k is not None

@@ -79,6 +79,16 @@ def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 
 
+@pytest.mark.parametrize("arch", ["sm_90a", "sm_100a"])
+@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide"])
+def test_heuristic_schedules_are_legal_on_every_target(arch, name) -> None:
+    """sm_100a builds neither swap_ab nor 32-wide tiles: its decode tile is 128x64."""
+    for n, k in ((4096, 4096), (8192, 8192), (None, None)):
+        tuner.heuristic_config(GemmConfig(m=None, n=n, k=k, arch=arch), name).validate()
+    if arch == "sm_100a" and name == "decode":
+        assert tuner.heuristic_config(replace(DECODE_NK, arch=arch), name).tile_shape[:2] == (128, 64)
+
+
 def test_swap_ab_needs_k_major_b() -> None:
     with pytest.raises(ConfigError, match="swap_ab needs a K-major B"):
         GemmConfig(m=8, n=256, k=256, b_major="mn", swap_ab=True).validate()
