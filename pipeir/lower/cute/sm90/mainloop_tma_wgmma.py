@@ -176,12 +176,11 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         # memory slice, and so the WGMMA descriptors, in uniform registers (f16 4096^3
         # serial consumer: a 58-instruction K loop with 3 register-to-uniform moves in the
         # kernel, against 85 and 18 when only the quotient was said to be uniform).
-        if self.config.consumer_warpgroups == 1:
-            thr_mma = self.tiled_mma.get_slice(0)  # each warpgroup (pingpong) the whole tile
-        else:
-            warp_group = cute.arch.make_warp_uniform(cute.arch.thread_idx()[0] // THREADS_PER_WARPGROUP - 1)
-            thread_layout = cute.make_layout(self.config.consumer_warpgroups, stride=THREADS_PER_WARPGROUP)
-            thr_mma = self.tiled_mma.get_slice(thread_layout(warp_group))
+        warp_group = cute.arch.make_warp_uniform(cute.arch.thread_idx()[0] // THREADS_PER_WARPGROUP - 1)
+        # its place among the warpgroups of its tile (pingpong: one a tile, so always 0)
+        in_tile = warp_group % self.config.consumer_warpgroups
+        thread_layout = cute.make_layout(self.config.consumer_warpgroups, stride=THREADS_PER_WARPGROUP)
+        thr_mma = self.tiled_mma.get_slice(thread_layout(in_tile))
         self.tCrA = self.tiled_mma.make_fragment_A(thr_mma.partition_A(self.sA))
         self.tCrB = self.tiled_mma.make_fragment_B(thr_mma.partition_B(self.sB))
         tile_m, tile_n, _ = self.config.tile
