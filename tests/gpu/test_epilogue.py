@@ -21,18 +21,12 @@ import pytest
 import torch
 
 import pipeir
+from fused_reference import ACTIVATIONS, fused_reference
 from pipeir.target.spec import GemmConfig
 
 pytestmark = pytest.mark.gpu
 
 TOLERANCE = {torch.bfloat16: 2e-3, torch.float16: 2e-3, torch.float8_e4m3fn: 5e-3, torch.float8_e5m2: 5e-3}
-ACTIVATIONS = {
-    None: lambda x: x,
-    "relu": torch.relu,
-    "gelu": lambda x: torch.nn.functional.gelu(x, approximate="none"),
-    "gelu_tanh": lambda x: torch.nn.functional.gelu(x, approximate="tanh"),
-    "silu": torch.nn.functional.silu,
-}
 SHAPES = {
     "full": (512, 1024, 512),   # whole tiles at every tuner tile
     "edge": (300, 520, 208),    # M and N edge tiles, a K tail
@@ -194,15 +188,6 @@ DECODE_N, DECODE_K = 1000, 512
 """N not a multiple of the MMA's 128 rows (an edge tile of D's rows), K a whole tile."""
 
 
-def epilogue_reference(a, b, scale_a, scale_b, bias, activation):
-    reference = a.float() @ b.float()
-    if scale_a is not None:
-        reference = reference * scale_a.float().reshape(-1, 1) * scale_b.float().reshape(1, -1)
-    if bias is not None:
-        reference = reference + bias.float()
-    return ACTIVATIONS[activation](reference)
-
-
 @pytest.mark.parametrize("m", [1, 8, 16, 64])
 @pytest.mark.parametrize("scale, activation", [("tensorwise", "silu"), ("rowwise", "gelu_tanh"), ("rowwise", "silu")])
 def test_swap_ab_fp8_scales_bias_and_activation_at_decode_m(m, scale, activation) -> None:
@@ -218,7 +203,7 @@ def test_swap_ab_fp8_scales_bias_and_activation_at_decode_m(m, scale, activation
     bias = torch.randn(n, device="cuda").bfloat16()
     out = poisoned(m, n, torch.bfloat16)
     kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
-    reference = epilogue_reference(a, b, scale_a, scale_b, bias, activation)
+    reference = fused_reference(a, b, scale_a, scale_b, bias, activation)
     assert relative_error(out, reference) <= 5e-3
 
 
@@ -231,7 +216,7 @@ def test_swap_ab_bf16_bias_and_gelu_at_decode_m(m) -> None:
     bias = torch.randn(n, device="cuda").bfloat16()
     out = poisoned(m, n, torch.bfloat16)
     kernel(a, b.t(), out, bias=bias)
-    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "gelu")) <= 2e-3
+    assert relative_error(out, fused_reference(a, b, None, None, bias, "gelu")) <= 2e-3
 
 
 @pytest.fixture(scope="module")
@@ -254,7 +239,7 @@ def test_decode_heuristic_kernel_is_swapped_and_right(decode_kernel, m) -> None:
     bias = torch.randn(n, device="cuda").bfloat16()
     out = poisoned(m, n, torch.bfloat16)
     decode_kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
-    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, "silu")) <= 5e-3
+    assert relative_error(out, fused_reference(a, b, scale_a, scale_b, bias, "silu")) <= 5e-3
 
 
 def test_large_rowwise_product_and_extreme_silu_inputs() -> None:
@@ -299,7 +284,7 @@ def test_matmul_f32_output_with_bias_and_gelu(dtype, shape) -> None:
     out = poisoned(m, n, torch.float32)
     result = pipeir.matmul(a, b, out, bias=bias, activation="gelu", out_dtype=torch.float32)
     assert result is out
-    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "gelu")) <= TOLERANCE[dtype]
+    assert relative_error(out, fused_reference(a, b, None, None, bias, "gelu")) <= TOLERANCE[dtype]
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=["bf16", "f16"])
@@ -322,7 +307,7 @@ def test_scaled_mm_f32_output(scale, shape) -> None:
     poison_allocator(m, n, torch.float32)
     out = pipeir.scaled_mm(a, b, scale_a, scale_b, bias=bias, out_dtype=torch.float32)
     assert out.dtype == torch.float32 and out.shape == (m, n)
-    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
+    assert relative_error(out, fused_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
 
 
 @pytest.mark.parametrize("tile", [(128, 256, 64), (256, 128, 64), (128, 128, 64)], ids=lambda t: "x".join(map(str, t)))
@@ -335,7 +320,7 @@ def test_every_bf16_tuner_tile_with_f32_output(tile) -> None:
     bias = torch.randn(n, device="cuda")
     out = poisoned(m, n, torch.float32)
     kernel(a, b.t(), out, bias=bias)
-    assert relative_error(out, epilogue_reference(a, b, None, None, bias, "silu")) <= 2e-3
+    assert relative_error(out, fused_reference(a, b, None, None, bias, "silu")) <= 2e-3
 
 
 @pytest.mark.parametrize("m", [1, 16, 64])
@@ -351,7 +336,7 @@ def test_swap_ab_f32_output_at_decode_m(m) -> None:
     bias = torch.randn(n, device="cuda")
     out = poisoned(m, n, torch.float32)
     kernel(a, b.t(), out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
-    assert relative_error(out, epilogue_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
+    assert relative_error(out, fused_reference(a, b, scale_a, scale_b, bias, None)) <= 5e-3
 
 
 # -- SwiGLU (issue 14): column j of the (M, N / 2) output is silu(x[:, 2j]) * x[:, 2j + 1] ------
@@ -364,7 +349,7 @@ SWIGLU_SHAPES = {
 
 def swiglu_reference(a, b, scale_a=None, scale_b=None, bias=None):
     """The gate of the fused product, in float32 (pipeir.analysis.interp's epi.swiglu)."""
-    x = epilogue_reference(a, b, scale_a, scale_b, bias, None)
+    x = fused_reference(a, b, scale_a, scale_b, bias, None)
     return torch.nn.functional.silu(x[:, 0::2]) * x[:, 1::2]
 
 

@@ -16,12 +16,12 @@ N and K known only at run time and then called at every shape; a static kernel a
 """
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from fused_reference import case_environment
 
 pytestmark = pytest.mark.gpu
 
@@ -31,6 +31,7 @@ CASE = textwrap.dedent(
     import pipeir
     from pipeir.runtime.objects import TORCH_DTYPES
     from pipeir.target.spec import GemmConfig
+    from fused_reference import fused_reference, random_operands
     fields = json.loads(sys.argv[1])
     shapes = [tuple(shape) for shape in fields.pop("shapes")]
     config = GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
@@ -40,22 +41,8 @@ CASE = textwrap.dedent(
     for m, n, k in shapes:
         a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
         b = torch.randn(n, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        reference = a.float() @ b.float().t()
-        operands = {}
-        if config.scale == "rowwise":
-            operands["scale_a"] = torch.rand(m, device="cuda") + 0.5
-            operands["scale_b"] = torch.rand(n, device="cuda") + 0.5
-            reference = reference * operands["scale_a"][:, None] * operands["scale_b"][None, :]
-        if config.scale == "tensorwise":
-            operands["scale_a"] = torch.tensor([0.75], device="cuda")  # the kernel's scalar operands are (1,)
-            operands["scale_b"] = torch.tensor([1.25], device="cuda")
-            reference = reference * 0.75 * 1.25
-        if config.bias:
-            operands["bias"] = torch.randn(n, device="cuda").to(TORCH_DTYPES[config.c_dtype])
-            reference = reference + operands["bias"].float()[None, :]
-        activation = {None: lambda x: x, "silu": torch.nn.functional.silu,
-                      "gelu": lambda x: torch.nn.functional.gelu(x, approximate="none")}[config.activation]
-        reference = activation(reference)
+        operands = random_operands(config, m, n)
+        reference = fused_reference(a, b.t(), activation=config.activation, **operands)
         c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
         kernel(a, b, out=c, **operands)
         torch.cuda.synchronize()
@@ -108,7 +95,7 @@ TIME_LIMIT_S = 600
 
 def run_case(fields: dict) -> dict:
     result = subprocess.run([sys.executable, "-c", CASE, json.dumps(fields)], capture_output=True, text=True,
-                            timeout=TIME_LIMIT_S, env=dict(os.environ, PIPEIR_TUNE="0"))
+                            timeout=TIME_LIMIT_S, env=case_environment())
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 

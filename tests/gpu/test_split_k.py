@@ -8,12 +8,12 @@ Each case runs in a fresh process, so a device fault fails its case alone. A ker
 compiled once with M, N and K known only at run time and then called at every shape."""
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from fused_reference import case_environment
 
 pytestmark = pytest.mark.gpu
 
@@ -23,6 +23,7 @@ CASE = textwrap.dedent(
     import pipeir
     from pipeir.runtime.objects import TORCH_DTYPES
     from pipeir.target.spec import GemmConfig
+    from fused_reference import fused_reference, random_operands
     fields = json.loads(sys.argv[1])
     config = GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
     tile_k = config.tile_shape[2]
@@ -35,17 +36,8 @@ CASE = textwrap.dedent(
     for m, n, k in shapes:
         a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
         b = torch.randn(n, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        reference = a.float() @ b.float().t()
-        operands = {}
-        if config.scale == "rowwise":
-            operands["scale_a"] = torch.rand(m, device="cuda") + 0.5
-            operands["scale_b"] = torch.rand(n, device="cuda") + 0.5
-            reference = reference * operands["scale_a"][:, None] * operands["scale_b"][None, :]
-        if config.bias:
-            operands["bias"] = torch.randn(n, device="cuda").to(TORCH_DTYPES[config.c_dtype])
-            reference = reference + operands["bias"].float()[None, :]
-        if config.activation == "relu":
-            reference = torch.relu(reference)
+        operands = random_operands(config, m, n)
+        reference = fused_reference(a, b.t(), activation=config.activation, **operands)
         outputs = []
         for _ in range(3):
             c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
@@ -82,9 +74,9 @@ SCHEDULES = {
 }
 
 
-def run(script: str, *arguments: str, environment: dict | None = None) -> dict:
+def run(script: str, *arguments: str) -> dict:
     result = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True, text=True,
-                            timeout=600, check=False, env=environment or dict(os.environ, PIPEIR_TUNE="0"))
+                            timeout=600, check=False, env=case_environment())
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
