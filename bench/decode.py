@@ -72,20 +72,22 @@ PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 QUICK_CANDIDATES = (
     dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256),
     dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, cluster=(1, 2)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), k_row_bytes=256, cluster=(1, 2)),
     dict(swap_ab=True, pingpong=True, tile=(64, 16), k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256),
     dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 128)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 128), cluster=(1, 2)),
     dict(swap_ab=False, tile=(128, 64)),
+    dict(swap_ab=False, tile=(128, 128)),
+    dict(swap_ab=True, tile=(128, 256)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 256)),
 )
 """Schedules --quick times as dynamic-M kernels at every M (tile: the MMA's rows and
 columns; under swap_ab the columns are M, cluster (2, 1) multicasts A's tile and (1, 2)
 the weights' tile to the CTAs of two M tiles, each loading half; raster
 n puts the M tiles of one weight tile side by side; pingpong: one MMA warpgroup per
 tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile loads, 128
-unless given, so 64 bf16 or 128 fp8 elements). Earlier runs' candidates and results:
-bench/runs/2026-11-30-decode-quick*.md."""
+unless given, so 64 bf16 or 128 fp8 elements): the heuristic's schedules of the decode,
+narrow and medium classes and their closest rivals in the runs that set them
+(bench/runs/2026-11-30-decode-quick*.md, -medium.md)."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch

@@ -147,10 +147,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     (SPLIT_K_MIN_ROW_BYTES).
     narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
     once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
-    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else, as
-    in the medium class (M = 129..256), 128x64 tiles (twice the CTAs of 128x128 for the
-    same weight traffic). wide: the target's default tile. Free fields only: a fixed
-    field stays.
+    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else
+    128x64 tiles (twice the CTAs of 128x128 for the same weight traffic). medium (M =
+    129..256): 128x128. wide: the target's default tile. Free fields only: a fixed field
+    stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, M = 1..64, four (N,
     K)): bench/runs/2026-11-30-decode-quick-3.md put pingpong 64x32 raster n ahead of
@@ -166,7 +166,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     the narrow schedule above against 128x64: bf16 1.023x against 0.911x cuBLAS at
     4096x4096 and 1.059x against 0.821x at 4096x14336, fp8 rowwise 1.325x against 1.199x
     and 1.471x against 1.240x; at N = 8192 and 14336 (twice the SMs' CTAs and more) it
-    lost 2-8%.
+    lost 2-8%. At M = 129..256 (bench/runs/2026-11-30-decode-medium.md) 128x128 had the
+    best geomean of six schedules: bf16 0.653x cuBLAS against 0.523x for 128x64, fp8
+    rowwise 0.977x against 0.802x.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
@@ -189,8 +191,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     elif m_class_name == "narrow" and narrow_pairs_fit(config, target):
         swap, pingpong, cluster = True, True, NARROW_CLUSTER
         tile, raster = (*NARROW_TILE, decode_tile_k(config.dtype)), raster or Raster.M
-    elif m_class_name in ("narrow", "medium"):
+    elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
+    elif m_class_name == "medium":
+        swap, tile = False, (128, 128, tile_k)
     else:
         swap, tile = False, target.default_tile(config.dtype)
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile, raster=raster,
