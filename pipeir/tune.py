@@ -119,6 +119,9 @@ the 64-row weight tile by M's two 64-wide tiles."""
 NARROW_CLUSTER = (1, 2)
 """The narrow class's cluster with NARROW_TILE: the CTAs of M's two tiles share each weight
 tile, each loading half of it and multicasting it to the other."""
+MEDIUM_CLUSTER = (2, 1)
+"""The medium class's cluster: the CTAs of M's two 128-row tiles share each weight tile,
+each loading half of it and multicasting it to the other."""
 DECODE_K_ROW_BYTES = 256
 """Bytes of each weight row a decode k-tile loads (128 bf16 or 256 fp8 elements: twice the
 target's default k-tile, half the stages for the same bytes in flight)."""
@@ -149,8 +152,8 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
     NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else
     128x64 tiles (twice the CTAs of 128x128 for the same weight traffic). medium (M =
-    129..256): 128x128. wide: the target's default tile. Free fields only: a fixed field
-    stays.
+    129..256): 128x128 in clusters of MEDIUM_CLUSTER. wide: the target's default tile.
+    Free fields only: a fixed field stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, M = 1..64, four (N,
     K)): bench/runs/2026-11-30-decode-quick-3.md put pingpong 64x32 raster n ahead of
@@ -168,7 +171,8 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     and 1.471x against 1.240x; at N = 8192 and 14336 (twice the SMs' CTAs and more) it
     lost 2-8%. At M = 129..256 (bench/runs/2026-11-30-decode-medium.md) 128x128 had the
     best geomean of six schedules: bf16 0.653x cuBLAS against 0.523x for 128x64, fp8
-    rowwise 0.977x against 0.802x.
+    rowwise 0.977x against 0.802x; in 2x1 clusters (-medium-2.md) 0.741x and 1.079x,
+    against 0.652x and 0.980x unclustered the same hour.
     """
     target = target_for(config.arch)
     tile_k = target.default_tile(config.dtype)[2]
@@ -194,7 +198,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
     elif m_class_name == "medium":
-        swap, tile = False, (128, 128, tile_k)
+        swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
     else:
         swap, tile = False, target.default_tile(config.dtype)
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile, raster=raster,

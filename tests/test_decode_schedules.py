@@ -68,13 +68,15 @@ def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
 
 def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
     """M = 65..128: where the CTA pairs of 64-row weight tiles fit the SMs (N = 4096), swap_ab
-    pingpong 64x64 in 1x2 clusters; elsewhere 128x64; in the medium class 128x128."""
+    pingpong 64x64 in 1x2 clusters; elsewhere 128x64; in the medium class 128x128 in 2x1
+    clusters."""
     few = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336, dtype="f8e4m3"), "narrow")
     assert few.swap_ab and few.pingpong and few.tile_shape == (64, 64, 256) and few.cluster_shape == (1, 2)
     assert few.raster_order == "m" and few.stages == few.max_stages
-    for n, name, tile in ((8192, "narrow", (128, 64, 64)), (4096, "medium", (128, 128, 64))):
+    for n, name, tile, cluster in ((8192, "narrow", (128, 64, 64), (1, 1)), (4096, "medium", (128, 128, 64), (2, 1))):
         other = tuner.heuristic_config(GemmConfig(m=None, n=n, k=4096), name)
         assert not other.swap_ab and not other.pingpong and other.tile_shape == tile
+        assert other.cluster_shape == cluster
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, cluster=(2, 1)), "narrow")
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 
