@@ -57,6 +57,7 @@ SCHEDULES = {
     # the heuristic's decode and narrow schedules: 64-row weight tiles under pingpong
     "swap_ab-pingpong-64x32-raster-n": dict(swap_ab=True, pingpong=True, tile=[64, 32], cluster=[1, 1], raster="n"),
     "swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64], cluster=[1, 2]),
+    "medium-128x128-cluster2x1": dict(swap_ab=False, tile=[128, 128], cluster=[2, 1]),  # M 129..256
     "small-n-128x16": dict(swap_ab=False, tile=[128, 16], cluster=[1, 1]),
     "small-n-128x32-cluster2x2": dict(swap_ab=False, tile=[128, 32], cluster=[2, 2]),
 }
