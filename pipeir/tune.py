@@ -478,7 +478,7 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     schedule's candidates only. In the wide class the static tuner's candidates. Each at
     its deepest ring."""
     target = target_for(config.arch)
-    if m_class_name == "wide":
+    if m_class_name not in SMALL_M_CLASSES:
         return candidates(config)
     tile_k = decode_tile_k(config.dtype) if m_class_name == "decode" else target.default_tile(config.dtype)[2]
     # The target refuses swap_ab where it cannot build it (an MN-major B, a backend without
