@@ -319,9 +319,11 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
 
 
 def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
-    """The tuning cache's key of a dynamic-M kernel: M class, N and K, dtypes, layout."""
+    """The tuning cache's key of a dynamic-M kernel: M class and its range (a choice tuned
+    for another range of M is not taken), N and K, dtypes, layout."""
+    smallest, largest = class_range(m_class_name)
     return (
-        f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|M {m_class_name}|"
+        f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|M {m_class_name} {smallest}..{largest or ''}|"
         f"{config.n}x{config.k}|b_major={config.b_major}|pipeir {__version__}"
     )
 

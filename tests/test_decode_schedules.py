@@ -127,6 +127,19 @@ def test_a_new_m_takes_the_bucket_choice_or_the_heuristic_never_a_tuning_run(gpu
     assert tuner.dispatch_config(DECODE_NK, 16) == tuner.heuristic_config(DECODE_NK, "decode")
 
 
+def test_a_choice_tuned_for_another_range_of_m_is_not_taken(gpu_named) -> None:
+    """The bucket key names the class's M range: a narrow choice recorded when narrow meant
+    M = 65..256 does not serve M = 65..128."""
+    key = tuner.bucket_key(DECODE_NK, "narrow", "Test GPU")
+    assert "M narrow 65..128|" in key
+    chosen = GemmConfig(m=None, n=4096, k=14336, tile=(128, 128, 64), cluster=(1, 1), raster="m", stages=6,
+                        swap_ab=False, pingpong=False)
+    record_choice(key.replace("65..128", "65..256"), chosen, 0.05, tried=48)
+    assert tuner.dispatch_config(DECODE_NK, 100) == tuner.heuristic_config(DECODE_NK, "narrow")
+    record_choice(key, chosen, 0.05, tried=48)
+    assert tuner.dispatch_config(DECODE_NK, 100) == chosen
+
+
 def test_tuning_runs_only_when_asked(gpu_named) -> None:
     static = GemmConfig(m=512, n=512, k=512)
     assert tuner.tuned_config(static) == static  # no cache: the defaults, no tuning run
