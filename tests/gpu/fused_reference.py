@@ -31,7 +31,14 @@ def fused_reference(a, b, scale_a=None, scale_b=None, bias=None, activation=None
     return ACTIVATIONS[activation](reference)
 
 
-def random_operands(config, m: int, n: int) -> dict:
+def config_of(fields: dict):
+    """The GemmConfig a case script gets as JSON fields (tile and cluster as lists)."""
+    from pipeir.target.spec import GemmConfig
+
+    return GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
+
+
+def random_operands(config, m: int, n: int, device: str = "cuda") -> dict:
     """The epilogue operands a kernel of GemmConfig `config` takes, as keyword arguments:
     rowwise scales in 0.5..1.5, tensorwise ones 0.75 and 1.25 (the kernel's scalar operands
     are (1,)), a random bias of the output dtype."""
@@ -39,14 +46,25 @@ def random_operands(config, m: int, n: int) -> dict:
 
     operands = {}
     if config.scale == "rowwise":
-        operands["scale_a"] = torch.rand(m, device="cuda") + 0.5
-        operands["scale_b"] = torch.rand(n, device="cuda") + 0.5
+        operands["scale_a"] = torch.rand(m, device=device) + 0.5
+        operands["scale_b"] = torch.rand(n, device=device) + 0.5
     if config.scale == "tensorwise":
-        operands["scale_a"] = torch.tensor([0.75], device="cuda")
-        operands["scale_b"] = torch.tensor([1.25], device="cuda")
+        operands["scale_a"] = torch.tensor([0.75], device=device)
+        operands["scale_b"] = torch.tensor([1.25], device=device)
     if config.bias:
-        operands["bias"] = torch.randn(n, device="cuda").to(TORCH_DTYPES[config.c_dtype])
+        operands["bias"] = torch.randn(n, device=device).to(TORCH_DTYPES[config.c_dtype])
     return operands
+
+
+def random_problem(config, m: int, n: int, k: int, device: str = "cuda"):
+    """(a (M, K), b (N, K), operands, reference): random inputs of `config`'s dtype, its
+    epilogue operands (random_operands) and the float32 reference of the fused product."""
+    from pipeir.runtime.objects import TORCH_DTYPES
+
+    a = torch.randn(m, k, device=device).to(TORCH_DTYPES[config.dtype])
+    b = torch.randn(n, k, device=device).to(TORCH_DTYPES[config.dtype])
+    operands = random_operands(config, m, n, device)
+    return a, b, operands, fused_reference(a, b.t(), activation=config.activation, **operands)
 
 
 def case_environment() -> dict:

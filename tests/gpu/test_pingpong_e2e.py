@@ -30,19 +30,15 @@ CASE = textwrap.dedent(
     import json, sys, torch
     import pipeir
     from pipeir.runtime.objects import TORCH_DTYPES
-    from pipeir.target.spec import GemmConfig
-    from fused_reference import fused_reference, random_operands
+    from fused_reference import config_of, random_problem
     fields = json.loads(sys.argv[1])
     shapes = [tuple(shape) for shape in fields.pop("shapes")]
-    config = GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
+    config = config_of(fields)
     kernel = pipeir.compile(config, tune=False)
     assert kernel.kernel.is_pingpong
     worst = 0.0
     for m, n, k in shapes:
-        a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        b = torch.randn(n, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        operands = random_operands(config, m, n)
-        reference = fused_reference(a, b.t(), activation=config.activation, **operands)
+        a, b, operands, reference = random_problem(config, m, n, k)
         c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
         kernel(a, b, out=c, **operands)
         torch.cuda.synchronize()

@@ -22,10 +22,9 @@ CASE = textwrap.dedent(
     import json, sys, torch
     import pipeir
     from pipeir.runtime.objects import TORCH_DTYPES
-    from pipeir.target.spec import GemmConfig
-    from fused_reference import fused_reference, random_operands
+    from fused_reference import config_of, random_problem
     fields = json.loads(sys.argv[1])
-    config = GemmConfig(**{**fields, "tile": tuple(fields["tile"]), "cluster": tuple(fields["cluster"])})
+    config = config_of(fields)
     tile_k = config.tile_shape[2]
     # K: one k-tile (fewer than the splits), two with a tail, many with a tail
     ks = (tile_k // 2, tile_k + tile_k // 4, 1000 if tile_k == 64 else 1008)
@@ -34,10 +33,7 @@ CASE = textwrap.dedent(
     assert kernel.kernel.split_k_count == config.split_k
     worst = 0.0
     for m, n, k in shapes:
-        a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        b = torch.randn(n, k, device="cuda").to(TORCH_DTYPES[config.dtype])
-        operands = random_operands(config, m, n)
-        reference = fused_reference(a, b.t(), activation=config.activation, **operands)
+        a, b, operands, reference = random_problem(config, m, n, k)
         outputs = []
         for _ in range(3):
             c = torch.full((m, n), float("nan"), device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
