@@ -182,7 +182,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     if m_class_name == "decode":
         swap = target.builds_swap_ab(config)
         if pingpong is None:  # a fixed tile or split keeps the cooperative schedule it was set for
-            pingpong = swap and target.PINGPONG and config.tile is None and config.split_k_count == 1
+            pingpong = may_swap_under_pingpong(config, target)
         rows, columns = DECODE_TILE if pingpong else DECODE_COOPERATIVE_TILE
         # a target without 32-wide MMA tiles (sm_100a: 64 at least) takes its narrowest
         tile = (rows, max(columns, min(target.TILE_N)), decode_tile_k(config.dtype))
@@ -206,13 +206,19 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
+def may_swap_under_pingpong(config: GemmConfig, target) -> bool:
+    """Whether a heuristic may give `config` a swapped pingpong schedule: the target builds
+    swap_ab for it and pingpong, and the schedule, tile and split are free."""
+    free = config.pingpong is None and config.tile is None and config.split_k_count == 1
+    return free and target.builds_swap_ab(config) and target.PINGPONG
+
+
 def narrow_pairs_fit(config: GemmConfig, target) -> bool:
-    """Whether the narrow class's pingpong schedule applies to free `config`: swap_ab and
-    pingpong are built and free, and the CTA pairs of the weights' NARROW_TILE rows fit the
-    SMs in one wave."""
-    free = config.tile is None and config.cluster is None and config.pingpong is None and config.split_k_count == 1
+    """Whether the narrow class's pingpong schedule applies to `config`: a swapped pingpong
+    schedule may be chosen, the cluster is free too, and the CTA pairs of the weights'
+    NARROW_TILE rows fit the SMs in one wave."""
     pairs = NARROW_CLUSTER[1] * schedule.ceil_div(config.n, NARROW_TILE[0]) if config.n is not None else None
-    return (free and target.builds_swap_ab(config) and target.PINGPONG and pairs is not None
+    return (may_swap_under_pingpong(config, target) and config.cluster is None and pairs is not None
             and pairs <= target.SM_COUNT)
 
 
