@@ -107,6 +107,35 @@ def test_corrupted_object_that_still_loads_is_not_used(cache_copy, source, monke
     assert path.read_bytes() != bytes(damaged)
 
 
+@pytest.mark.slow
+def test_object_compiled_before_a_collective_changed_is_not_loaded(cache_copy, source, monkeypatch) -> None:
+    # The source names its collectives, not their code: an edit of a collective (here,
+    # as if pipeir/lower/cute had changed) must not be served the object compiled before.
+    before = object_path(source, ARCH)
+    monkeypatch.setattr(objects, "collectives_digest", lambda: "0" * 64)
+    assert object_path(source, ARCH) != before
+    assert compiled_function(source, ARCH).origin == "compiled"
+
+
+def test_collectives_digest_covers_every_collective_source(tmp_path) -> None:
+    import shutil
+
+    root = tmp_path / "pipeir"
+    for folder in objects.COLLECTIVE_SOURCES:
+        shutil.copytree(objects.PACKAGE_ROOT / folder, root / folder)
+    assert objects.collectives_digest(root) == objects.collectives_digest(objects.PACKAGE_ROOT)
+    sources = [path for folder in objects.COLLECTIVE_SOURCES for path in (root / folder).rglob("*.py")]
+    assert any(path.name == "mainloop_tma_wgmma.py" for path in sources)
+    assert any(path.name == "schedule.py" for path in sources)
+    digests = set()
+    for path in (root / "lower/cute/sm90/mainloop_tma_wgmma.py", root / "target/schedule.py"):
+        original = path.read_bytes()
+        path.write_bytes(original + b"# an edit\n")
+        digests.add(objects.collectives_digest.__wrapped__(root))
+        path.write_bytes(original)
+    assert len(digests) == 2 and objects.collectives_digest(objects.PACKAGE_ROOT) not in digests
+
+
 def test_object_without_digest_is_not_loaded(tmp_path, monkeypatch) -> None:
     path = tmp_path / "k.o"
     path.write_bytes(b"\x7fELF whatever")

@@ -3,8 +3,9 @@
 `compiled_function(source, arch)` returns the TVM-FFI function of a generated CuTe
 DSL module. The first process to need a kernel compiles it with `cute.compile(...,
 "--enable-tvm-ffi")` and exports the result (`export_to_c`) into the `objects`
-folder of pipeir's cache (pipeir.runtime.cache), keyed by the source, the CuTe DSL version
-and the target, with the object's sha256 beside it; every later process checks the
+folder of pipeir's cache (pipeir.runtime.cache), keyed by the source, the code of the
+collectives it runs (`collectives_digest`), the CuTe DSL version and the target, with the
+object's sha256 beside it; every later process checks the
 digest and loads that object in milliseconds. An object that fails the check or does
 not load is compiled again; a cache that cannot be written costs a warning.
 How pipeir.api.matmul dispatches calls onto these kernels: see pipeir.api.
@@ -12,6 +13,7 @@ How pipeir.api.matmul dispatches calls onto these kernels: see pipeir.api.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pathlib
@@ -42,10 +44,30 @@ class LoadedFunction:
     """"compiled" (this process ran cute.compile) or "object cache" (loaded from disk)."""
 
 
+PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[1]
+COLLECTIVE_SOURCES = ("lower/cute", "target")
+"""The folders of the pipeir package whose code a generated module runs while CuTe DSL
+compiles it: the collectives it constructs and the target rules they read."""
+
+
+@functools.cache
+def collectives_digest(package_root: pathlib.Path = PACKAGE_ROOT) -> str:
+    """The sha256 of the collectives' sources (COLLECTIVE_SOURCES, every .py file, by
+    path and bytes). A generated module names its collectives and their configuration, not
+    their code: without this in the key, an object compiled before a change to a
+    collective (a pipeir upgrade, a local edit) would still be loaded after it."""
+    digest = hashlib.sha256()
+    for folder in COLLECTIVE_SOURCES:
+        for path in sorted((package_root / folder).rglob("*.py")):
+            digest.update(path.relative_to(package_root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def object_key(source: str, arch: str) -> str:
     import cutlass
 
-    text = f"nvidia-cutlass-dsl {cutlass.__version__}\n{COMPILE_OPTIONS} --gpu-arch {arch}\n{source}"
+    text = (f"nvidia-cutlass-dsl {cutlass.__version__}\n{COMPILE_OPTIONS} --gpu-arch {arch}\n"
+            f"collectives {collectives_digest()}\n{source}")
     return hashlib.sha256(text.encode()).hexdigest()
 
 
