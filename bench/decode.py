@@ -71,11 +71,15 @@ PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 """The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
 QUICK_CANDIDATES = (
     dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True),
+    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256),
+    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True),
     dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, cluster=(1, 2)),
     dict(swap_ab=True, pingpong=True, tile=(64, 16), k_row_bytes=256, cluster=(1, 2)),
     dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256),
     dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
     dict(swap_ab=False, tile=(128, 64)),
+    dict(swap_ab=False, tile=(128, 64), row_slabs=True),
     dict(swap_ab=False, tile=(128, 128)),
     dict(swap_ab=True, tile=(128, 256)),
     dict(swap_ab=True, pingpong=True, tile=(64, 256)),
@@ -85,9 +89,12 @@ columns; under swap_ab the columns are M, cluster (2, 1) multicasts A's tile and
 the weights' tile to the CTAs of two M tiles, each loading half; raster
 n puts the M tiles of one weight tile side by side; pingpong: one MMA warpgroup per
 tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile loads, 128
-unless given, so 64 bf16 or 128 fp8 elements): the heuristic's schedules of the decode,
-narrow and medium classes and their closest rivals in the runs that set them
-(bench/runs/2026-11-30-decode-quick*.md, -medium.md)."""
+unless given, so 64 bf16 or 128 fp8 elements; row_slabs: GemmConfig.row_slabs, the rows
+past M not loaded): the heuristic's schedules of the decode, narrow and medium classes and
+their closest rivals in the runs that set them (bench/runs/2026-11-30-decode-quick*.md,
+-medium.md), and the unclustered ones again with row slabs: the pairs say what skipping
+the token rows past M gains (a 64x64 tile's time fell from 62 us at M = 1 to 44 us at
+M = 64 at 4096x14336, -quick-3.md: the zero-filled rows cost more than loaded ones)."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch
@@ -155,7 +162,7 @@ def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
     config = GemmConfig(m=None, n=n, k=k, dtype=dtype, tile=(*fields["tile"], tile_k),
                         cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"],
                         raster=fields.get("raster"), split_k=fields.get("split_k"),
-                        pingpong=fields.get("pingpong", False),
+                        pingpong=fields.get("pingpong", False), row_slabs=fields.get("row_slabs", False),
                         scale="rowwise" if dtype.startswith("f8") else None)
     return replace(config, stages=config.max_stages)
 

@@ -333,6 +333,7 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         swap_ab=config.swap_ab,
         split_k=config.split_k,
         pingpong=bool(config.pingpong),
+        row_slabs=config.row_slabs,
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

@@ -236,7 +236,8 @@ def describe(config: GemmConfig) -> str:
     cm, cn = config.cluster_shape
     return (f"{'swap_ab ' if config.swap_ab else ''}{'pingpong ' if config.pingpong else ''}"
             f"{f'split_k {config.split_k_count} ' if config.split_k_count > 1 else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
-            f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}")
+            f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}"
+            f"{' row_slabs' if config.row_slabs else ''}")
 
 
 def is_tunable(config: GemmConfig) -> bool:
@@ -315,7 +316,7 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
         f"{field}={getattr(config, field)}"
         for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight", "split_k", "pingpong")
         if getattr(config, field) is not None
-    ) + (",swap_ab" if config.swap_ab else "")
+    ) + (",swap_ab" if config.swap_ab else "") + (",row_slabs" if config.row_slabs else "")
     fixed = fixed.lstrip(",")
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"

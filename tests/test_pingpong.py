@@ -2,12 +2,10 @@
 and the passes keep, what the interpreter and the protocol verifier make of the two
 warpgroups, the lowering, and the compiled kernels' registers (0 spills)."""
 
-import json
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
+from kernel_stats import kernel_stats
 
 from pipeir.analysis.interp import parse_trace_name, trace_kernel, trace_name
 from pipeir.analysis.protocol import verify_kernel
@@ -132,19 +130,5 @@ def test_swap_ab_lowers_to_a_transposed_store_per_warpgroup() -> None:
 
 @pytest.mark.parametrize("config", [FP8, FUSED, DECODE], ids=["plain", "rowwise-bias-silu", "decode-swap-ab"])
 def test_pingpong_kernels_do_not_spill(config, tmp_path) -> None:
-    pytest.importorskip("cutlass")
-    from pipeir.tools.stats import MissingDisassembler, find_nvdisasm
-
-    try:
-        find_nvdisasm()
-    except MissingDisassembler as error:
-        pytest.fail(str(error))
-    module = gemm(config)
-    run_passes(module, HEADLINE_PIPELINE)
-    path = tmp_path / "pingpong.mlir"
-    path.write_text(str(module))
-    result = subprocess.run([sys.executable, "-m", "pipeir.tools.stats", str(path), "--json"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    (stats,) = json.loads(result.stdout).values()
+    stats, _ = kernel_stats(config, tmp_path)
     assert stats["spills"] == 0 and stats["gmma"] > 0 and stats["utmastg"] > 0

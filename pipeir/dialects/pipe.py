@@ -235,6 +235,11 @@ class KernelOp(IRDLOperation):
     """Present: each consumer warpgroup runs the consumer role on whole work tiles of its
     own (`pipe.consumer_warpgroup`, the per-warpgroup work-tile ops), taking turns with
     the other through `pipe.order_wait` / `pipe.order_signal`."""
+    row_slabs = opt_prop_def(UnitAttr)
+    """Present: a `pipe.copy` of an operand whose rows may run past its tensor's end (a
+    dynamic or ragged extent) loads the tile's rows by 8-row slabs and skips the slabs
+    past the end, whose stage rows are then left undefined instead of zero-filled (they
+    reach only results past the end, which no epilogue stores). GemmConfig.row_slabs."""
 
     body = region_def("single_block")
 
@@ -261,6 +266,7 @@ class KernelOp(IRDLOperation):
         swap_ab: bool = False,
         split_k: int | None = None,
         pingpong: bool = False,
+        row_slabs: bool = False,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
@@ -274,6 +280,8 @@ class KernelOp(IRDLOperation):
             optional["split_k"] = IntegerAttr(split_k, IndexType())
         if pingpong:
             optional["pingpong"] = UnitAttr()
+        if row_slabs:
+            optional["row_slabs"] = UnitAttr()
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -325,6 +333,10 @@ class KernelOp(IRDLOperation):
     @property
     def is_pingpong(self) -> bool:
         return self.pingpong is not None
+
+    @property
+    def loads_row_slabs(self) -> bool:
+        return self.row_slabs is not None
 
     @property
     def slice_k(self) -> int:
@@ -395,6 +407,7 @@ class KernelOp(IRDLOperation):
             swap_ab=self.is_swap_ab,
             split_k=self.split_k_count,
             pingpong=self.is_pingpong,
+            row_slabs=self.loads_row_slabs,
             name=self.sym_name.data,
         )
 

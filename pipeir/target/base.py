@@ -188,6 +188,9 @@ class GemmTarget:
     SPLIT_K_SMEM: ClassVar[int] = 16
     """Shared memory a split-K kernel adds: the slot that tells every consumer thread
     whether its CTA arrived last at the tile's ticket."""
+    ROW_SLABS: ClassVar[bool] = False
+    """Whether the backend loads operands by 8-row slabs that skip the rows past the end
+    (GemmConfig.row_slabs)."""
     PINGPONG: ClassVar[bool] = False
     """Whether the backend builds the pingpong schedule (each MMA warpgroup its own tiles,
     taking turns through an order barrier: GemmConfig.pingpong)."""
@@ -328,8 +331,19 @@ class GemmTarget:
         if spec.swap_ab and spec.b_major != Major.K:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_split_k(spec)
+        self.check_row_slabs(spec)
         self.check_stages(spec)
         self.check_epilogue(spec)
+
+    def check_row_slabs(self, spec) -> None:
+        if not spec.row_slabs:
+            return
+        if not self.ROW_SLABS:
+            raise ConfigError(f"row_slabs is not built for {self.ARCH}")
+        if spec.cluster_shape != (1, 1):
+            raise ConfigError(
+                f"row_slabs needs cluster 1x1, got {'x'.join(map(str, spec.cluster_shape))}: slab loads in "
+                "clusters have not run on a GPU yet")
 
     def check_split_k(self, spec) -> None:
         splits = spec.split_k_count

@@ -56,6 +56,14 @@ class GemmConfig:
     hides behind the tensor cores. A warpgroup's tile is then at most 128 rows and 128
     accumulator registers a thread (the target's rule). None is free: the tuner tries both
     schedules, and the builder builds the cooperative one.
+
+    `row_slabs` (sm_90a, unclustered) loads each k-tile of an operand whose rows may run
+    past its tensor's end (M of a dynamic-M kernel, or any extent not a multiple of the
+    tile) in slabs of 8 rows, and skips the slabs that start past the end instead of
+    having TMA fill them with zeros (docs/lowering.md, "Row slabs"). A decode kernel's
+    token tile is mostly past M (a 32-token tile at M = 1: 31 rows of 32), and filling
+    rows costs the TMA unit more than loading them. Off by default: what it gains has not
+    been measured yet.
     """
 
     m: int | None
@@ -77,6 +85,7 @@ class GemmConfig:
     swap_ab: bool = False
     split_k: int | None = None
     pingpong: bool | None = None
+    row_slabs: bool = False
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False

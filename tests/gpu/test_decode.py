@@ -60,6 +60,14 @@ SCHEDULES = {
     "medium-128x128-cluster2x1": dict(swap_ab=False, tile=[128, 128], cluster=[2, 1]),  # M 129..256
     "small-n-128x16": dict(swap_ab=False, tile=[128, 16], cluster=[1, 1]),
     "small-n-128x32-cluster2x2": dict(swap_ab=False, tile=[128, 32], cluster=[2, 2]),
+    # row slabs (GemmConfig.row_slabs): the slabs past M, and past a ragged N, are not loaded
+    "row-slabs-swap_ab-pingpong-64x32-raster-n": dict(swap_ab=True, pingpong=True, tile=[64, 32], cluster=[1, 1],
+                                                      raster="n", row_slabs=True),
+    "row-slabs-swap_ab-pingpong-64x64": dict(swap_ab=True, pingpong=True, tile=[64, 64], cluster=[1, 1],
+                                             row_slabs=True),
+    "row-slabs-128x64": dict(swap_ab=False, tile=[128, 64], cluster=[1, 1], row_slabs=True),
+    "row-slabs-swap_ab-128x32-split-k-2": dict(swap_ab=True, tile=[128, 32], cluster=[1, 1], split_k=2,
+                                               row_slabs=True),
 }
 
 

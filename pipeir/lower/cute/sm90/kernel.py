@@ -49,7 +49,8 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
         scheduler = StaticPersistentScheduler.of(spec, target)
     return {
         "ROLES": roles_collective,
-        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=tile_warpgroups, split_k=spec.split_k_count),
+        "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=tile_warpgroups, split_k=spec.split_k_count,
+                                        slab_operands=TmaWgmmaMainloop.slab_operands_of(spec)),
         "EPILOGUE": TmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,

@@ -13,6 +13,18 @@ of split s loads k-tile s * k_tile_count + k_tile (past K: zeros, pipeir.target.
 A is (M, K) K-major; B is viewed as (N, K), K-major or MN-major (then read with strides
 (1, N)). TMA loads zero-fill outside the tensor, so a K tail needs no masking: the last
 k-tile is loaded whole and its missing part adds zeros.
+
+Rows past the end are another matter. Under `row_slabs` (GemmConfig.row_slabs), an operand
+whose tile rows may run past its tensor (`slab_operands`: a row extent known only at run
+time, as M is for a dynamic-M kernel, or not a multiple of the tile) is loaded in slabs of
+8 rows, and a slab that starts past the end is not loaded: its bytes are reported to the
+stage's barrier (mbarrier complete_tx) instead. The TMA unit fills out-of-bounds rows with zeros, but not for free: on the H200 a
+swap_ab 64x64 tile streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336,
+the same weights with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md).
+The skipped rows keep what the stage held before; they feed only accumulator rows (or,
+under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
+rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
+and the slab loads write exactly the bytes the whole-tile load would.
 """
 
 from __future__ import annotations
@@ -24,12 +36,15 @@ import cutlass.cute as cute
 import cutlass.pipeline as pipeline
 import cutlass.utils.hopper_helpers as sm90_utils
 from cutlass.cute.nvgpu import cpasync, warpgroup
+from cutlass.experimental.primitives.nvvm_wrapper import mbarrier_complete_tx
 from cutlass.tensor_utils import LayoutEnum
 
 from pipeir.lower.cute.tma_mainloop import SMEM_ALIGNMENT, TmaMainloop, TmaMainloopDevice
 from pipeir.target import schedule
 
 THREADS_PER_WARPGROUP = 128
+SLAB_ROWS = 8
+"""Rows of a slab load (the height of the WGMMA swizzle atoms)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,27 @@ class TmaWgmmaMainloop(TmaMainloop):
     the IR's k-tile guards stay run-time tests in the naive form), else None."""
     split_k: int = 1
     """K slices per output tile: the K loop of a work unit covers one."""
+    slab_operands: tuple[str, ...] = ()
+    """The operands ("a", "b": the MMA's) loaded by 8-row slabs that skip the rows past the
+    tensor's end (the module docstring); `slab_operands_of` chooses them."""
+
+    @staticmethod
+    def slab_operands_of(spec) -> tuple[str, ...]:
+        """The MMA operands of configuration `spec` to load by slabs: under `row_slabs`,
+        those whose tile rows may run past the end of their tensor (a row extent known only
+        at run time or not a multiple of the tile).
+        A multicast operand is loaded whole (its CTAs each issue a share of the box), and so
+        is an MN-major one (its swizzle atoms are 8 columns of K, not 8 rows)."""
+        if not spec.row_slabs:
+            return ()
+        rows, columns, _ = spec.mma_shape
+        tile_m, tile_n, _ = spec.tile_shape
+        cluster_m, cluster_n = spec.cluster_shape
+        return tuple(
+            operand for operand, extent, tile_rows, multicast, k_major in (
+                ("a", rows, tile_m, cluster_n, True), ("b", columns, tile_n, cluster_m, spec.b_major == "k"))
+            if multicast == 1 and k_major and (extent is None or extent % tile_rows != 0)
+        )
 
     # -- shared by host and device ----------------------------------------------------
     @property
@@ -60,8 +96,9 @@ class TmaWgmmaMainloop(TmaMainloop):
         cluster_m, cluster_n = self.cluster
         tile_m, tile_n, tile_k = self.tile
         # A is multicast along the cluster's N extent, B along its M extent.
-        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, (tile_m, tile_k), cluster_n)
-        tma_atom_b, tma_tensor_b = self._tma_load(self.b_as_nk(mB), b_layout, (tile_n, tile_k), cluster_m)
+        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, (tile_m, tile_k), cluster_n, "a" in self.slab_operands)
+        tma_atom_b, tma_tensor_b = self._tma_load(
+            self.b_as_nk(mB), b_layout, (tile_n, tile_k), cluster_m, "b" in self.slab_operands)
         tiled_mma = sm90_utils.make_trivial_tiled_mma(
             self.a_type,
             self.b_type,
@@ -76,9 +113,14 @@ class TmaWgmmaMainloop(TmaMainloop):
         return tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma
 
     @staticmethod
-    def _tma_load(tensor, smem_layout_staged, smem_tile, multicast: int):
+    def _tma_load(tensor, smem_layout_staged, smem_tile, multicast: int, by_slabs: bool):
+        """The TMA atom and tensor of an operand's loads: a whole k-tile of its tile rows,
+        or (`by_slabs`) 8 of them, laid out as in the whole tile."""
         op = cpasync.CopyBulkTensorTileG2SOp() if multicast == 1 else cpasync.CopyBulkTensorTileG2SMulticastOp()
         smem_layout = cute.slice_(smem_layout_staged, (None, None, 0))
+        if by_slabs:
+            smem_layout = cute.slice_(cute.zipped_divide(smem_layout, (SLAB_ROWS, smem_tile[1])), ((None, None), 0))
+            smem_tile = (SLAB_ROWS, smem_tile[1])
         return cpasync.make_tiled_tma_atom(op, tensor, smem_layout, smem_tile, num_multicast=multicast)
 
     # -- device -------------------------------------------------------------------------
@@ -120,22 +162,32 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         # TMA partitions: this CTA's slice of each multicast load, for every (tile, k-tile).
         self.cluster_layout = cute.make_layout((cluster_m, cluster_n, 1))
         cluster_coord = self.cluster_layout.get_flat_coord(self.cluster_rank())
-        gA = cute.local_tile(tma_tensor_a, (tile_m, tile_k), (None, None))  # (bM, bK, RestM, RestK)
-        gB = cute.local_tile(tma_tensor_b, (tile_n, tile_k), (None, None))  # (bN, bK, RestN, RestK)
-        self.tAsA, self.tAgA = cpasync.tma_partition(
-            tma_atom_a, cluster_coord[1], cute.make_layout(cluster_n),
-            cute.group_modes(sA, 0, 2), cute.group_modes(gA, 0, 2),
-        )  # (TMA, stage), (TMA, RestM, RestK)
-        self.tBsB, self.tBgB = cpasync.tma_partition(
-            tma_atom_b, cluster_coord[0], cute.make_layout(cluster_m),
-            cute.group_modes(sB, 0, 2), cute.group_modes(gB, 0, 2),
-        )
+        self.tAsA, self.tAgA = self._partition("a", tma_atom_a, tma_tensor_a, sA, cluster_coord[1], cluster_n)
+        self.tBsB, self.tBgB = self._partition("b", tma_atom_b, tma_tensor_b, sB, cluster_coord[0], cluster_m)
+        # the rows of each operand's tensor, for the slab loads' bounds
+        self.extents = {"a": cute.size(tma_tensor_a, mode=[0]), "b": cute.size(tma_tensor_b, mode=[0])}
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
-        self.k_tiles = cute.size(gA, mode=[3])
+        self.k_tiles = cute.size(self.tAgA, mode=[2])  # RestK
         if config.split_k > 1:
             self.k_tiles = schedule.slice_k_tiles(self.k_tiles, config.split_k)
             self.k = cutlass.Int32(self.k_tiles * tile_k)
         self.sA, self.sB = sA, sB
+
+    def _partition(self, operand: str, atom, tensor, smem, cta_coord, ctas):
+        """This CTA's share of `operand`'s loads: (TMA, stage) of the shared memory and
+        (TMA, RestRows, RestK) of the tensor; by slabs, ((TMA, (slab, 1, stage)) and
+        (TMA, RestSlabs, RestK)."""
+        tile_k = self.config.tile[2]
+        if operand in self.config.slab_operands:
+            return cpasync.tma_partition(
+                atom, 0, cute.make_layout(1), cute.zipped_divide(smem, (SLAB_ROWS, tile_k)),
+                cute.group_modes(cute.local_tile(tensor, (SLAB_ROWS, tile_k), (None, None)), 0, 2),
+            )
+        tile_rows = self.config.tile[0 if operand == "a" else 1]
+        return cpasync.tma_partition(
+            atom, cta_coord, cute.make_layout(ctas), cute.group_modes(smem, 0, 2),
+            cute.group_modes(cute.local_tile(tensor, (tile_rows, tile_k), (None, None)), 0, 2),
+        )
 
     # -- multicast -----------------------------------------------------------------------
     def mcast_mask(self, operand: str, rank):
@@ -159,8 +211,31 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         atom, gmem, smem = (
             (self.tma_atom_a, self.tAgA, self.tAsA) if operand == "a" else (self.tma_atom_b, self.tBgB, self.tBsB)
         )
-        cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
-                  tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask)
+        if operand in self.config.slab_operands:
+            self._copy_slabs(operand, atom, gmem, smem, tile, k_tile, state)
+        else:
+            cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
+                      tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask)
+
+    @cute.jit
+    def _copy_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state):
+        """Load the slabs of the k-tile that start inside the tensor; report the others'
+        bytes to the stage's barrier, which expects the whole tile's."""
+        tile_rows = self.config.tile[0 if operand == "a" else 1]
+        slabs = tile_rows // SLAB_ROWS
+        barrier = self.ring.producer_get_barrier(state)
+        rows_left = self.extents[operand] - tile * tile_rows
+        for slab in cutlass.range_constexpr(slabs):
+            if slab * SLAB_ROWS < rows_left:
+                cute.copy(atom, gmem[(None, tile * slabs + slab, k_tile)], smem[(None, (slab, 0, state.index))],
+                          tma_bar_ptr=barrier)
+        # A CTA of a cluster whose tile lies wholly past the end (rows_left <= 0) still
+        # takes part in its cluster's multicasts: it loads nothing and reports every slab.
+        skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
+        if skipped > 0:
+            slab_bytes = SLAB_ROWS * self.config.tile[2] * (self.config.a_type if operand == "a" else self.config.b_type).width // 8
+            with cute.arch.elect_one():
+                mbarrier_complete_tx(barrier, skipped * slab_bytes)
 
     def commit(self, state):
         self.ring.producer_commit(state)

@@ -1,0 +1,96 @@
+"""Row slabs (GemmConfig.row_slabs, the kernel property `row_slabs`): which operands the
+sm_90a mainloop loads by 8-row slabs, the target's refusals, the verifier's proof of the
+form, and the compiled kernels (0 spills, one TMA load per slab and k-block, the bytes
+of the slabs past the end reported to the stage barrier; nothing changed without it)."""
+
+from dataclasses import replace
+
+import pytest
+from kernel_stats import kernel_stats
+
+from pipeir.analysis.protocol import verify_kernel
+from pipeir.build import gemm
+from pipeir.dialects import pipe
+from pipeir.lower import lower_module
+from pipeir.passes import HEADLINE_PIPELINE, run_passes
+from pipeir.target.spec import ConfigError, GemmConfig
+
+DECODE = GemmConfig(m=None, n=4096, k=4096, dtype="bf16", tile=(64, 32, 128), swap_ab=True, raster="n",
+                    pingpong=True, row_slabs=True)
+"""The decode heuristic's schedule (bf16) with row slabs: a 32-token tile, M dynamic."""
+
+
+def slab_operands(config: GemmConfig) -> tuple[str, ...]:
+    from pipeir.lower.cute.sm90.mainloop_tma_wgmma import TmaWgmmaMainloop
+
+    return TmaWgmmaMainloop.slab_operands_of(config)
+
+
+@pytest.mark.parametrize(("config", "operands"), [
+    # the token tile of a swapped kernel is the MMA's B
+    (DECODE, ("b",)),
+    (replace(DECODE, n=None), ("a", "b")),
+    (replace(DECODE, n=4100), ("a", "b")),  # a ragged static extent runs past the end too
+    (replace(DECODE, m=64), ()),  # a static multiple of the tile never does
+    (replace(DECODE, row_slabs=False), ()),
+    # without swap_ab, M is the MMA's A
+    (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), ("a",)),
+    # an MN-major B is loaded whole: its swizzle atoms are 8 columns of K, not 8 rows
+    (GemmConfig(m=None, n=None, k=4096, tile=(128, 64, 64), b_major="mn", row_slabs=True), ("a",)),
+])
+def test_the_operands_that_may_run_past_their_end_are_slabbed(config, operands) -> None:
+    assert slab_operands(config) == operands
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    (dict(arch="sm_100a", tile=(128, 128, 64), swap_ab=False, pingpong=False), "row_slabs is not built for sm_100a"),
+    (dict(cluster=(1, 2)), "row_slabs needs cluster 1x1, got 1x2"),
+])
+def test_refusals_are_one_line(fields, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        replace(DECODE, **fields).validate()
+
+
+def test_the_property_is_the_configurations_and_the_protocol_is_proved() -> None:
+    module = gemm(DECODE)
+    run_passes(module, HEADLINE_PIPELINE)
+    (kernel,) = [op for op in module.walk() if isinstance(op, pipe.KernelOp)]
+    assert kernel.loads_row_slabs and kernel.spec.row_slabs
+    verify_kernel(kernel)
+    assert "slab_operands=('b',)" in lower_module(module)
+    plain = gemm(replace(DECODE, row_slabs=False))
+    assert "row_slabs" not in str(plain) and "slab_operands=()" in lower_module(plain)
+
+
+COMPLETE_TX = "SYNCS.ARRIVE.TRANS64.RED.A0TX"
+"""The SASS of mbarrier.complete_tx: the slabs past the end reported to the stage barrier."""
+
+
+@pytest.mark.parametrize(("config", "loads"), [
+    # weights: 2 boxes of 64 bf16 (128 bytes) a k-tile; tokens: 4 slabs of 2 boxes
+    (DECODE, 2 + 4 * 2),
+    # fp8 rowwise epilogue, 256-byte rows: weights 2 boxes, tokens 4 slabs of 2 boxes
+    (replace(DECODE, dtype="f8e4m3", tile=(64, 32, 256), scale="rowwise", bias=True, activation="silu"), 2 + 4 * 2),
+    # no swap, M dynamic: A's 128 rows in 16 slabs of one box, B's 64-column tile whole
+    (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), 16 + 1),
+], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64"])
+def test_slab_kernels_do_not_spill_and_load_by_slabs(config, loads, tmp_path) -> None:
+    stats, sass = kernel_stats(config, tmp_path)
+    assert stats["spills"] == 0 and stats["gmma"] > 0
+    assert stats["utmaldg"] == loads
+    assert sass.count(COMPLETE_TX) == 1
+
+
+def test_without_row_slabs_the_tiles_load_whole(tmp_path) -> None:
+    stats, sass = kernel_stats(replace(DECODE, row_slabs=False), tmp_path)
+    assert stats["utmaldg"] == 2 + 2 and COMPLETE_TX not in sass
+
+
+def test_row_slabs_kernels_are_tuned_apart_and_without_clusters() -> None:
+    from pipeir.tune import candidates, tuning_key
+
+    static = replace(DECODE, m=100, swap_ab=False, pingpong=None, tile=None, raster=None, stages=None)
+    assert tuning_key(static, "H200") != tuning_key(replace(static, row_slabs=False), "H200")
+    found = candidates(static)
+    assert found and all(config.cluster_shape == (1, 1) and config.row_slabs for config in found)
+
