@@ -166,6 +166,9 @@ def random_config(rng: Random) -> GemmConfig:
         most = min(target.MAX_SPLIT_K, 4 if config.k is None else -(-config.k // tile_k))
         if most >= 2:
             config = replace(config, split_k=rng.randint(2, most))
+    if target.ROW_SLABS and config.cluster_shape == (1, 1) and rng.random() < 0.2:
+        # Row slabs (drawn last: the draws above are unchanged).
+        config = replace(config, row_slabs=True)
     config.validate()
     return config
 
