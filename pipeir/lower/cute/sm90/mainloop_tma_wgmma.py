@@ -18,9 +18,10 @@ Rows past the end are another matter. Under `row_slabs` (GemmConfig.row_slabs), 
 whose tile rows may run past its tensor (`slab_operands`: a row extent known only at run
 time, as M is for a dynamic-M kernel, or not a multiple of the tile) is loaded in slabs of
 8 rows, and a slab that starts past the end is not loaded: its bytes are reported to the
-stage's barrier (mbarrier complete_tx) instead. The TMA unit fills out-of-bounds rows with zeros, but not for free: on the H200 a
-swap_ab 64x64 tile streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336,
-the same weights with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md).
+stage's barrier (mbarrier complete_tx) instead. The TMA unit fills out-of-bounds rows with
+zeros, but not for free: on the H200 a swap_ab 64x64 tile streamed 1x4096x14336 (bf16) in
+62 us against 44 us at 64x4096x14336, the same weights with every token row in bounds
+(bench/runs/2026-11-30-decode-quick-3.md).
 The skipped rows keep what the stage held before; they feed only accumulator rows (or,
 under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
 rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
@@ -80,6 +81,13 @@ class TmaWgmmaMainloop(TmaMainloop):
         )
 
     # -- shared by host and device ----------------------------------------------------
+    def tile_rows(self, operand: str) -> int:
+        """Rows of `operand`'s tile: tile_m for A, tile_n for B (both (rows, K))."""
+        return self.tile[0 if operand == "a" else 1]
+
+    def element_bytes(self, operand: str) -> int:
+        return (self.a_type if operand == "a" else self.b_type).width // 8
+
     @property
     def b_layout(self) -> LayoutEnum:
         return LayoutEnum.ROW_MAJOR if self.b_major == "k" else LayoutEnum.COL_MAJOR
@@ -183,7 +191,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
                 atom, 0, cute.make_layout(1), cute.zipped_divide(smem, (SLAB_ROWS, tile_k)),
                 cute.group_modes(cute.local_tile(tensor, (SLAB_ROWS, tile_k), (None, None)), 0, 2),
             )
-        tile_rows = self.config.tile[0 if operand == "a" else 1]
+        tile_rows = self.config.tile_rows(operand)
         return cpasync.tma_partition(
             atom, cta_coord, cute.make_layout(ctas), cute.group_modes(smem, 0, 2),
             cute.group_modes(cute.local_tile(tensor, (tile_rows, tile_k), (None, None)), 0, 2),
@@ -221,7 +229,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
     def _copy_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state):
         """Load the slabs of the k-tile that start inside the tensor; report the others'
         bytes to the stage's barrier, which expects the whole tile's."""
-        tile_rows = self.config.tile[0 if operand == "a" else 1]
+        tile_rows = self.config.tile_rows(operand)
         slabs = tile_rows // SLAB_ROWS
         barrier = self.ring.producer_get_barrier(state)
         rows_left = self.extents[operand] - tile * tile_rows
@@ -233,7 +241,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         # takes part in its cluster's multicasts: it loads nothing and reports every slab.
         skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
         if skipped > 0:
-            slab_bytes = SLAB_ROWS * self.config.tile[2] * (self.config.a_type if operand == "a" else self.config.b_type).width // 8
+            slab_bytes = SLAB_ROWS * self.config.tile[2] * self.config.element_bytes(operand)
             with cute.arch.elect_one():
                 mbarrier_complete_tx(barrier, skipped * slab_bytes)
 
