@@ -5,8 +5,8 @@ DSL module. The first process to need a kernel compiles it with `cute.compile(..
 "--enable-tvm-ffi")` and exports the result (`export_to_c`) into the `objects`
 folder of pipeir's cache (pipeir.runtime.cache), keyed by the source, the code of the
 collectives it runs (`collectives_digest`), the CuTe DSL version and the target, with the
-object's sha256 beside it; every later process checks the
-digest and loads that object in milliseconds. An object that fails the check or does
+object's sha256 beside it; every later process checks the digest and loads that object
+in milliseconds. An object that fails the check or does
 not load is compiled again; a cache that cannot be written costs a warning.
 How pipeir.api.matmul dispatches calls onto these kernels: see pipeir.api.
 """

@@ -42,6 +42,7 @@ from cutlass.tensor_utils import LayoutEnum
 
 from pipeir.lower.cute.tma_mainloop import SMEM_ALIGNMENT, TmaMainloop, TmaMainloopDevice
 from pipeir.target import schedule
+from pipeir.target.base import dtype_bytes
 
 THREADS_PER_WARPGROUP = 128
 SLAB_ROWS = 8
@@ -86,7 +87,7 @@ class TmaWgmmaMainloop(TmaMainloop):
         return self.tile[0 if operand == "a" else 1]
 
     def element_bytes(self, operand: str) -> int:
-        return (self.a_type if operand == "a" else self.b_type).width // 8
+        return dtype_bytes(self.a_dtype if operand == "a" else self.b_dtype)
 
     @property
     def b_layout(self) -> LayoutEnum:
