@@ -2,7 +2,7 @@
 
     python3 bench/decode.py [--quick] [--rounds N] [--dtypes bf16,f8e4m3] [--ms 1,8,16,32,64,128]
                             [--nks 4096x4096,8192x8192,14336x4096,4096x14336] [--out FILE]
-                            [--skip-dispatch]
+                            [--skip-dispatch] [--timer do_bench|clean-l2]
 
 C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
 a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
@@ -18,7 +18,8 @@ shuffled rounds:
     table "best candidate per shape" is what to set heuristics from); --quick times
     with a shorter do_bench window and one round, to fit a 10-minute run.
 Every kernel is checked against a float32 product first (NaN-poisoned output) and
-dropped with its error if it is wrong. Times: triton.testing.do_bench medians; the
+dropped with its error if it is wrong. Times: triton.testing.do_bench medians (--timer
+clean-l2: the same method with an L2 flush that leaves no dirty lines, clean_l2_ms); the
 weights rotate over copies totalling more than 128 MB (the H200's L2 is 60 MB), so each
 launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in TB/s
 (N·K·bytes / time; a device copy moves 3.95 TB/s on the H200), the SM clock and power
@@ -70,31 +71,29 @@ MAX_RELATIVE_ERROR = 2e-2
 PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 """The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
 QUICK_CANDIDATES = (
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256),
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256),
     dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, cluster=(1, 2)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 16), k_row_bytes=256, cluster=(1, 2)),
-    dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256),
+    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True),
+    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True,
+         b_evict_first=True),
     dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
+    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True),
     dict(swap_ab=False, tile=(128, 64)),
-    dict(swap_ab=False, tile=(128, 64), row_slabs=True),
+    dict(swap_ab=False, tile=(128, 64), b_evict_first=True),
     dict(swap_ab=False, tile=(128, 128)),
-    dict(swap_ab=True, tile=(128, 256)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 256)),
+    dict(swap_ab=False, tile=(128, 128), b_evict_first=True),
 )
 """Schedules --quick times as dynamic-M kernels at every M (tile: the MMA's rows and
-columns; under swap_ab the columns are M, cluster (2, 1) multicasts A's tile and (1, 2)
-the weights' tile to the CTAs of two M tiles, each loading half; raster
-n puts the M tiles of one weight tile side by side; pingpong: one MMA warpgroup per
-tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile loads, 128
-unless given, so 64 bf16 or 128 fp8 elements; row_slabs: GemmConfig.row_slabs, the rows
-past M not loaded): the heuristic's schedules of the decode, narrow and medium classes and
-their closest rivals in the runs that set them (bench/runs/2026-11-30-decode-quick*.md,
--medium.md), and the unclustered ones again with row slabs: the pairs say what skipping
-the token rows past M gains (a 64x64 tile's time fell from 62 us at M = 1 to 44 us at
-M = 64 at 4096x14336, -quick-3.md: the zero-filled rows cost more than loaded ones)."""
+columns; under swap_ab the columns are M, cluster (1, 2) multicasts the weights' tile to
+the CTAs of two M tiles, each loading half; raster n puts the M tiles of one weight tile
+side by side; pingpong: one MMA warpgroup per tile, so a 64-row weight tile;
+k_row_bytes: the bytes of each row a k-tile loads, 128 unless given, so 64 bf16 or 128
+fp8 elements; row_slabs: GemmConfig.row_slabs, the token rows past M not loaded;
+b_evict_first: GemmConfig.b_evict_first, the weights loaded with an L2 evict-first
+policy): the heuristic's schedules of the decode and narrow classes and their closest
+rivals in the runs that set them (bench/runs/2026-11-30-decode-quick*.md), each with and
+without b_evict_first: the pairs say what keeping the weights from evicting the rest of
+the L2 gains."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch
@@ -126,6 +125,46 @@ def quick_ms(call, sets) -> float:
     """--quick's timer: a shorter do_bench window (25 ms warm-up, 100 ms of launches), so
     that a dozen kernels at 48 shapes fit one run."""
     return do_bench_ms(call, sets, warmup=25, rep=100)
+
+
+FLUSH_BYTES = 256 * 2**20
+"""The buffer do_bench clears before each launch, and clean_l2_ms reads."""
+
+
+def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
+    """--timer clean-l2: do_bench's method (each launch timed alone between CUDA events,
+    the L2 flushed before it, the median), except the flush. do_bench zeroes a 256 MB
+    buffer, which leaves the L2 full of dirty lines: the timed kernel's loads evict them,
+    and their write-back to DRAM shares its time. This one reads the buffer instead (a
+    sum), so the lines the kernel evicts are clean. The two timers side by side show
+    what a kernel's L2 policy does with the dirty lines (GemmConfig.b_evict_first)."""
+    flush_buffer = torch.empty(FLUSH_BYTES // 2, dtype=torch.bfloat16, device="cuda").normal_()
+    position = [0]
+
+    def step():
+        a, b = sets[position[0] % len(sets)]
+        position[0] += 1
+        call(a, b)
+
+    def timed(count: int) -> list[float]:
+        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        for start, end in zip(starts, ends):
+            flush_buffer.sum(dtype=torch.float32)
+            start.record()
+            step()
+            end.record()
+        torch.cuda.synchronize()
+        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+
+    estimate = statistics.median(timed(5))
+    timed(max(1, int(warmup / estimate)))
+    return statistics.median(timed(max(1, int(rep / estimate))))
+
+
+TIMERS = {"do_bench": (do_bench_ms, quick_ms),
+          "clean-l2": (clean_l2_ms, lambda call, sets: clean_l2_ms(call, sets, warmup=25, rep=100))}
+"""--timer: (the full timer, --quick's shorter window)."""
 
 
 def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:
@@ -163,6 +202,7 @@ def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
                         cluster=fields.get("cluster", (1, 1)), swap_ab=fields["swap_ab"],
                         raster=fields.get("raster"), split_k=fields.get("split_k"),
                         pingpong=fields.get("pingpong", False), row_slabs=fields.get("row_slabs", False),
+                        b_evict_first=fields.get("b_evict_first", False),
                         scale="rowwise" if dtype.startswith("f8") else None)
     return replace(config, stages=config.max_stages)
 
@@ -348,6 +388,9 @@ def main() -> None:
     parser.add_argument("--nks", type=nk_list, default=[(4096, 4096), (8192, 8192), (14336, 4096), (4096, 14336)])
     parser.add_argument("--skip-dispatch", action="store_true", help="skip the 50-M dispatch measurement")
     parser.add_argument("--out", type=Path, default=None, help="write the markdown here")
+    parser.add_argument("--timer", choices=sorted(TIMERS), default="do_bench",
+                        help="do_bench (default: triton's, the L2 cleared by zeroing 256 MB) or clean-l2 "
+                             "(the same, the L2 cleared by reading them: no dirty lines left)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         parser.error("needs a CUDA GPU (sm_90a)")
@@ -375,7 +418,7 @@ def main() -> None:
             for n, k in args.nks:
                 kernels = {label_of(c): pipeir.compile(c, tune=False)
                            for c in candidates_of.get((dtype, n, k), []) if c not in failed}
-                timer = quick_ms if args.quick else do_bench_ms
+                timer = TIMERS[args.timer][1 if args.quick else 0]
                 bounds += bound_rows(dtype, n, k, rounds, sampler, timer)
                 bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, timer)
     for row in rows + bounds:
@@ -387,7 +430,8 @@ def main() -> None:
         f"Command: `{command}`\n\n"
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
         f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"do_bench medians ({'25 ms warm-up, 100 ms' if args.quick else '100 ms warm-up, 500 ms'}) over {rounds} "
+        f"{'do_bench' if args.timer == 'do_bench' else 'clean-l2 (do_bench, the L2 flushed by a read)'} medians "
+        f"({'25 ms warm-up, 100 ms' if args.quick else '100 ms warm-up, 500 ms'}) over {rounds} "
         f"shuffled round(s); weights rotating over > 128 MB; "
         f"weights TB/s = N·K·bytes / time.\n\n"
         + summary(rows) + "\n\n" + (dispatch + "\n" if dispatch else "")

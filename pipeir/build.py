@@ -333,7 +333,8 @@ def gemm(config: GemmConfig) -> builtin.ModuleOp:
         swap_ab=config.swap_ab,
         split_k=config.split_k,
         pingpong=bool(config.pingpong),
-        row_slabs=config.row_slabs,
+        row_slabs=bool(config.row_slabs),
+        b_evict_first=bool(config.b_evict_first),
     )
     with ImplicitBuilder(kernel.body):
         for operand in epilogue_operands(config):

@@ -106,10 +106,10 @@ def class_range(name: str) -> tuple[int, int | None]:
     raise ValueError(f"no M class '{name}': one of {', '.join(c[1] for c in M_CLASSES)}")
 
 
-DECODE_TILE = (64, 32)
+DECODE_TILE = (64, 64)
 """The decode class's MMA tile under pingpong (rows: the weights' N, one MMA warpgroup's 64;
 columns: M, under swap_ab): twice the CTAs of the cooperative 128-row tile over the same
-weights."""
+weights, and one M tile for every decode M, so each weight tile is read once."""
 DECODE_COOPERATIVE_TILE = (128, 32)
 """The decode tile where pingpong is not built or is fixed off (two MMA warpgroups share
 a tile's 128 rows)."""
@@ -130,6 +130,9 @@ def decode_tile_k(dtype: str) -> int:
     return DECODE_K_ROW_BYTES // dtype_bytes(dtype)
 
 
+STREAMED_WEIGHT_CLASSES = ("decode", "narrow")
+"""The M classes whose weights (B) the heuristic loads evict-first (GemmConfig.b_evict_first):
+each weight tile is read by one CTA or one cluster, so nothing reuses it from the L2."""
 SPLIT_K_MIN_ROW_BYTES = 12 * 1024
 """The decode heuristic splits K in two only when a weight row (K elements) holds at least
 this many bytes (and the weights' tiles leave three quarters of the SMs idle): see
@@ -140,23 +143,31 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     """The schedule of a dynamic-M `config` for an M class when nothing is tuned.
 
     decode (M <= 64): swap_ab when B is K-major, so the weights' N fills the WGMMA's
-    rows and M is a 32-wide MMA N, under pingpong where the target builds it (one MMA
-    warpgroup per 64-row weight tile, DECODE_TILE), raster n (the M tiles of one weight
-    tile run side by side, so the weights stream from DRAM once), k-tiles of 256-byte
-    weight rows (DECODE_K_ROW_BYTES), the deepest ring. Where pingpong is not built or
-    is fixed off (or the tile or the split is fixed), the cooperative 128-row tile
-    (DECODE_COOPERATIVE_TILE, or the target's narrowest tile_n if wider), with K split in
-    two when the weights' tiles cover at most a quarter of the SMs and K is long
-    (SPLIT_K_MIN_ROW_BYTES).
+    rows and M is a 64-wide MMA N, under pingpong where the target builds it (one MMA
+    warpgroup per 64-row weight tile, DECODE_TILE), the token rows past M not loaded
+    (row_slabs, where the target builds it), k-tiles of 256-byte weight rows
+    (DECODE_K_ROW_BYTES), the deepest ring. Where pingpong is not built or is fixed off
+    (or the tile or the split is fixed), the cooperative 128-row tile
+    (DECODE_COOPERATIVE_TILE, or the target's narrowest tile_n if wider), raster n (the
+    M tiles of one weight tile run side by side), with K split in two when the weights'
+    tiles cover at most a quarter of the SMs and K is long (SPLIT_K_MIN_ROW_BYTES).
     narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
     once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
     NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else
-    128x64 tiles (twice the CTAs of 128x128 for the same weight traffic). medium (M =
-    129..256): 128x128 in clusters of MEDIUM_CLUSTER. wide: the target's default tile.
-    Free fields only: a fixed field stays.
+    128x64 tiles (twice the CTAs of 128x128 for the same weight traffic). In both
+    classes (STREAMED_WEIGHT_CLASSES) the weights load evict-first (b_evict_first, where
+    the target builds it). medium (M = 129..256): 128x128 in clusters of MEDIUM_CLUSTER.
+    wide: the target's default tile. Free fields only: a fixed field stays.
 
-    Measured on the H200 (`bench/decode.py --quick`, one process, M = 1..64, four (N,
-    K)): bench/runs/2026-11-30-decode-quick-3.md put pingpong 64x32 raster n ahead of
+    Measured on the H200 (`bench/decode.py --quick`, one process, geomean against
+    cuBLAS over M = 1..64 and four (N, K)): bench/runs/2026-11-30-decode-quick-6.md,
+    b_evict_first with and without: the 64x64 decode tile with row slabs 1.135 against
+    1.016 in bf16 (lowest 1.097 against 0.980), 1.543 against 1.384 in fp8 rowwise; the
+    narrow schedules at M = 128 gained 7-15% in bf16 and 2-10% in fp8 at every (N, K).
+    -quick-5.md, the decode tiles with row slabs and without: 64x64 with them 1.019
+    (lowest 0.996), 64x32 with them 1.018 (lowest 0.861 at M = 64), 64x32 without 1.005
+    (0.858, the previous heuristic); fp8 rowwise 1.390, 1.392, 1.379 (lowest 1.154,
+    0.987, 0.997). -quick-3.md put pingpong 64x32 raster n ahead of
     the cooperative 128x32 over the decode class: geomean against cuBLAS bf16 0.997
     against 0.966 (the cooperative one with its split at 4096x14336), fp8 rowwise 1.402
     against 1.342, at 16x4096x4096 bf16 1.064 against 0.931; 64x16 wins at M <= 16 but
@@ -179,6 +190,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     split = cluster = None
     raster = config.raster
     pingpong = config.pingpong
+    row_slabs = config.row_slabs
     if m_class_name == "decode":
         swap = target.builds_swap_ab(config)
         if pingpong is None:  # a fixed tile or split keeps the cooperative schedule it was set for
@@ -186,7 +198,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         rows, columns = DECODE_TILE if pingpong else DECODE_COOPERATIVE_TILE
         # a target without 32-wide MMA tiles (sm_100a: 64 at least) takes its narrowest
         tile = (rows, max(columns, min(target.TILE_N)), decode_tile_k(config.dtype))
-        raster = raster or Raster.N
+        if not pingpong:
+            raster = raster or Raster.N
+        if row_slabs is None:
+            row_slabs = bool(pingpong and target.ROW_SLABS and config.cluster_shape == (1, 1))
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
         if (swap and not pingpong and target.SPLIT_K and weight_tiles is not None and config.k is not None
                 and weight_tiles * 4 <= target.SM_COUNT
@@ -201,8 +216,12 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
     else:
         swap, tile = False, target.default_tile(config.dtype)
+    b_evict_first = config.b_evict_first
+    if b_evict_first is None and m_class_name in STREAMED_WEIGHT_CLASSES:
+        b_evict_first = target.B_EVICT_FIRST
     chosen = replace(config, swap_ab=swap, tile=config.tile or tile, raster=raster,
-                     split_k=config.split_k or split, pingpong=pingpong, cluster=config.cluster or cluster)
+                     split_k=config.split_k or split, pingpong=pingpong, cluster=config.cluster or cluster,
+                     row_slabs=row_slabs, b_evict_first=b_evict_first)
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
@@ -237,7 +256,7 @@ def describe(config: GemmConfig) -> str:
     return (f"{'swap_ab ' if config.swap_ab else ''}{'pingpong ' if config.pingpong else ''}"
             f"{f'split_k {config.split_k_count} ' if config.split_k_count > 1 else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
             f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}"
-            f"{' row_slabs' if config.row_slabs else ''}")
+            f"{' row_slabs' if config.row_slabs else ''}{' b_evict_first' if config.b_evict_first else ''}")
 
 
 def is_tunable(config: GemmConfig) -> bool:
@@ -316,7 +335,8 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
         f"{field}={getattr(config, field)}"
         for field in ("tile", "cluster", "raster", "raster_group", "stages", "mma_in_flight", "split_k", "pingpong")
         if getattr(config, field) is not None
-    ) + (",swap_ab" if config.swap_ab else "") + (",row_slabs" if config.row_slabs else "")
+    ) + (",swap_ab" if config.swap_ab else "") + (",row_slabs" if config.row_slabs else "") + (
+        ",b_evict_first" if config.b_evict_first else "")
     fixed = fixed.lstrip(",")
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
@@ -483,8 +503,10 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     K-major) and not, with the MMA's N in DECODE_TILE_N and
     clusters along the MMA's N (the small operand multicast), each of those tiles
     split along K (SPLIT_K_CANDIDATES, cluster 1x1), and, swapped, the pingpong schedule's
-    64-row weight tiles (clusters 1x1 and 1x2, both rasters); a fixed `pingpong` keeps its
-    schedule's candidates only. In the wide class the static tuner's candidates. Each at
+    64-row weight tiles (clusters 1x1 and 1x2, both rasters; unclustered, with row slabs
+    and without unless `row_slabs` is fixed); a fixed `pingpong` keeps its
+    schedule's candidates only; in the decode and narrow classes the weights evict-first
+    unless `b_evict_first` is fixed. In the wide class the static tuner's candidates. Each at
     its deepest ring."""
     target = target_for(config.arch)
     if m_class_name not in SMALL_M_CLASSES:
@@ -507,10 +529,16 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
                                 raster=Raster.N if swap else Raster.M, split_k=splits, pingpong=False)
             found.append(replace(candidate, stages=candidate.max_stages))
     if config.pingpong is not False:
-        for tile_n, cluster, raster in itertools.product(DECODE_TILE_N, ((1, 1), (1, 2)), tuple(Raster)):
+        # the target refuses row slabs in clusters: `valid` drops those
+        slab_choices = (False, True) if config.row_slabs is None else (config.row_slabs,)
+        for tile_n, cluster, raster, row_slabs in itertools.product(
+                DECODE_TILE_N, ((1, 1), (1, 2)), tuple(Raster), slab_choices):
             candidate = replace(config, swap_ab=True, tile=(DECODE_TILE[0], tile_n, tile_k), cluster=cluster,
-                                raster=raster, pingpong=True)
+                                raster=raster, pingpong=True, row_slabs=row_slabs)
             found.append(replace(candidate, stages=candidate.max_stages))
+    if config.b_evict_first is None and m_class_name in STREAMED_WEIGHT_CLASSES:
+        # evict-first weights won in every pair measured (heuristic_config): not tried without
+        found = [replace(candidate, b_evict_first=target.B_EVICT_FIRST) for candidate in found]
     return valid(found)
 
 

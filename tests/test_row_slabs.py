@@ -14,10 +14,11 @@ from pipeir.dialects import pipe
 from pipeir.lower import lower_module
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.target.spec import ConfigError, GemmConfig
+from pipeir.tune import heuristic_config
 
 DECODE = GemmConfig(m=None, n=4096, k=4096, dtype="bf16", tile=(64, 32, 128), swap_ab=True, raster="n",
                     pingpong=True, row_slabs=True)
-"""The decode heuristic's schedule (bf16) with row slabs: a 32-token tile, M dynamic."""
+"""A decode schedule (bf16) with row slabs: a 32-token tile, M dynamic."""
 
 
 def slab_operands(config: GemmConfig) -> tuple[str, ...]:
@@ -45,6 +46,7 @@ def test_the_operands_that_may_run_past_their_end_are_slabbed(config, operands) 
 @pytest.mark.parametrize(("fields", "message"), [
     (dict(arch="sm_100a", tile=(128, 128, 64), swap_ab=False, pingpong=False), "row_slabs is not built for sm_100a"),
     (dict(cluster=(1, 2)), "row_slabs needs cluster 1x1, got 1x2"),
+    (dict(row_slabs="yes"), r"row_slabs must be True, False or None \(free\), got 'yes'"),
 ])
 def test_refusals_are_one_line(fields, message) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -73,7 +75,9 @@ COMPLETE_TX = "SYNCS.ARRIVE.TRANS64.RED.A0TX"
     (replace(DECODE, dtype="f8e4m3", tile=(64, 32, 256), scale="rowwise", bias=True, activation="silu"), 2 + 4 * 2),
     # no swap, M dynamic: A's 128 rows in 16 slabs of one box, B's 64-column tile whole
     (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), 16 + 1),
-], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64"])
+    # the decode heuristic's tile: tokens 8 slabs of 2 boxes
+    (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode"), 2 + 8 * 2),
+], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic"])
 def test_slab_kernels_do_not_spill_and_load_by_slabs(config, loads, tmp_path) -> None:
     stats, sass = kernel_stats(config, tmp_path)
     assert stats["spills"] == 0 and stats["gmma"] > 0
@@ -94,3 +98,15 @@ def test_row_slabs_kernels_are_tuned_apart_and_without_clusters() -> None:
     found = candidates(static)
     assert found and all(config.cluster_shape == (1, 1) and config.row_slabs for config in found)
 
+
+
+def test_the_decode_tuner_times_pingpong_tiles_with_and_without_row_slabs() -> None:
+    from pipeir.tune import bucket_candidates
+
+    free = GemmConfig(m=None, n=4096, k=4096)
+    found = [c for c in bucket_candidates(free, "decode") if c.pingpong]
+    slabbed = {(c.tile_shape, c.raster_order) for c in found if c.row_slabs}
+    assert slabbed and all(c.cluster_shape == (1, 1) for c in found if c.row_slabs)
+    assert slabbed == {(c.tile_shape, c.raster_order) for c in found if c.cluster_shape == (1, 1) and not c.row_slabs}
+    fixed_off = bucket_candidates(replace(free, row_slabs=False), "decode")
+    assert fixed_off and not any(c.row_slabs for c in fixed_off)

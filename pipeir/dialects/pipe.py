@@ -240,6 +240,9 @@ class KernelOp(IRDLOperation):
     dynamic or ragged extent) loads the tile's rows by 8-row slabs and skips the slabs
     past the end, whose stage rows are then left undefined instead of zero-filled (they
     reach only results past the end, which no epilogue stores). GemmConfig.row_slabs."""
+    b_evict_first = opt_prop_def(UnitAttr)
+    """Present: a `pipe.copy` of B (the product's B, the MMA's A under swap_ab) loads with
+    an L2 evict-first cache policy. GemmConfig.b_evict_first."""
 
     body = region_def("single_block")
 
@@ -267,6 +270,7 @@ class KernelOp(IRDLOperation):
         split_k: int | None = None,
         pingpong: bool = False,
         row_slabs: bool = False,
+        b_evict_first: bool = False,
         body: Region | None = None,
     ):
         """dtypes are configuration names (pipeir.target.base.ELEMENT_TYPES); a None
@@ -282,6 +286,8 @@ class KernelOp(IRDLOperation):
             optional["pingpong"] = UnitAttr()
         if row_slabs:
             optional["row_slabs"] = UnitAttr()
+        if b_evict_first:
+            optional["b_evict_first"] = UnitAttr()
         super().__init__(
             properties={
                 "sym_name": StringAttr(sym_name),
@@ -337,6 +343,10 @@ class KernelOp(IRDLOperation):
     @property
     def loads_row_slabs(self) -> bool:
         return self.row_slabs is not None
+
+    @property
+    def loads_b_evict_first(self) -> bool:
+        return self.b_evict_first is not None
 
     @property
     def slice_k(self) -> int:
@@ -408,6 +418,7 @@ class KernelOp(IRDLOperation):
             split_k=self.split_k_count,
             pingpong=self.is_pingpong,
             row_slabs=self.loads_row_slabs,
+            b_evict_first=self.loads_b_evict_first,
             name=self.sym_name.data,
         )
 

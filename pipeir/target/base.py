@@ -191,6 +191,8 @@ class GemmTarget:
     ROW_SLABS: ClassVar[bool] = False
     """Whether the backend loads operands by 8-row slabs that skip the rows past the end
     (GemmConfig.row_slabs)."""
+    B_EVICT_FIRST: ClassVar[bool] = False
+    """Whether the backend loads B with an L2 evict-first policy (GemmConfig.b_evict_first)."""
     PINGPONG: ClassVar[bool] = False
     """Whether the backend builds the pingpong schedule (each MMA warpgroup its own tiles,
     taking turns through an order barrier: GemmConfig.pingpong)."""
@@ -332,10 +334,13 @@ class GemmTarget:
             raise ConfigError("swap_ab needs a K-major B: B becomes the MMA's A, which is read K-major")
         self.check_split_k(spec)
         self.check_row_slabs(spec)
+        self.check_b_evict_first(spec)
         self.check_stages(spec)
         self.check_epilogue(spec)
 
     def check_row_slabs(self, spec) -> None:
+        if spec.row_slabs is not None and not isinstance(spec.row_slabs, bool):
+            raise ConfigError(f"row_slabs must be True, False or None (free), got {spec.row_slabs!r}")
         if not spec.row_slabs:
             return
         if not self.ROW_SLABS:
@@ -344,6 +349,12 @@ class GemmTarget:
             raise ConfigError(
                 f"row_slabs needs cluster 1x1, got {'x'.join(map(str, spec.cluster_shape))}: slab loads in "
                 "clusters have not run on a GPU yet")
+
+    def check_b_evict_first(self, spec) -> None:
+        if spec.b_evict_first is not None and not isinstance(spec.b_evict_first, bool):
+            raise ConfigError(f"b_evict_first must be True, False or None (free), got {spec.b_evict_first!r}")
+        if spec.b_evict_first and not self.B_EVICT_FIRST:
+            raise ConfigError(f"b_evict_first is not built for {self.ARCH}")
 
     def check_split_k(self, spec) -> None:
         splits = spec.split_k_count

@@ -61,9 +61,17 @@ class GemmConfig:
     past its tensor's end (M of a dynamic-M kernel, or any extent not a multiple of the
     tile) in slabs of 8 rows, and skips the slabs that start past the end instead of
     having TMA fill them with zeros (docs/lowering.md, "Row slabs"). A decode kernel's
-    token tile is mostly past M (a 32-token tile at M = 1: 31 rows of 32), and filling
-    rows costs the TMA unit more than loading them. Off by default: what it gains has not
-    been measured yet.
+    token tile is mostly past M (a 64-token tile at M = 1: 63 rows of 64), and filling
+    rows costs the TMA unit more than loading them. None is free: the decode heuristic
+    (pipeir.tune.heuristic_config) turns it on for its unclustered pingpong tile, and the
+    builder builds without it; False keeps it off.
+
+    `b_evict_first` (sm_90a) loads B's tiles with an L2 evict-first cache policy (CUTLASS's
+    CacheHintSm90::EVICT_FIRST): B's lines are then the L2's first victims, so streaming
+    weights that are read once (a decode GEMM's) does not evict what the L2 holds for
+    others, such as lines still to be written back to DRAM or reused activations
+    (docs/lowering.md, "L2 evict-first weights"). None is free: the decode heuristic turns
+    it on, the builder builds without it; False keeps it off.
     """
 
     m: int | None
@@ -85,7 +93,8 @@ class GemmConfig:
     swap_ab: bool = False
     split_k: int | None = None
     pingpong: bool | None = None
-    row_slabs: bool = False
+    row_slabs: bool | None = None
+    b_evict_first: bool | None = None
     name: str = "gemm"
     scale: str | None = None
     bias: bool = False

@@ -173,6 +173,9 @@ def random_config(rng: Random) -> GemmConfig:
         with contextlib.suppress(ConfigError):
             slabbed.validate()
             config = slabbed
+    if target.B_EVICT_FIRST and rng.random() < 0.2:
+        # B loaded evict-first (drawn last: the draws above are unchanged)
+        config = replace(config, b_evict_first=True)
     config.validate()
     return config
 

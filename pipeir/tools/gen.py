@@ -2,7 +2,7 @@
 
     pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype bf16 --tile 128x256x64 \\
         --stages 4 --cluster 2x1 --arch sm_90a [--raster n] [--raster-group 8] [--b-major mn] [--mma-in-flight 0|1] [--no-warp-specialize]
-        [--swap-ab] [--split-k S] [--pingpong] [--row-slabs]
+        [--swap-ab] [--split-k S] [--pingpong] [--row-slabs] [--b-evict-first]
         [--scale tensorwise|rowwise] [--bias] [--activation relu|gelu|gelu_tanh|silu|swiglu]
 
 A size given as `dyn` (or left out) is known only at run time.
@@ -126,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
                    help="load an operand whose rows may run past its end (dynamic or ragged M or N) by "
                         "8-row slabs, skipping the slabs past the end instead of zero-filling them "
                         "(sm_90a, cluster 1x1; decode: most of a token tile is past M)")
+    g.add_argument("--b-evict-first", action="store_true",
+                   help="load B's tiles with an L2 evict-first cache policy, so that streamed weights, "
+                        "read once, do not evict what the L2 holds for others (sm_90a)")
     g.add_argument("--name", default="gemm", help="kernel symbol name")
     g.add_argument("-o", "--output-file", default=None, help="write the IR here instead of stdout")
     return top
@@ -138,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tile=args.tile, stages=args.stages, cluster=args.cluster, raster=args.raster, raster_group=args.raster_group, arch=args.arch,
         b_major=args.b_major, warp_specialize=not args.no_warp_specialize,
         mma_in_flight=args.mma_in_flight, swap_ab=args.swap_ab, split_k=args.split_k, pingpong=args.pingpong,
-        row_slabs=args.row_slabs, name=args.name,
+        row_slabs=args.row_slabs, b_evict_first=args.b_evict_first, name=args.name,
         scale=args.scale, bias=args.bias, activation=args.activation,
     )
     try:

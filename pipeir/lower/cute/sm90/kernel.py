@@ -50,7 +50,8 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
     return {
         "ROLES": roles_collective,
         "MAINLOOP": TmaWgmmaMainloop.of(spec, consumer_warpgroups=tile_warpgroups, split_k=spec.split_k_count,
-                                        slab_operands=TmaWgmmaMainloop.slab_operands_of(spec)),
+                                        slab_operands=TmaWgmmaMainloop.slab_operands_of(spec),
+                                        evict_first_operands=TmaWgmmaMainloop.evict_first_operands_of(spec)),
         "EPILOGUE": TmaStoreEpilogue(
             c_dtype=spec.c_dtype,
             tile=spec.tile_shape,

@@ -26,6 +26,10 @@ The skipped rows keep what the stage held before; they feed only accumulator row
 under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
 rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
 and the slab loads write exactly the bytes the whole-tile load would.
+
+An operand of `evict_first_operands` (GemmConfig.b_evict_first: B, the MMA's A under
+swap_ab) is loaded with an L2 evict-first cache policy, so that its lines are the L2's
+first victims: weights streamed once give way to what the L2 holds for others.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ from pipeir.target.base import dtype_bytes
 THREADS_PER_WARPGROUP = 128
 SLAB_ROWS = 8
 """Rows of a slab load (the height of the WGMMA swizzle atoms)."""
+EVICT_FIRST_POLICY = 0x12F0000000000000
+"""The L2 cache policy of an evict-first load: the 64-bit operand of PTX's `.L2::cache_hint`
+as `createpolicy.fractional.L2::evict_first` makes it for a fraction of 1 (CUTLASS's
+CacheHintSm90::EVICT_FIRST)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,9 @@ class TmaWgmmaMainloop(TmaMainloop):
     slab_operands: tuple[str, ...] = ()
     """The operands ("a", "b": the MMA's) loaded by 8-row slabs that skip the rows past the
     tensor's end (the module docstring); `slab_operands_of` chooses them."""
+    evict_first_operands: tuple[str, ...] = ()
+    """The operands ("a", "b": the MMA's) loaded with an L2 evict-first policy;
+    `evict_first_operands_of` chooses them."""
 
     @staticmethod
     def slab_operands_of(spec) -> tuple[str, ...]:
@@ -80,6 +91,13 @@ class TmaWgmmaMainloop(TmaMainloop):
                 ("a", rows, tile_m, cluster_n, True), ("b", columns, tile_n, cluster_m, spec.b_major == "k"))
             if multicast == 1 and k_major and (extent is None or extent % tile_rows != 0)
         )
+
+    @staticmethod
+    def evict_first_operands_of(spec) -> tuple[str, ...]:
+        """The MMA operand that is the product's B under `b_evict_first` (A under swap_ab)."""
+        if not spec.b_evict_first:
+            return ()
+        return ("a",) if spec.swap_ab else ("b",)
 
     # -- shared by host and device ----------------------------------------------------
     def tile_rows(self, operand: str) -> int:
@@ -224,7 +242,14 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
             self._copy_slabs(operand, atom, gmem, smem, tile, k_tile, state)
         else:
             cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
-                      tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask)
+                      tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask,
+                      **self._cache_hint(operand))
+
+    def _cache_hint(self, operand: str) -> dict:
+        """The TMA copy's cache-policy argument for `operand`: evict-first, or none."""
+        if operand in self.config.evict_first_operands:
+            return {"cache_policy": cutlass.Int64(EVICT_FIRST_POLICY)}
+        return {}
 
     @cute.jit
     def _copy_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state):
@@ -237,7 +262,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         for slab in cutlass.range_constexpr(slabs):
             if slab * SLAB_ROWS < rows_left:
                 cute.copy(atom, gmem[(None, tile * slabs + slab, k_tile)], smem[(None, (slab, 0, state.index))],
-                          tma_bar_ptr=barrier)
+                          tma_bar_ptr=barrier, **self._cache_hint(operand))
         # A CTA of a cluster whose tile lies wholly past the end (rows_left <= 0) still
         # takes part in its cluster's multicasts: it loads nothing and reports every slab.
         skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
