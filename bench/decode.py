@@ -2,7 +2,7 @@
 
     python3 bench/decode.py [--quick] [--rounds N] [--dtypes bf16,f8e4m3] [--ms 1,8,16,32,64,128]
                             [--nks 4096x4096,8192x8192,14336x4096,4096x14336] [--out FILE]
-                            [--skip-dispatch] [--timer do_bench|clean-l2]
+                            [--skip-dispatch] [--timer do_bench|clean-l2] [--candidates decode|medium]
 
 C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
 a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
@@ -13,7 +13,7 @@ shuffled rounds:
     scale_a, scale_b)` with the same scales (fp8): the dynamic-M kernel of M's class
     (pipeir.tune.m_class) with the tuned bucket's schedule when `pipeir-tune --nk`
     recorded one, else pipeir.tune.heuristic_config's;
-  * with --quick, also every candidate schedule of QUICK_CANDIDATES as a dynamic-M
+  * with --quick, also every candidate schedule of a QUICK_CANDIDATES set as a dynamic-M
     kernel of its own, so that one run shows which schedule wins at each shape (the
     table "best candidate per shape" is what to set heuristics from); --quick times
     with a shorter do_bench window and one round, to fit a 10-minute run.
@@ -70,30 +70,43 @@ ROTATING_BYTES = 128 * 2**20
 MAX_RELATIVE_ERROR = 2e-2
 PIPEIR_CALLS = {"bf16": "pipeir.matmul", "f8e4m3": "pipeir.scaled_mm rowwise"}
 """The user's call timed for each dtype (fp8: the rowwise-scaled product, issue 15's fp8 goal)."""
-QUICK_CANDIDATES = (
-    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True,
-         b_evict_first=True),
-    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
-    dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True),
-    dict(swap_ab=False, tile=(128, 64)),
-    dict(swap_ab=False, tile=(128, 64), b_evict_first=True),
-    dict(swap_ab=False, tile=(128, 128)),
-    dict(swap_ab=False, tile=(128, 128), b_evict_first=True),
-)
-"""Schedules --quick times as dynamic-M kernels at every M (tile: the MMA's rows and
-columns; under swap_ab the columns are M, cluster (1, 2) multicasts the weights' tile to
-the CTAs of two M tiles, each loading half; raster n puts the M tiles of one weight tile
-side by side; pingpong: one MMA warpgroup per tile, so a 64-row weight tile;
-k_row_bytes: the bytes of each row a k-tile loads, 128 unless given, so 64 bf16 or 128
-fp8 elements; row_slabs: GemmConfig.row_slabs, the token rows past M not loaded;
-b_evict_first: GemmConfig.b_evict_first, the weights loaded with an L2 evict-first
-policy): the heuristic's schedules of the decode and narrow classes and their closest
-rivals in the runs that set them (bench/runs/2026-11-30-decode-quick*.md), each with and
-without b_evict_first: the pairs say what keeping the weights from evicting the rest of
-the L2 gains."""
+QUICK_CANDIDATES = {
+    "decode": (
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 32), raster="n", k_row_bytes=256, row_slabs=True,
+             b_evict_first=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2)),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 64)),
+        dict(swap_ab=False, tile=(128, 64), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128)),
+        dict(swap_ab=False, tile=(128, 128), b_evict_first=True),
+    ),
+    "medium": (
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True,
+             row_slabs=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1)),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True),
+    ),
+}
+"""Schedules --quick times as dynamic-M kernels at every M, by --candidates set (tile: the
+MMA's rows and columns; under swap_ab the columns are M; cluster (1, 2) multicasts the
+weights' tile to the CTAs of two M tiles under swap_ab, (2, 1) without it, each loading
+half; raster n puts the M tiles of one weight tile side by side; pingpong: one MMA
+warpgroup per tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile
+loads, 128 unless given, so 64 bf16 or 128 fp8 elements; row_slabs: GemmConfig.row_slabs,
+the token rows past M not loaded; b_evict_first: GemmConfig.b_evict_first, the weights
+loaded with an L2 evict-first policy). decode: the heuristic's schedules of the decode
+and narrow classes and their closest rivals in the runs that set them
+(bench/runs/2026-11-30-decode-quick*.md), each with and without b_evict_first. medium
+(for M = 65..256, --ms 80,129,192,256): the narrow and medium classes' clustered schedules
+with and without row slabs (the second M tile of a cluster mostly or wholly past M) and
+evict-first."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch
@@ -381,6 +394,8 @@ def nk_list(text: str) -> list[tuple[int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="also time QUICK_CANDIDATES' schedules at every shape")
+    parser.add_argument("--candidates", choices=sorted(QUICK_CANDIDATES), default="decode",
+                        help="which set of QUICK_CANDIDATES --quick times (default decode)")
     parser.add_argument("--rounds", type=int, default=None,
                         help="interleaved timing rounds (default 3; 1 with --quick)")
     parser.add_argument("--dtypes", default="bf16,f8e4m3", help="comma-separated (default bf16,f8e4m3)")
@@ -402,7 +417,8 @@ def main() -> None:
     if args.quick:
         for dtype in dtypes:
             for n, k in args.nks:
-                candidates_of[dtype, n, k] = [candidate_config(dtype, n, k, fields) for fields in QUICK_CANDIDATES]
+                candidates_of[dtype, n, k] = [candidate_config(dtype, n, k, fields)
+                                             for fields in QUICK_CANDIDATES[args.candidates]]
     defaults = [heuristic_config(GemmConfig(m=None, n=n, k=k, dtype=dtype), m_class(m))
                 for dtype in dtypes for n, k in args.nks for m in args.ms]
     every = list(dict.fromkeys([c for found in candidates_of.values() for c in found] + defaults))

@@ -130,9 +130,10 @@ def decode_tile_k(dtype: str) -> int:
     return DECODE_K_ROW_BYTES // dtype_bytes(dtype)
 
 
-STREAMED_WEIGHT_CLASSES = ("decode", "narrow")
+STREAMED_WEIGHT_CLASSES = ("decode", "narrow", "medium")
 """The M classes whose weights (B) the heuristic loads evict-first (GemmConfig.b_evict_first):
-each weight tile is read by one CTA or one cluster, so nothing reuses it from the L2."""
+each weight tile is read by one CTA or one cluster (of the M tiles that share it by
+multicast), so nothing reuses it from the L2."""
 SPLIT_K_MIN_ROW_BYTES = 12 * 1024
 """The decode heuristic splits K in two only when a weight row (K elements) holds at least
 this many bytes (and the weights' tiles leave three quarters of the SMs idle): see
@@ -153,14 +154,22 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     tiles cover at most a quarter of the SMs and K is long (SPLIT_K_MIN_ROW_BYTES).
     narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
     once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
-    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows; else
-    128x64 tiles (twice the CTAs of 128x128 for the same weight traffic). In both
-    classes (STREAMED_WEIGHT_CLASSES) the weights load evict-first (b_evict_first, where
-    the target builds it). medium (M = 129..256): 128x128 in clusters of MEDIUM_CLUSTER.
-    wide: the target's default tile. Free fields only: a fixed field stays.
+    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows, the token
+    rows past M not loaded (row_slabs); else 128x64 tiles (twice the CTAs of 128x128 for
+    the same weight traffic). medium (M = 129..256): 128x128 in clusters of
+    MEDIUM_CLUSTER. In these three classes (STREAMED_WEIGHT_CLASSES) the weights load
+    evict-first (b_evict_first, where the target builds it). wide: the target's default
+    tile. Free fields only: a fixed field stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, geomean against
-    cuBLAS over M = 1..64 and four (N, K)): bench/runs/2026-11-30-decode-quick-6.md,
+    cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-medium-3.md (--candidates
+    medium), at M = 80 the narrow pair schedule with row slabs against without: bf16
+    1.041 against 0.766, fp8 rowwise 1.335 against 1.000 (at M = 64 a full token tile
+    took 0-2.5% longer by slabs, -quick-5.md); 128x128 in 2x1 clusters with evict-first
+    against without at M = 192 and 256: bf16 0.779 and 0.911 against 0.755 and 0.868, fp8
+    1.109 and 1.082 against 1.087 and 1.031 (with row slabs, whose 16 slabs of a 128-row
+    tile cost more than a whole-tile load, 0.666 and 0.702 in bf16). Over M = 1..64,
+    bench/runs/2026-11-30-decode-quick-6.md,
     b_evict_first with and without: the 64x64 decode tile with row slabs 1.135 against
     1.016 in bf16 (lowest 1.097 against 0.980), 1.543 against 1.384 in fp8 rowwise; the
     narrow schedules at M = 128 gained 7-15% in bf16 and 2-10% in fp8 at every (N, K).
@@ -201,7 +210,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         if not pingpong:
             raster = raster or Raster.N
         if row_slabs is None:
-            row_slabs = bool(pingpong and target.ROW_SLABS and config.cluster_shape == (1, 1))
+            row_slabs = bool(pingpong and target.ROW_SLABS)
         weight_tiles = schedule.ceil_div(config.n, tile[0]) if config.n is not None else None
         if (swap and not pingpong and target.SPLIT_K and weight_tiles is not None and config.k is not None
                 and weight_tiles * 4 <= target.SM_COUNT
@@ -210,6 +219,8 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     elif m_class_name == "narrow" and narrow_pairs_fit(config, target):
         swap, pingpong, cluster = True, True, NARROW_CLUSTER
         tile, raster = (*NARROW_TILE, decode_tile_k(config.dtype)), raster or Raster.M
+        if row_slabs is None:
+            row_slabs = target.ROW_SLABS
     elif m_class_name == "narrow":
         swap, tile = False, (128, 64, tile_k)
     elif m_class_name == "medium":
@@ -503,9 +514,9 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     K-major) and not, with the MMA's N in DECODE_TILE_N and
     clusters along the MMA's N (the small operand multicast), each of those tiles
     split along K (SPLIT_K_CANDIDATES, cluster 1x1), and, swapped, the pingpong schedule's
-    64-row weight tiles (clusters 1x1 and 1x2, both rasters; unclustered, with row slabs
-    and without unless `row_slabs` is fixed); a fixed `pingpong` keeps its
-    schedule's candidates only; in the decode and narrow classes the weights evict-first
+    64-row weight tiles (clusters 1x1 and 1x2, both rasters, with row slabs and without
+    unless `row_slabs` is fixed); a fixed `pingpong` keeps its
+    schedule's candidates only; in STREAMED_WEIGHT_CLASSES the weights evict-first
     unless `b_evict_first` is fixed. In the wide class the static tuner's candidates. Each at
     its deepest ring."""
     target = target_for(config.arch)
@@ -529,7 +540,6 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
                                 raster=Raster.N if swap else Raster.M, split_k=splits, pingpong=False)
             found.append(replace(candidate, stages=candidate.max_stages))
     if config.pingpong is not False:
-        # the target refuses row slabs in clusters: `valid` drops those
         slab_choices = (False, True) if config.row_slabs is None else (config.row_slabs,)
         for tile_n, cluster, raster, row_slabs in itertools.product(
                 DECODE_TILE_N, ((1, 1), (1, 2)), tuple(Raster), slab_choices):
@@ -537,7 +547,7 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
                                 raster=raster, pingpong=True, row_slabs=row_slabs)
             found.append(replace(candidate, stages=candidate.max_stages))
     if config.b_evict_first is None and m_class_name in STREAMED_WEIGHT_CLASSES:
-        # evict-first weights won in every pair measured (heuristic_config): not tried without
+        # evict-first weights won in the pairs measured (heuristic_config): not tried without
         found = [replace(candidate, b_evict_first=target.B_EVICT_FIRST) for candidate in found]
     return valid(found)
 

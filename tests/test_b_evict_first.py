@@ -76,8 +76,8 @@ def test_the_small_m_tuner_loads_the_weights_evict_first_unless_fixed() -> None:
     from pipeir.tune import bucket_candidates
 
     free = GemmConfig(m=None, n=4096, k=4096)
-    for name in ("decode", "narrow"):
+    for name in ("decode", "narrow", "medium"):
         found = bucket_candidates(free, name)
         assert found and all(c.b_evict_first for c in found)
         assert not any(c.b_evict_first for c in bucket_candidates(replace(free, b_evict_first=False), name))
-    assert not any(c.b_evict_first for c in bucket_candidates(free, "medium"))
+    assert not any(c.b_evict_first for c in bucket_candidates(free, "wide"))

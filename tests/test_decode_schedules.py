@@ -66,7 +66,7 @@ def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
     assert not tuner.heuristic_config(replace(DECODE_NK, arch="sm_100a"), "decode").b_evict_first
     assert tuner.heuristic_config(replace(DECODE_NK, row_slabs=False), "decode").row_slabs is False
     clustered = tuner.heuristic_config(replace(DECODE_NK, cluster=(1, 2)), "decode")
-    assert clustered.pingpong and not clustered.row_slabs
+    assert clustered.pingpong and clustered.row_slabs
     clustered.validate()
     assert decode.mma_shape == (4096, None, 14336)
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, tile=(128, 32, 64), stages=3), "decode")
@@ -80,11 +80,11 @@ def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
     clusters."""
     few = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336, dtype="f8e4m3"), "narrow")
     assert few.swap_ab and few.pingpong and few.tile_shape == (64, 64, 256) and few.cluster_shape == (1, 2)
-    assert few.raster_order == "m" and few.stages == few.max_stages and few.b_evict_first
+    assert few.raster_order == "m" and few.stages == few.max_stages and few.b_evict_first and few.row_slabs
     for n, name, tile, cluster in ((8192, "narrow", (128, 64, 64), (1, 1)), (4096, "medium", (128, 128, 64), (2, 1))):
         other = tuner.heuristic_config(GemmConfig(m=None, n=n, k=4096), name)
         assert not other.swap_ab and not other.pingpong and other.tile_shape == tile
-        assert other.cluster_shape == cluster and bool(other.b_evict_first) == (name == "narrow")
+        assert other.cluster_shape == cluster and other.b_evict_first and not other.row_slabs
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, cluster=(2, 1)), "narrow")
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 

@@ -38,6 +38,10 @@ def slab_operands(config: GemmConfig) -> tuple[str, ...]:
     (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), ("a",)),
     # an MN-major B is loaded whole: its swizzle atoms are 8 columns of K, not 8 rows
     (GemmConfig(m=None, n=None, k=4096, tile=(128, 64, 64), b_major="mn", row_slabs=True), ("a",)),
+    # in clusters a multicast operand is loaded whole (its CTAs each issue a share of the
+    # box): the narrow schedule multicasts the weights, the medium one B
+    (replace(DECODE, n=None, tile=(64, 64, 128), cluster=(1, 2)), ("b",)),
+    (GemmConfig(m=None, n=None, k=4096, tile=(128, 128, 64), cluster=(2, 1), row_slabs=True), ("a",)),
 ])
 def test_the_operands_that_may_run_past_their_end_are_slabbed(config, operands) -> None:
     assert slab_operands(config) == operands
@@ -45,7 +49,6 @@ def test_the_operands_that_may_run_past_their_end_are_slabbed(config, operands) 
 
 @pytest.mark.parametrize(("fields", "message"), [
     (dict(arch="sm_100a", tile=(128, 128, 64), swap_ab=False, pingpong=False), "row_slabs is not built for sm_100a"),
-    (dict(cluster=(1, 2)), "row_slabs needs cluster 1x1, got 1x2"),
     (dict(row_slabs="yes"), r"row_slabs must be True, False or None \(free\), got 'yes'"),
 ])
 def test_refusals_are_one_line(fields, message) -> None:
@@ -77,7 +80,9 @@ COMPLETE_TX = "SYNCS.ARRIVE.TRANS64.RED.A0TX"
     (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), 16 + 1),
     # the decode heuristic's tile: tokens 8 slabs of 2 boxes
     (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode"), 2 + 8 * 2),
-], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic"])
+    # the narrow heuristic's 1x2 cluster: the weights' multicast share whole, tokens by slabs
+    (heuristic_config(GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise"), "narrow"), 2 + 8 * 2),
+], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic", "narrow-heuristic"])
 def test_slab_kernels_do_not_spill_and_load_by_slabs(config, loads, tmp_path) -> None:
     stats, sass = kernel_stats(config, tmp_path)
     assert stats["spills"] == 0 and stats["gmma"] > 0
@@ -90,13 +95,14 @@ def test_without_row_slabs_the_tiles_load_whole(tmp_path) -> None:
     assert stats["utmaldg"] == 2 + 2 and COMPLETE_TX not in sass
 
 
-def test_row_slabs_kernels_are_tuned_apart_and_without_clusters() -> None:
+def test_row_slabs_kernels_are_tuned_apart_in_every_cluster() -> None:
     from pipeir.tune import candidates, tuning_key
 
     static = replace(DECODE, m=100, swap_ab=False, pingpong=None, tile=None, raster=None, stages=None)
     assert tuning_key(static, "H200") != tuning_key(replace(static, row_slabs=False), "H200")
     found = candidates(static)
-    assert found and all(config.cluster_shape == (1, 1) and config.row_slabs for config in found)
+    assert found and all(config.row_slabs for config in found)
+    assert {(1, 1), (2, 1)} <= {config.cluster_shape for config in found}
 
 
 
@@ -105,8 +111,8 @@ def test_the_decode_tuner_times_pingpong_tiles_with_and_without_row_slabs() -> N
 
     free = GemmConfig(m=None, n=4096, k=4096)
     found = [c for c in bucket_candidates(free, "decode") if c.pingpong]
-    slabbed = {(c.tile_shape, c.raster_order) for c in found if c.row_slabs}
-    assert slabbed and all(c.cluster_shape == (1, 1) for c in found if c.row_slabs)
-    assert slabbed == {(c.tile_shape, c.raster_order) for c in found if c.cluster_shape == (1, 1) and not c.row_slabs}
+    slabbed = {(c.tile_shape, c.cluster_shape, c.raster_order) for c in found if c.row_slabs}
+    assert {cluster for _, cluster, _ in slabbed} == {(1, 1), (1, 2)}
+    assert slabbed == {(c.tile_shape, c.cluster_shape, c.raster_order) for c in found if not c.row_slabs}
     fixed_off = bucket_candidates(replace(free, row_slabs=False), "decode")
     assert fixed_off and not any(c.row_slabs for c in fixed_off)

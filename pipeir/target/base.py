@@ -345,10 +345,6 @@ class GemmTarget:
             return
         if not self.ROW_SLABS:
             raise ConfigError(f"row_slabs is not built for {self.ARCH}")
-        if spec.cluster_shape != (1, 1):
-            raise ConfigError(
-                f"row_slabs needs cluster 1x1, got {'x'.join(map(str, spec.cluster_shape))}: slab loads in "
-                "clusters have not run on a GPU yet")
 
     def check_b_evict_first(self, spec) -> None:
         if spec.b_evict_first is not None and not isinstance(spec.b_evict_first, bool):

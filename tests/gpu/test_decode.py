@@ -68,6 +68,11 @@ SCHEDULES = {
     "row-slabs-128x64": dict(swap_ab=False, tile=[128, 64], cluster=[1, 1], row_slabs=True),
     "row-slabs-swap_ab-128x32-split-k-2": dict(swap_ab=True, tile=[128, 32], cluster=[1, 1], split_k=2,
                                                row_slabs=True),
+    # in clusters: the CTA of a cluster whose token tile lies wholly past M loads none of
+    # its slabs but takes its part in the weights' multicast
+    "row-slabs-swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64], cluster=[1, 2],
+                                                        row_slabs=True),
+    "row-slabs-128x128-cluster2x1": dict(swap_ab=False, tile=[128, 128], cluster=[2, 1], row_slabs=True),
     # B's loads with an L2 evict-first policy (GemmConfig.b_evict_first): swapped by slabs,
     # multicast, and as the MMA's B
     "b-evict-first-swap_ab-pingpong-64x64-row-slabs": dict(swap_ab=True, pingpong=True, tile=[64, 64],
