@@ -169,10 +169,11 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     against without at M = 192 and 256: bf16 0.779 and 0.911 against 0.755 and 0.868, fp8
     1.109 and 1.082 against 1.087 and 1.031 (with row slabs, whose 16 slabs of a 128-row
     tile cost more than a whole-tile load, 0.666 and 0.702 in bf16). Over M = 1..64,
-    bench/runs/2026-11-30-decode-quick-6.md,
-    b_evict_first with and without: the 64x64 decode tile with row slabs 1.135 against
-    1.016 in bf16 (lowest 1.097 against 0.980), 1.543 against 1.384 in fp8 rowwise; the
-    narrow schedules at M = 128 gained 7-15% in bf16 and 2-10% in fp8 at every (N, K).
+    bench/runs/2026-11-30-decode-quick-6.md, b_evict_first with and without: the 64x64
+    decode tile with row slabs 1.135 against 1.016 in bf16 (lowest 1.097 against 0.980),
+    1.543 against 1.384 in fp8 rowwise; the narrow schedules at M = 128 gained 7-15% in
+    bf16 and 2-10% in fp8 at every (N, K) (what evict-first gains is the L2 clear of
+    do_bench's timer: -decode-clean-l2.md, docs/lowering.md).
     -quick-5.md, the decode tiles with row slabs and without: 64x64 with them 1.019
     (lowest 0.996), 64x32 with them 1.018 (lowest 0.861 at M = 64), 64x32 without 1.005
     (0.858, the previous heuristic); fp8 rowwise 1.390, 1.392, 1.379 (lowest 1.154,

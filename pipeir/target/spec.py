@@ -62,16 +62,18 @@ class GemmConfig:
     tile) in slabs of 8 rows, and skips the slabs that start past the end instead of
     having TMA fill them with zeros (docs/lowering.md, "Row slabs"). A decode kernel's
     token tile is mostly past M (a 64-token tile at M = 1: 63 rows of 64), and filling
-    rows costs the TMA unit more than loading them. None is free: the decode heuristic
-    (pipeir.tune.heuristic_config) turns it on for its swapped pingpong tiles, and the
-    builder builds without it; False keeps it off.
+    rows costs the TMA unit more than loading them. An operand its cluster multicasts loads
+    whole. None is free: the decode and narrow heuristics (pipeir.tune.heuristic_config)
+    turn it on for their swapped pingpong tiles, and the builder builds without it; False
+    keeps it off.
 
     `b_evict_first` (sm_90a) loads B's tiles with an L2 evict-first cache policy (CUTLASS's
     CacheHintSm90::EVICT_FIRST): B's lines are then the L2's first victims, so streaming
     weights that are read once (a decode GEMM's) does not evict what the L2 holds for
     others, such as lines still to be written back to DRAM or reused activations
-    (docs/lowering.md, "L2 evict-first weights"). None is free: the decode heuristic turns
-    it on, the builder builds without it; False keeps it off.
+    (docs/lowering.md, "L2 evict-first weights"). None is free: the heuristics of the
+    decode, narrow and medium classes turn it on, the builder builds without it; False
+    keeps it off.
     """
 
     m: int | None
