@@ -54,7 +54,8 @@ SCHEDULES = {
     "swap_ab-128x64-cluster1x2": dict(swap_ab=True, tile=[128, 64], cluster=[1, 2]),
     "swap_ab-128x128": dict(swap_ab=True, tile=[128, 128], cluster=[1, 1]),
     "swap_ab-256x32": dict(swap_ab=True, tile=[256, 32], cluster=[1, 1]),
-    # the heuristic's decode and narrow schedules: 64-row weight tiles under pingpong
+    # 64-row weight tiles under pingpong (the decode and narrow heuristics' tiles, with row
+    # slabs and evict-first below)
     "swap_ab-pingpong-64x32-raster-n": dict(swap_ab=True, pingpong=True, tile=[64, 32], cluster=[1, 1], raster="n"),
     "swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64], cluster=[1, 2]),
     "medium-128x128-cluster2x1": dict(swap_ab=False, tile=[128, 128], cluster=[2, 1]),  # M 129..256
@@ -73,8 +74,8 @@ SCHEDULES = {
     "row-slabs-swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64], cluster=[1, 2],
                                                         row_slabs=True),
     "row-slabs-128x128-cluster2x1": dict(swap_ab=False, tile=[128, 128], cluster=[2, 1], row_slabs=True),
-    # B's loads with an L2 evict-first policy (GemmConfig.b_evict_first): swapped by slabs,
-    # multicast, and as the MMA's B
+    # B's loads with an L2 evict-first policy (GemmConfig.b_evict_first): swapped by slabs
+    # (the decode heuristic's schedule), multicast, and as the MMA's B
     "b-evict-first-swap_ab-pingpong-64x64-row-slabs": dict(swap_ab=True, pingpong=True, tile=[64, 64],
                                                            cluster=[1, 1], row_slabs=True, b_evict_first=True),
     "b-evict-first-swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64],
