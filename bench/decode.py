@@ -19,7 +19,8 @@ shuffled rounds:
     with a shorter do_bench window and one round, to fit a 10-minute run.
 Every kernel is checked against a float32 product first (NaN-poisoned output) and
 dropped with its error if it is wrong. Times: triton.testing.do_bench medians (--timer
-clean-l2: the same method with an L2 flush that leaves no dirty lines, clean_l2_ms); the
+clean-l2: the same method with an L2 flush that leaves no dirty lines, bench/gemm.py's
+clean_l2_ms); the
 weights rotate over copies totalling more than 128 MB (the H200's L2 is 60 MB), so each
 launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in TB/s
 (N·K·bytes / time; a device copy moves 3.95 TB/s on the H200), the SM clock and power
@@ -57,7 +58,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import do_bench_ms, shuffled_rounds  # noqa: E402
+from gemm import clean_l2_ms, do_bench_ms, shuffled_rounds  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -140,44 +141,11 @@ def quick_ms(call, sets) -> float:
     return do_bench_ms(call, sets, warmup=25, rep=100)
 
 
-FLUSH_BYTES = 256 * 2**20
-"""The buffer do_bench clears before each launch, and clean_l2_ms reads."""
-
-
-def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
-    """--timer clean-l2: do_bench's method (each launch timed alone between CUDA events,
-    the L2 flushed before it, the median), except the flush. do_bench zeroes a 256 MB
-    buffer, which leaves the L2 full of dirty lines: the timed kernel's loads evict them,
-    and their write-back to DRAM shares its time. This one reads the buffer instead (a
-    sum), so the lines the kernel evicts are clean. The two timers side by side show
-    what a kernel's L2 policy does with the dirty lines (GemmConfig.b_evict_first)."""
-    flush_buffer = torch.empty(FLUSH_BYTES // 2, dtype=torch.bfloat16, device="cuda").normal_()
-    position = [0]
-
-    def step():
-        a, b = sets[position[0] % len(sets)]
-        position[0] += 1
-        call(a, b)
-
-    def timed(count: int) -> list[float]:
-        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        for start, end in zip(starts, ends):
-            flush_buffer.sum(dtype=torch.float32)
-            start.record()
-            step()
-            end.record()
-        torch.cuda.synchronize()
-        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
-
-    estimate = statistics.median(timed(5))
-    timed(max(1, int(warmup / estimate)))
-    return statistics.median(timed(max(1, int(rep / estimate))))
-
-
 TIMERS = {"do_bench": (do_bench_ms, quick_ms),
           "clean-l2": (clean_l2_ms, lambda call, sets: clean_l2_ms(call, sets, warmup=25, rep=100))}
-"""--timer: (the full timer, --quick's shorter window)."""
+"""--timer: (the full timer, --quick's shorter window); clean-l2 is do_bench's method with
+an L2 flush that leaves no dirty lines (bench/gemm.py), which shows what a kernel's L2
+policy does with them (GemmConfig.b_evict_first)."""
 
 
 def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:

@@ -1,6 +1,7 @@
 """Fused fp8 epilogues against torch._scaled_mm, on the GPU (issue 14, acceptance 2).
 
     python3 bench/epilogue.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
+                              [--timer do_bench|clean-l2|back-to-back]
 
 For each problem, in one process, interleaved in shuffled rounds, on random fp8 e4m3
 inputs rotating over more than 4x the 50 MB L2, bf16 output:
@@ -14,7 +15,7 @@ Every pipeir kernel takes the autotuner's choice for the plain product (pipeir.t
 tuning run per problem on first use, then the cache), so the fused kernels and the plain
 one share their mainloop configuration. Every step is first checked against a float32
 product of the same fused computation (NaN-poisoned outputs). Times: triton.testing.do_bench
-medians; beside each the SM clock and power nvidia-smi sampled while it ran
+medians (--timer: bench/gemm.py's other timers); beside each the SM clock and power nvidia-smi sampled while it ran
 (bench/gpu_clock.py). The table, printed last, is also written to --out and, when the
 environment variable OUT names a folder, to $OUT/epilogue.md.
 
@@ -34,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
+from gemm import TIMERS, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -99,7 +100,7 @@ def checked(label: str, call, reference, sets, out) -> bool:
     return error <= MAX_RELATIVE_ERROR  # NaN fails too
 
 
-def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict]) -> None:
+def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer) -> None:
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
     steps, out, chosen = steps_for(m, n, k, sets)
@@ -107,7 +108,7 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
     calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out)}
     if PLAIN in calls:
         calls[PLAIN_AGAIN] = calls[PLAIN]
-    times = shuffled_rounds(problem, calls, sets, rounds, sampler)
+    times = shuffled_rounds(problem, calls, sets, rounds, sampler, timer)
     medians = {label: statistics.median(samples) for label, samples in times.items()}
     for label, samples in times.items():
         ms = medians[label]
@@ -157,13 +158,13 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 def main() -> None:
     args = problem_arguments(__doc__, rounds=5)
-    rows = timed_problems(bench, args.shapes, args.rounds)
+    rows = timed_problems(bench, args.shapes, args.rounds, TIMERS[args.timer])
     limits = device_limits()
     configs = "; ".join(dict.fromkeys(f"{r['problem']}: {r['config']}" for r in rows))
     text = (
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
         f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"do_bench medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
+        f"{args.timer} medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
         f"bf16 output. pipeir configurations (tuned): {configs}.\n\n"
         + table(rows) + "\n\n" + "\n".join(f"- {line}" for line in verdicts(rows)) + "\n"
     )

@@ -2,7 +2,7 @@
 against pipeir's naive form, the form after each pass, and the full pipeline.
 
     python3 bench/gemm.py [--dtypes f16,bf16,f8e4m3] [--shapes 4096x4096x4096,...]
-                          [--timer do_bench|back-to-back] [--rounds N]
+                          [--timer do_bench|back-to-back|clean-l2] [--rounds N]
                           [--cutlass-examples CUTLASS_DIR] [--out bench/RESULTS.md]
 
 Every pipeir form uses the autotuned configuration of its problem (pipeir.tune:
@@ -10,10 +10,13 @@ cached in pipeir's cache, or tuned at the start of the run), so the forms differ
 only by the passes. With --cutlass-examples, CUTLASS's own CuTe DSL Hopper GEMM
 examples found in that checkout are timed beside them (bench/cutlass_examples.py).
 
-Two timers (--timer), both over input sets rotated so that their total exceeds L2
+Three timers (--timer), all over input sets rotated so that their total exceeds L2
 (no run reads a warm cache), after warm-up:
   do_bench      triton.testing.do_bench's median (the default). It clears L2 between
-                launches, so the GPU idles briefly between GEMMs.
+                launches, so the GPU idles briefly between GEMMs; the clear zeroes
+                256 MB, so the next kernel starts with the L2 full of dirty lines.
+  clean-l2      do_bench's method with a flush that reads the 256 MB instead: no dirty
+                lines, so no write-back shares the timed kernel's DRAM time.
   back-to-back  CUDA events around batches of launches with no gap between them
                 (pipeir.tune's time_launches: the median of 5 batches of at least
                 40 ms): the clock and power a stream of GEMMs settles at.
@@ -96,7 +99,40 @@ def back_to_back_ms(call, sets) -> float:
     return time_launches(call, sets, batches=5, target_ms=40.0)
 
 
-TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms}
+FLUSH_BYTES = 256 * 2**20
+"""The buffer do_bench zeroes before each launch, and clean_l2_ms reads."""
+
+
+def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
+    """do_bench's method with an L2 flush that leaves no dirty lines (a read of 256 MB
+    where do_bench zeroes them, leaving dirty lines whose write-back the timed kernel's
+    loads then pay for): each launch timed alone between CUDA events, the median of `rep`
+    ms after `warmup` ms, cycling through the input `sets`"""
+    flush_buffer = torch.empty(FLUSH_BYTES // 2, dtype=torch.bfloat16, device="cuda").normal_()
+    position = [0]
+
+    def step():
+        a, b = sets[position[0] % len(sets)]
+        position[0] += 1
+        call(a, b)
+
+    def timed(count: int) -> list[float]:
+        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        for start, end in zip(starts, ends):
+            flush_buffer.sum(dtype=torch.float32)
+            start.record()
+            step()
+            end.record()
+        torch.cuda.synchronize()
+        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+
+    estimate = statistics.median(timed(5))
+    timed(max(1, int(warmup / estimate)))
+    return statistics.median(timed(max(1, int(rep / estimate))))
+
+
+TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms, "clean-l2": clean_l2_ms}
 
 
 def shuffled_rounds(problem: str, steps: dict, sets, rounds: int, sampler, timer=do_bench_ms) -> dict[str, list[float]]:
@@ -232,19 +268,22 @@ def problem_arguments(description: str, rounds: int) -> argparse.Namespace:
                         help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
     parser.add_argument("--rounds", type=int, default=rounds, help="interleaved timing rounds")
     parser.add_argument("--out", type=Path, default=None, help="write the table here (markdown)")
+    parser.add_argument("--timer", choices=TIMERS, default="do_bench",
+                        help="do_bench (default; the L2 cleared by zeroing 256 MB), clean-l2 (cleared by reading "
+                             "them) or back-to-back (no clear, no gap)")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         parser.error("needs a CUDA GPU (sm_90a)")
     return args
 
 
-def timed_problems(bench, shapes, rounds: int) -> list[dict]:
-    """`bench(m, n, k, rounds, sampler, rows)` for each problem with the clock sampled; each
-    row gets the clock and power sampled under its `clock_label`."""
+def timed_problems(bench, shapes, rounds: int, timer) -> list[dict]:
+    """`bench(m, n, k, rounds, sampler, rows, timer)` for each problem with the clock
+    sampled; each row gets the clock and power sampled under its `clock_label`."""
     rows: list[dict] = []
     with ClockSampler() as sampler:
         for m, n, k in shapes:
-            bench(m, n, k, rounds, sampler, rows)
+            bench(m, n, k, rounds, sampler, rows, timer)
     for row in rows:
         row["clock"] = sampler.summary(row["clock_label"])
     return rows

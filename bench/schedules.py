@@ -7,7 +7,7 @@ inputs rotating over more than 4x the L2, bf16 output: torch._scaled_mm rowwise,
 each schedule of SCHEDULES its plain kernel and its fused rowwise scale + bias + silu
 kernel (the same configuration, so the difference is the epilogue's cost). Every kernel
 is first checked against a float32 product (NaN-poisoned output) and dropped if wrong.
-Times: triton.testing.do_bench medians, the SM clock and power beside each. The markdown
+Times: triton.testing.do_bench medians (--timer: bench/gemm.py's other timers), the SM clock and power beside each. The markdown
 table is printed last and written to --out (or $OUT/schedules.md).
 
 The cooperative consumer runs both MMA warpgroups on one tile, so its epilogue leaves the
@@ -28,7 +28,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
+from gemm import TIMERS, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -64,7 +64,7 @@ def label_of(config: GemmConfig) -> str:
     return f"{'fused' if config.scale else 'plain'} {schedule}{describe(config)}"
 
 
-def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict]) -> None:
+def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer) -> None:
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
     scale_a = torch.rand(m, 1, device="cuda") + 0.5
@@ -97,7 +97,7 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
             print(f"{problem} {label}: WRONG (relative error {error:.2e}), dropped", flush=True)
             continue
         steps[label] = call
-    times = shuffled_rounds(problem, steps, sets, rounds, sampler)
+    times = shuffled_rounds(problem, steps, sets, rounds, sampler, timer)
     medians = {label: statistics.median(samples) for label, samples in times.items()}
     for label, samples in times.items():
         ms = medians[label]
@@ -122,13 +122,13 @@ def table(rows: list[dict]) -> str:
 
 def main() -> None:
     args = problem_arguments(__doc__, rounds=3)
-    rows = timed_problems(bench, args.shapes, args.rounds)
+    rows = timed_problems(bench, args.shapes, args.rounds, TIMERS[args.timer])
     limits = device_limits()
     text = (
         f"Command: `python3 bench/schedules.py {' '.join(sys.argv[1:])}`\n\n"
         f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
         f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"do_bench medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
+        f"{args.timer} medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
         f"bf16 output; fused = rowwise scales + bias + silu.\n\n" + table(rows) + "\n")
     out = args.out or (Path(os.environ["OUT"]) / "schedules.md" if os.environ.get("OUT") else None)
     if out:
