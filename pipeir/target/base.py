@@ -338,18 +338,21 @@ class GemmTarget:
         self.check_stages(spec)
         self.check_epilogue(spec)
 
+    @staticmethod
+    def free_flag(spec, field: str) -> bool:
+        """`spec`'s True/False/None (free) `field`, whether it is set; any other value is
+        refused in one line."""
+        value = getattr(spec, field)
+        if value is not None and not isinstance(value, bool):
+            raise ConfigError(f"{field} must be True, False or None (free), got {value!r}")
+        return bool(value)
+
     def check_row_slabs(self, spec) -> None:
-        if spec.row_slabs is not None and not isinstance(spec.row_slabs, bool):
-            raise ConfigError(f"row_slabs must be True, False or None (free), got {spec.row_slabs!r}")
-        if not spec.row_slabs:
-            return
-        if not self.ROW_SLABS:
+        if self.free_flag(spec, "row_slabs") and not self.ROW_SLABS:
             raise ConfigError(f"row_slabs is not built for {self.ARCH}")
 
     def check_b_evict_first(self, spec) -> None:
-        if spec.b_evict_first is not None and not isinstance(spec.b_evict_first, bool):
-            raise ConfigError(f"b_evict_first must be True, False or None (free), got {spec.b_evict_first!r}")
-        if spec.b_evict_first and not self.B_EVICT_FIRST:
+        if self.free_flag(spec, "b_evict_first") and not self.B_EVICT_FIRST:
             raise ConfigError(f"b_evict_first is not built for {self.ARCH}")
 
     def check_split_k(self, spec) -> None:
@@ -367,9 +370,7 @@ class GemmTarget:
             raise ConfigError(f"split_k {splits} exceeds the {k_tiles} k-tile(s) of K = {spec.k}: some slices would be empty")
 
     def check_pingpong(self, spec) -> None:
-        if spec.pingpong is not None and not isinstance(spec.pingpong, bool):
-            raise ConfigError(f"pingpong must be True, False or None (free), got {spec.pingpong!r}")
-        if not spec.pingpong:
+        if not self.free_flag(spec, "pingpong"):
             return
         if not self.PINGPONG:
             raise ConfigError(f"pingpong is not built for {self.ARCH}: its consumer warpgroups share every tile")
