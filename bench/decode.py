@@ -20,9 +20,8 @@ shuffled rounds:
 Every kernel is checked against a float32 product first (NaN-poisoned output) and
 dropped with its error if it is wrong. Times: triton.testing.do_bench medians (--timer
 clean-l2: the same method with an L2 flush that leaves no dirty lines, bench/gemm.py's
-clean_l2_ms); the
-weights rotate over copies totalling more than 128 MB (the H200's L2 is 60 MB), so each
-launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in TB/s
+clean_l2_ms); the weights rotate over copies totalling more than 128 MB (the H200's L2
+is 60 MB), so each launch streams W from HBM. Beside each figure: TFLOP/s and the weight stream in TB/s
 (N·K·bytes / time; a device copy moves 3.95 TB/s on the H200), the SM clock and power
 nvidia-smi sampled while it ran (bench/gpu_clock.py).
 
@@ -43,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import json
 import math
 import os
@@ -135,17 +135,13 @@ DISPATCH_CASE = textwrap.dedent(
 )
 
 
-def quick_ms(call, sets) -> float:
-    """--quick's timer: a shorter do_bench window (25 ms warm-up, 100 ms of launches), so
-    that a dozen kernels at 48 shapes fit one run."""
-    return do_bench_ms(call, sets, warmup=25, rep=100)
-
-
-TIMERS = {"do_bench": (do_bench_ms, quick_ms),
-          "clean-l2": (clean_l2_ms, lambda call, sets: clean_l2_ms(call, sets, warmup=25, rep=100))}
-"""--timer: (the full timer, --quick's shorter window); clean-l2 is do_bench's method with
-an L2 flush that leaves no dirty lines (bench/gemm.py), which shows what a kernel's L2
-policy does with them (GemmConfig.b_evict_first)."""
+TIMERS = {"do_bench": do_bench_ms, "clean-l2": clean_l2_ms}
+"""--timer (bench/gemm.py): clean-l2 is do_bench's method with an L2 flush that leaves no
+dirty lines, which shows what a kernel's L2 policy does with them
+(GemmConfig.b_evict_first). --quick times with a shorter window (QUICK_WINDOW), so that a
+dozen kernels at 48 shapes fit one run."""
+QUICK_WINDOW = dict(warmup=25, rep=100)
+"""--quick's timing window: 25 ms warm-up, 100 ms of launches."""
 
 
 def weight_sets(n: int, k: int, dtype: str) -> list[torch.Tensor]:
@@ -402,7 +398,7 @@ def main() -> None:
             for n, k in args.nks:
                 kernels = {label_of(c): pipeir.compile(c, tune=False)
                            for c in candidates_of.get((dtype, n, k), []) if c not in failed}
-                timer = TIMERS[args.timer][1 if args.quick else 0]
+                timer = functools.partial(TIMERS[args.timer], **(QUICK_WINDOW if args.quick else {}))
                 bounds += bound_rows(dtype, n, k, rounds, sampler, timer)
                 bench_shape(dtype, n, k, args.ms, kernels, rounds, sampler, rows, timer)
     for row in rows + bounds:

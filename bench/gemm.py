@@ -79,11 +79,8 @@ def input_sets(m: int, n: int, k: int, dtype: str) -> list[tuple[torch.Tensor, t
     return sets
 
 
-def do_bench_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
-    """triton.testing.do_bench medians (L2 cleared between launches): `warmup` ms of
-    launches, then `rep` ms timed, cycling through the input `sets`"""
-    import triton.testing
-
+def cycling(call, sets):
+    """A step that calls `call` on the next of the input `sets` each time, round and round."""
     position = [0]
 
     def step():
@@ -91,7 +88,15 @@ def do_bench_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
         position[0] += 1
         call(a, b)
 
-    return triton.testing.do_bench(step, warmup=warmup, rep=rep, return_mode="median")
+    return step
+
+
+def do_bench_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
+    """triton.testing.do_bench medians (L2 cleared between launches): `warmup` ms of
+    launches, then `rep` ms timed, cycling through the input `sets`"""
+    import triton.testing
+
+    return triton.testing.do_bench(cycling(call, sets), warmup=warmup, rep=rep, return_mode="median")
 
 
 def back_to_back_ms(call, sets) -> float:
@@ -109,12 +114,7 @@ def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
     loads then pay for): each launch timed alone between CUDA events, the median of `rep`
     ms after `warmup` ms, cycling through the input `sets`"""
     flush_buffer = torch.empty(FLUSH_BYTES // 2, dtype=torch.bfloat16, device="cuda").normal_()
-    position = [0]
-
-    def step():
-        a, b = sets[position[0] % len(sets)]
-        position[0] += 1
-        call(a, b)
+    step = cycling(call, sets)
 
     def timed(count: int) -> list[float]:
         starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
