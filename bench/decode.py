@@ -94,6 +94,31 @@ QUICK_CANDIDATES = {
         dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), b_evict_first=True),
         dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True),
     ),
+    "narrow": (
+        dict(swap_ab=False, tile=(128, 64), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 64), cluster=(1, 2), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 64), k_row_bytes=256, cluster=(1, 2), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(1, 2), b_evict_first=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, cluster=(1, 2), row_slabs=True,
+             b_evict_first=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 128), k_row_bytes=256, cluster=(2, 1), b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 64), cluster=(1, 2), row_slabs=True, b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True),
+    ),
+    "depth": (
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True),
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
+        *(dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True,
+               stages=stages) for stages in (2, 3, 4)),
+    ),
+    "split": (
+        dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
+        dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256, split_k=2, b_evict_first=True),
+        dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256, split_k=4, b_evict_first=True),
+        dict(swap_ab=True, tile=(128, 16), raster="n", split_k=4, b_evict_first=True),
+        dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256, b_evict_first=True),
+    ),
 }
 """Schedules --quick times as dynamic-M kernels at every M, by --candidates set (tile: the
 MMA's rows and columns; under swap_ab the columns are M; cluster (1, 2) multicasts the
@@ -107,7 +132,15 @@ and narrow classes and their closest rivals in the runs that set them
 (bench/runs/2026-11-30-decode-quick*.md), each with and without b_evict_first. medium
 (for M = 65..256, --ms 80,129,192,256): the narrow and medium classes' clustered schedules
 with and without row slabs (the second M tile of a cluster mostly or wholly past M) and
-evict-first."""
+evict-first. narrow (--ms 96,128): the narrow class's 128-row token tiles, alone and in 1x2
+clusters (each token tile multicast to the CTAs of two weight tiles, halving the L2's
+traffic of the tokens), against the pair schedule and a swapped 64x128 tile whose 2x1
+clusters multicast the tokens likewise, and the clustered 128-row token tiles by row slabs (a
+token tile past M's end loaded by its rows inside M, where a whole-tile load fills the rest
+with zeros). depth: the decode schedule with shallower rings
+(stages: fewer weight bytes in flight, so fewer evict-first lines resident in the L2).
+split: at N = 4096, where the 64-row weight tiles cover half the SMs, the decode schedule
+against the cooperative 128-row tiles with K split 2 and 4 (two to four times the CTAs)."""
 DISPATCH_CASE = textwrap.dedent(
     """
     import json, random, sys, time, torch
@@ -181,7 +214,7 @@ def candidate_config(dtype: str, n: int, k: int, fields: dict) -> GemmConfig:
                         pingpong=fields.get("pingpong", False), row_slabs=fields.get("row_slabs", False),
                         b_evict_first=fields.get("b_evict_first", False),
                         scale="rowwise" if dtype.startswith("f8") else None)
-    return replace(config, stages=config.max_stages)
+    return replace(config, stages=fields.get("stages") or config.max_stages)
 
 
 def label_of(config: GemmConfig) -> str:

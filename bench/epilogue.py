@@ -11,11 +11,13 @@ inputs rotating over more than 4x the 50 MB L2, bf16 output:
   * pipeir's fused rowwise scale + bias + silu kernel;
   * pipeir's plain fp8 kernel (no epilogue) of the same configuration, timed twice (the
     second timing is the noise floor the ratios are read against).
-Every pipeir kernel takes the autotuner's choice for the plain product (pipeir.tune: one
-tuning run per problem on first use, then the cache), so the fused kernels and the plain
-one share their mainloop configuration. Every step is first checked against a float32
-product of the same fused computation (NaN-poisoned outputs). Times: triton.testing.do_bench
-medians (--timer: bench/gemm.py's other timers); beside each the SM clock and power nvidia-smi sampled while it ran
+Every pipeir kernel takes the autotuner's choice: the static kernels the plain product's
+(`pipeir.compile(..., tune=True)`: one tuning run per problem on first use, then the
+cache), so the fused kernels and the plain one share their mainloop configuration;
+pipeir.scaled_mm its M class's bucket (`tune=True`: tuned on first use likewise). Every
+step is first checked against a float32 product of the same fused computation
+(NaN-poisoned outputs). Times: triton.testing.do_bench medians (--timer: bench/gemm.py's
+other timers); beside each the SM clock and power nvidia-smi sampled while it ran
 (bench/gpu_clock.py). The table, printed last, is also written to --out and, when the
 environment variable OUT names a folder, to $OUT/epilogue.md.
 
@@ -58,8 +60,9 @@ def steps_for(m: int, n: int, k: int, sets):
     bias = torch.randn(n, device="cuda").bfloat16()
     out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
     config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3")
-    plain = pipeir.compile(config)
-    fused = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu"))
+    plain = pipeir.compile(config, tune=True)
+    fused = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu"),
+                           tune=True)
     assert fused.config.mainloop == plain.config, (fused.config, plain.config)
 
     def product(a, b):
@@ -70,9 +73,9 @@ def steps_for(m: int, n: int, k: int, sets):
                         lambda a, b: product(a, b) * scale_a * scale_b),
         "torch._scaled_mm tensorwise": (lambda a, b: torch._scaled_mm(a, b.t(), one, one, out_dtype=torch.bfloat16),
                                         product),
-        PIPEIR_ROWWISE: (lambda a, b: pipeir.scaled_mm(a, b.t(), scale_a, scale_b),
+        PIPEIR_ROWWISE: (lambda a, b: pipeir.scaled_mm(a, b.t(), scale_a, scale_b, tune=True),
                          lambda a, b: product(a, b) * scale_a * scale_b),
-        "pipeir.scaled_mm tensorwise": (lambda a, b: pipeir.scaled_mm(a, b.t(), one, one), product),
+        "pipeir.scaled_mm tensorwise": (lambda a, b: pipeir.scaled_mm(a, b.t(), one, one, tune=True), product),
         FUSED: (lambda a, b: fused(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias),
                 lambda a, b: torch.nn.functional.silu(product(a, b) * scale_a * scale_b + bias.float())),
         PLAIN: (lambda a, b: plain(a, b, out), product),
