@@ -119,6 +119,18 @@ the 64-row weight tile by M's two 64-wide tiles."""
 NARROW_CLUSTER = (1, 2)
 """The narrow class's cluster with NARROW_TILE: the CTAs of M's two tiles share each weight
 tile, each loading half of it and multicasting it to the other."""
+NARROW_PAIR_WAVES = 2
+"""The most waves (one CTA on each SM) the narrow class's CTA pairs may take beyond the
+first: see narrow_pairs_fit."""
+NARROW_PAIR_FILL = 0.9
+"""The least share of their waves' SM slots the CTA pairs must fill when they take more
+than one wave."""
+NARROW_TOKEN_TILE_N = (64, 128)
+"""The weight columns of the narrow class's 128-row token tiles where the CTA pairs of
+NARROW_TILE do not fit the SMs at once: narrow_token_tile_n picks one per N."""
+NARROW_TOKEN_CLUSTER = (1, 2)
+"""The narrow class's cluster with 128-row token tiles: the CTAs of two weight tiles share
+the token tile, each loading half of it and multicasting it to the other."""
 MEDIUM_CLUSTER = (2, 1)
 """The medium class's cluster: the CTAs of M's two 128-row tiles share each weight tile,
 each loading half of it and multicasting it to the other."""
@@ -153,16 +165,24 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     M tiles of one weight tile run side by side), with K split in two when the weights'
     tiles cover at most a quarter of the SMs and K is long (SPLIT_K_MIN_ROW_BYTES).
     narrow (M = 65..128): where the weights' 64-row tiles, two CTAs each, fit the SMs at
-    once (narrow_pairs_fit: N <= 4224 on the H200), swap_ab under pingpong with
-    NARROW_TILE in clusters of NARROW_CLUSTER, raster m, 256-byte weight rows, the token
-    rows past M not loaded (row_slabs); else 128x64 tiles (twice the CTAs of 128x128 for
-    the same weight traffic). medium (M = 129..256): 128x128 in clusters of
-    MEDIUM_CLUSTER. In these three classes (STREAMED_WEIGHT_CLASSES) the weights load
+    once or fill two waves (narrow_pairs_fit: N <= 4224 and 7553..8448 on the H200),
+    swap_ab under pingpong with NARROW_TILE in clusters of NARROW_CLUSTER, raster m,
+    256-byte weight rows, the token rows past M not loaded (row_slabs); else 128-row token
+    tiles in clusters of NARROW_TOKEN_CLUSTER (the token tile multicast to two weight
+    tiles' CTAs), 64 or 128 weight columns wide by N (narrow_token_tile_n). medium (M =
+    129..256): 128x128 in clusters of MEDIUM_CLUSTER. In these three classes (STREAMED_WEIGHT_CLASSES) the weights load
     evict-first (b_evict_first, where the target builds it). wide: the target's default
     tile. Free fields only: a fixed field stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, geomean against
-    cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-medium-3.md (--candidates
+    cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-narrow-2.md (--candidates
+    narrow, M = 80, 96, 112, 128): at N = 8192 the pair schedule (two waves) against the
+    previous 128x64 tile, bf16 0.996-1.013x cuBLAS against 0.737-1.026x, fp8 rowwise
+    1.193-1.220x against 0.960-1.259x; at N = 14336 128x128 in 1x2 clusters 0.997-1.061x
+    and 1.098-1.105x against 0.721-1.028x and 0.854-1.074x for 128x64 (the pairs, 3.4
+    waves: 0.909-0.928x in bf16); 1x2 clusters against none for 128x64 at N = 8192: bf16
+    0.819-1.039x against 0.737-1.026x; row slabs for the 128-row token tile changed
+    nothing (within 1%). bench/runs/2026-11-30-decode-medium-3.md (--candidates
     medium), at M = 80 the narrow pair schedule with row slabs against without: bf16
     1.041 against 0.766, fp8 rowwise 1.335 against 1.000 (at M = 64 a full token tile
     took 0-2.5% longer by slabs, -quick-5.md); 128x128 in 2x1 clusters with evict-first
@@ -223,7 +243,7 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         if row_slabs is None:
             row_slabs = target.ROW_SLABS
     elif m_class_name == "narrow":
-        swap, tile = False, (128, 64, tile_k)
+        swap, tile, cluster = False, (128, narrow_token_tile_n(config.n, target), tile_k), NARROW_TOKEN_CLUSTER
     elif m_class_name == "medium":
         swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
     else:
@@ -237,6 +257,19 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     return replace(chosen, stages=config.stages or chosen.max_stages)
 
 
+def narrow_token_tile_n(n: int | None, target) -> int:
+    """The weight columns of the narrow class's 128-row token tiles (NARROW_TOKEN_TILE_N) for
+    N weight rows: the fewest columns per SM over the waves the tiles take (a wave: one tile
+    on each SM), and on a tie the wider tile, whose CTAs read the tokens fewer times. On the
+    H200: 64 at N = 8192 (128 tiles, one wave), 128 at N = 14336 (112 tiles in one wave,
+    where 64 takes two)."""
+    if n is None:
+        return NARROW_TOKEN_TILE_N[0]
+    def columns_per_sm(columns: int) -> int:
+        return schedule.ceil_div(schedule.ceil_div(n, columns), target.SM_COUNT) * columns
+    return min(reversed(NARROW_TOKEN_TILE_N), key=columns_per_sm)
+
+
 def may_swap_under_pingpong(config: GemmConfig, target) -> bool:
     """Whether a heuristic may give `config` a swapped pingpong schedule: the target builds
     swap_ab for it and pingpong, and the schedule, tile and split are free."""
@@ -247,10 +280,14 @@ def may_swap_under_pingpong(config: GemmConfig, target) -> bool:
 def narrow_pairs_fit(config: GemmConfig, target) -> bool:
     """Whether the narrow class's pingpong schedule applies to `config`: a swapped pingpong
     schedule may be chosen, the cluster is free too, and the CTA pairs of the weights'
-    NARROW_TILE rows fit the SMs in one wave."""
-    pairs = NARROW_CLUSTER[1] * schedule.ceil_div(config.n, NARROW_TILE[0]) if config.n is not None else None
-    return (may_swap_under_pingpong(config, target) and config.cluster is None and pairs is not None
-            and pairs <= target.SM_COUNT)
+    NARROW_TILE rows fit the SMs in one wave, or fill NARROW_PAIR_WAVES waves to at least
+    NARROW_PAIR_FILL (on the H200: N <= 4224, and N = 7553..8448; at N = 14336 the pairs
+    take 3.4 waves, and 128-row token tiles win)."""
+    if config.n is None or not may_swap_under_pingpong(config, target) or config.cluster is not None:
+        return False
+    pairs = NARROW_CLUSTER[1] * schedule.ceil_div(config.n, NARROW_TILE[0])
+    waves = schedule.ceil_div(pairs, target.SM_COUNT)
+    return waves == 1 or (waves <= NARROW_PAIR_WAVES and pairs >= NARROW_PAIR_FILL * waves * target.SM_COUNT)
 
 
 @dataclass(frozen=True)

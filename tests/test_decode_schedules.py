@@ -14,6 +14,7 @@ from pipeir.analysis.protocol import verify_pipeline
 from pipeir.build import gemm
 from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.runtime.cache import record_choice
+from pipeir.target import target_for
 from pipeir.target.spec import ConfigError, GemmConfig
 
 DECODE_NK = GemmConfig(m=None, n=4096, k=14336, dtype="bf16")
@@ -75,18 +76,39 @@ def test_heuristic_decode_swaps_and_keeps_fixed_fields() -> None:
 
 
 def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
-    """M = 65..128: where the CTA pairs of 64-row weight tiles fit the SMs (N = 4096), swap_ab
-    pingpong 64x64 in 1x2 clusters; elsewhere 128x64; in the medium class 128x128 in 2x1
-    clusters."""
-    few = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=14336, dtype="f8e4m3"), "narrow")
-    assert few.swap_ab and few.pingpong and few.tile_shape == (64, 64, 256) and few.cluster_shape == (1, 2)
-    assert few.raster_order == "m" and few.stages == few.max_stages and few.b_evict_first and few.row_slabs
-    for n, name, tile, cluster in ((8192, "narrow", (128, 64, 64), (1, 1)), (4096, "medium", (128, 128, 64), (2, 1))):
+    """M = 65..128: where the CTA pairs of 64-row weight tiles fit the SMs in one wave (N =
+    4096) or fill two (N = 8192), swap_ab pingpong 64x64 in 1x2 clusters; elsewhere 128-row
+    token tiles in 1x2 clusters, 64 weight columns where they take one wave (N = 6144) and
+    128 where 64 would take two (N = 14336); in the medium class 128x128 in 2x1 clusters."""
+    for n in (4096, 8192):
+        pairs = tuner.heuristic_config(GemmConfig(m=None, n=n, k=14336, dtype="f8e4m3"), "narrow")
+        assert pairs.swap_ab and pairs.pingpong and pairs.tile_shape == (64, 64, 256)
+        assert pairs.cluster_shape == (1, 2) and pairs.raster_order == "m" and pairs.stages == pairs.max_stages
+        assert pairs.b_evict_first and pairs.row_slabs
+    for n, name, tile, cluster in ((6144, "narrow", (128, 64, 64), (1, 2)), (14336, "narrow", (128, 128, 64), (1, 2)),
+                                   (4096, "medium", (128, 128, 64), (2, 1))):
         other = tuner.heuristic_config(GemmConfig(m=None, n=n, k=4096), name)
         assert not other.swap_ab and not other.pingpong and other.tile_shape == tile
         assert other.cluster_shape == cluster and other.b_evict_first and not other.row_slabs
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, cluster=(2, 1)), "narrow")
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
+
+
+@pytest.mark.parametrize("n, pairs", [(4224, True), (4288, False), (7552, False), (7553, True), (8448, True),
+                                      (8512, False)])
+def test_narrow_pairs_fit_one_wave_or_two_nearly_full(n, pairs) -> None:
+    """On the H200's 132 SMs: 2 * ceil(N / 64) CTAs in one wave (N <= 4224), or two waves
+    at least 90% full (238..264 CTAs)."""
+    config = GemmConfig(m=None, n=n, k=4096)
+    assert tuner.narrow_pairs_fit(config, target_for(config.arch)) is pairs
+
+
+@pytest.mark.parametrize("n, columns", [(4288, 64), (8192, 64), (8512, 128), (14336, 128), (16896, 128),
+                                        (16960, 64)])
+def test_narrow_token_tile_takes_fewest_columns_per_sm(n, columns) -> None:
+    """64 columns while their tiles take no more waves than 128's would (N = 16960: 265
+    tiles of 64 in three waves, 133 of 128 in two: 192 columns per SM against 256)."""
+    assert tuner.narrow_token_tile_n(n, target_for("sm_90a")) == columns
 
 
 @pytest.mark.parametrize("arch", ["sm_90a", "sm_100a"])

@@ -81,6 +81,10 @@ SCHEDULES = {
     "b-evict-first-swap_ab-pingpong-64x64-cluster1x2": dict(swap_ab=True, pingpong=True, tile=[64, 64],
                                                             cluster=[1, 2], b_evict_first=True),
     "b-evict-first-128x64-cluster2x1": dict(swap_ab=False, tile=[128, 64], cluster=[2, 1], b_evict_first=True),
+    # the narrow heuristic's 128-row token tiles, the token tile multicast to two weight tiles
+    "narrow-128x64-cluster1x2-b-evict-first": dict(swap_ab=False, tile=[128, 64], cluster=[1, 2], b_evict_first=True),
+    "narrow-128x128-cluster1x2-b-evict-first": dict(swap_ab=False, tile=[128, 128], cluster=[1, 2],
+                                                    b_evict_first=True),
 }
 
 
