@@ -170,7 +170,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     256-byte weight rows, the token rows past M not loaded (row_slabs); else 128-row token
     tiles in clusters of NARROW_TOKEN_CLUSTER (the token tile multicast to two weight
     tiles' CTAs), 64 or 128 weight columns wide by N (narrow_token_tile_n). medium (M =
-    129..256): 128x128 in clusters of MEDIUM_CLUSTER. In these three classes (STREAMED_WEIGHT_CLASSES) the weights load
+    129..256): 128x128 in clusters of MEDIUM_CLUSTER, the token rows past M not loaded (row
+    slabs: the second token tile is mostly past M at M = 129). In these three classes
+    (STREAMED_WEIGHT_CLASSES) the weights load
     evict-first (b_evict_first, where the target builds it). wide: the target's default
     tile. Free fields only: a fixed field stays.
 
@@ -246,6 +248,8 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
         swap, tile, cluster = False, (128, narrow_token_tile_n(config.n, target), tile_k), NARROW_TOKEN_CLUSTER
     elif m_class_name == "medium":
         swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
+        if row_slabs is None:
+            row_slabs = target.ROW_SLABS
     else:
         swap, tile = False, target.default_tile(config.dtype)
     b_evict_first = config.b_evict_first

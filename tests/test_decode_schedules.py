@@ -79,17 +79,19 @@ def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
     """M = 65..128: where the CTA pairs of 64-row weight tiles fit the SMs in one wave (N =
     4096) or fill two (N = 8192), swap_ab pingpong 64x64 in 1x2 clusters; elsewhere 128-row
     token tiles in 1x2 clusters, 64 weight columns where they take one wave (N = 6144) and
-    128 where 64 would take two (N = 14336); in the medium class 128x128 in 2x1 clusters."""
+    128 where 64 would take two (N = 14336); in the medium class 128x128 in 2x1 clusters by
+    row slabs."""
     for n in (4096, 8192):
         pairs = tuner.heuristic_config(GemmConfig(m=None, n=n, k=14336, dtype="f8e4m3"), "narrow")
         assert pairs.swap_ab and pairs.pingpong and pairs.tile_shape == (64, 64, 256)
         assert pairs.cluster_shape == (1, 2) and pairs.raster_order == "m" and pairs.stages == pairs.max_stages
         assert pairs.b_evict_first and pairs.row_slabs
-    for n, name, tile, cluster in ((6144, "narrow", (128, 64, 64), (1, 2)), (14336, "narrow", (128, 128, 64), (1, 2)),
-                                   (4096, "medium", (128, 128, 64), (2, 1))):
+    for n, name, tile, cluster, slabs in ((6144, "narrow", (128, 64, 64), (1, 2), False),
+                                          (14336, "narrow", (128, 128, 64), (1, 2), False),
+                                          (4096, "medium", (128, 128, 64), (2, 1), True)):
         other = tuner.heuristic_config(GemmConfig(m=None, n=n, k=4096), name)
         assert not other.swap_ab and not other.pingpong and other.tile_shape == tile
-        assert other.cluster_shape == cluster and other.b_evict_first and not other.row_slabs
+        assert other.cluster_shape == cluster and other.b_evict_first and bool(other.row_slabs) is slabs
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, cluster=(2, 1)), "narrow")
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 

@@ -16,12 +16,16 @@ k-tile is loaded whole and its missing part adds zeros.
 
 Rows past the end are another matter. Under `row_slabs` (GemmConfig.row_slabs), an operand
 whose tile rows may run past its tensor (`slab_operands`: a row extent known only at run
-time, as M is for a dynamic-M kernel, or not a multiple of the tile) is loaded in slabs of
-8 rows, and a slab that starts past the end is not loaded: its bytes are reported to the
-stage's barrier (mbarrier complete_tx) instead. The TMA unit fills out-of-bounds rows with
-zeros, but not for free: on the H200 a swap_ab 64x64 tile streamed 1x4096x14336 (bf16) in
-62 us against 44 us at 64x4096x14336, the same weights with every token row in bounds
-(bench/runs/2026-11-30-decode-quick-3.md).
+time, as M is for a dynamic-M kernel, or not a multiple of the tile) loads a tile that
+lies wholly inside its tensor in one box, as without them, and the tile that runs past
+the end (the edge tile) in slabs of 8 rows: a slab that starts past the end is not
+loaded, its bytes are reported to the stage's barrier (mbarrier complete_tx) instead. Each
+such operand has two TMA atoms, the whole tile's and the slab's (`KERNEL_PARAMS`). The TMA
+unit fills out-of-bounds rows with zeros, but not for free: on the H200 a swap_ab 64x64
+tile streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336, the same
+weights with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md); and 16
+slab loads of a full 128-row tile took 12-23% longer than its one box
+(bench/runs/2026-11-30-decode-medium-3.md).
 The skipped rows keep what the stage held before; they feed only accumulator rows (or,
 under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
 rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
@@ -92,6 +96,14 @@ class TmaWgmmaMainloop(TmaMainloop):
             if multicast == 1 and k_major and (extent is None or extent % tile_rows != 0)
         )
 
+    @property
+    def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
+        """The TMA atoms and tensors of A and B and the tiled MMA, then, for each slab operand,
+        the TMA atom and tensor of its whole-tile loads."""
+        whole = tuple((f"tma_{kind}_{operand}_whole", annotation) for operand in self.slab_operands
+                      for kind, annotation in (("atom", "cute.CopyAtom"), ("tensor", "cute.Tensor")))
+        return (*TmaMainloop.KERNEL_PARAMS, *whole)
+
     @staticmethod
     def evict_first_operands_of(spec) -> tuple[str, ...]:
         """The MMA operand that is the product's B under `b_evict_first` (A under swap_ab)."""
@@ -123,9 +135,14 @@ class TmaWgmmaMainloop(TmaMainloop):
         cluster_m, cluster_n = self.cluster
         tile_m, tile_n, tile_k = self.tile
         # A is multicast along the cluster's N extent, B along its M extent.
+        operands = {"a": (mA, a_layout, tile_m, cluster_n), "b": (self.b_as_nk(mB), b_layout, tile_n, cluster_m)}
         tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, (tile_m, tile_k), cluster_n, "a" in self.slab_operands)
         tma_atom_b, tma_tensor_b = self._tma_load(
             self.b_as_nk(mB), b_layout, (tile_n, tile_k), cluster_m, "b" in self.slab_operands)
+        # a slab operand's tiles inside its tensor load whole (never multicast: slab_operands_of)
+        whole = [value for operand in self.slab_operands
+                 for tensor, layout, tile_rows, _ in (operands[operand],)
+                 for value in self._tma_load(tensor, layout, (tile_rows, tile_k), 1, False)]
         tiled_mma = sm90_utils.make_trivial_tiled_mma(
             self.a_type,
             self.b_type,
@@ -137,7 +154,7 @@ class TmaWgmmaMainloop(TmaMainloop):
             (self.consumer_warpgroups, 1, 1),
             tiler_mn=(64, tile_n),
         )
-        return tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma
+        return (tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *whole)
 
     @staticmethod
     def _tma_load(tensor, smem_layout_staged, smem_tile, multicast: int, by_slabs: bool):
@@ -151,8 +168,9 @@ class TmaWgmmaMainloop(TmaMainloop):
         return cpasync.make_tiled_tma_atom(op, tensor, smem_layout, smem_tile, num_multicast=multicast)
 
     # -- device -------------------------------------------------------------------------
-    def device(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma):
-        return TmaWgmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma)
+    def device(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *whole_tiles):
+        return TmaWgmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma,
+                                      *whole_tiles)
 
 
 class TmaWgmmaMainloopDevice(TmaMainloopDevice):
@@ -160,7 +178,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
     method per `pipe` op it lowers."""
 
     def __init__(self, config: TmaWgmmaMainloop, smem, tma_atom_a, tma_tensor_a, tma_atom_b,
-                 tma_tensor_b, tiled_mma):
+                 tma_tensor_b, tiled_mma, *whole_tiles):
         self.config = config
         self.tma_atom_a, self.tma_atom_b, self.tiled_mma = tma_atom_a, tma_atom_b, tiled_mma
         tile_m, tile_n, tile_k = config.tile
@@ -191,6 +209,12 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         cluster_coord = self.cluster_layout.get_flat_coord(self.cluster_rank())
         self.tAsA, self.tAgA = self._partition("a", tma_atom_a, tma_tensor_a, sA, cluster_coord[1], cluster_n)
         self.tBsB, self.tBgB = self._partition("b", tma_atom_b, tma_tensor_b, sB, cluster_coord[0], cluster_m)
+        # each slab operand's whole-tile loads: (atom, shared-memory and tensor partitions)
+        self.whole_tiles = {}
+        for index, operand in enumerate(config.slab_operands):
+            atom, tensor = whole_tiles[2 * index], whole_tiles[2 * index + 1]
+            shared, loaded = self._partition(operand, atom, tensor, sA if operand == "a" else sB, 0, 1, by_slabs=False)
+            self.whole_tiles[operand] = (atom, loaded, shared)
         # the rows of each operand's tensor, for the slab loads' bounds
         self.extents = {"a": cute.size(tma_tensor_a, mode=[0]), "b": cute.size(tma_tensor_b, mode=[0])}
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
@@ -200,12 +224,14 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
             self.k = cutlass.Int32(self.k_tiles * tile_k)
         self.sA, self.sB = sA, sB
 
-    def _partition(self, operand: str, atom, tensor, smem, cta_coord, ctas):
+    def _partition(self, operand: str, atom, tensor, smem, cta_coord, ctas, by_slabs=None):
         """This CTA's share of `operand`'s loads: (TMA, stage) of the shared memory and
-        (TMA, RestRows, RestK) of the tensor; by slabs, ((TMA, (slab, 1, stage)) and
-        (TMA, RestSlabs, RestK)."""
+        (TMA, RestRows, RestK) of the tensor; by slabs (by default, for a slab operand),
+        ((TMA, (slab, 1, stage)) and (TMA, RestSlabs, RestK)."""
         tile_k = self.config.tile[2]
-        if operand in self.config.slab_operands:
+        if by_slabs is None:
+            by_slabs = operand in self.config.slab_operands
+        if by_slabs:
             return cpasync.tma_partition(
                 atom, 0, cute.make_layout(1), cute.zipped_divide(smem, (SLAB_ROWS, tile_k)),
                 cute.group_modes(cute.local_tile(tensor, (SLAB_ROWS, tile_k), (None, None)), 0, 2),
@@ -253,23 +279,36 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
 
     @cute.jit
     def _copy_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state):
-        """Load the slabs of the k-tile that start inside the tensor; report the others'
-        bytes to the stage's barrier, which expects the whole tile's."""
+        """Load the k-tile of a tile inside the tensor whole; of the edge tile, the slabs
+        that start inside the tensor, reporting the others' bytes to the stage's barrier,
+        which expects the whole tile's."""
         tile_rows = self.config.tile_rows(operand)
         slabs = tile_rows // SLAB_ROWS
         barrier = self.ring.producer_get_barrier(state)
         rows_left = self.extents[operand] - tile * tile_rows
-        for slab in cutlass.range_constexpr(slabs):
-            if slab * SLAB_ROWS < rows_left:
-                cute.copy(atom, gmem[(None, tile * slabs + slab, k_tile)], smem[(None, (slab, 0, state.index))],
-                          tma_bar_ptr=barrier, **self._cache_hint(operand))
-        # A CTA of a cluster whose tile lies wholly past the end (rows_left <= 0) still
-        # takes part in its cluster's multicasts: it loads nothing and reports every slab.
-        skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
-        if skipped > 0:
-            slab_bytes = SLAB_ROWS * self.config.tile[2] * self.config.element_bytes(operand)
-            with cute.arch.elect_one():
-                mbarrier_complete_tx(barrier, skipped * slab_bytes)
+        if rows_left >= tile_rows:
+            whole_atom, whole_gmem, whole_smem = self.whole_tiles[operand]
+            cute.copy(whole_atom, whole_gmem[(None, tile, k_tile)], whole_smem[(None, state.index)],
+                      tma_bar_ptr=barrier, **self._cache_hint(operand))
+        else:
+            for slab in cutlass.range_constexpr(slabs):
+                if slab * SLAB_ROWS < rows_left:
+                    cute.copy(atom, gmem[(None, tile * slabs + slab, k_tile)], smem[(None, (slab, 0, state.index))],
+                              tma_bar_ptr=barrier, **self._cache_hint(operand))
+            # A CTA of a cluster whose tile lies wholly past the end (rows_left <= 0) still
+            # takes part in its cluster's multicasts: it loads nothing and reports every slab.
+            skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
+            if skipped > 0:
+                slab_bytes = SLAB_ROWS * self.config.tile[2] * self.config.element_bytes(operand)
+                with cute.arch.elect_one():
+                    mbarrier_complete_tx(barrier, skipped * slab_bytes)
+
+    def prefetch_descriptors(self):
+        """Bring every TMA descriptor into the cache before the first load: A's and B's, and
+        the slab operands' whole-tile ones."""
+        super().prefetch_descriptors()
+        for atom, _, _ in self.whole_tiles.values():
+            cpasync.prefetch_descriptor(atom)
 
     def commit(self, state):
         self.ring.producer_commit(state)
