@@ -53,11 +53,12 @@ HINTED_LOAD = re.compile(r"UTMALDG\S* \[UR\d+\], \[UR\d+\],( UR\d+,)? desc\[UR\d
 
 
 @pytest.mark.parametrize(("config", "hinted", "loads"), [
-    # the weights' 2 boxes a k-tile hinted; the tokens' (2 whole, or 8 slabs of 2 boxes) not
-    (DECODE, 2, 2 + 2 + 8 * 2),
+    # the weights' 2 boxes a k-tile hinted; the tokens' (whole, or slab boxes of 32, 16 and 8
+    # rows, each 2 boxes) not
+    (DECODE, 2, 2 + 4 * 2),
     # B multicast in a 2x1 cluster: each CTA's share of B's box hinted, A's not
     (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), cluster=(2, 1), b_evict_first=True), 1, 2),
-    (replace(DECODE, b_evict_first=False), 0, 2 + 2 + 8 * 2),
+    (replace(DECODE, b_evict_first=False), 0, 2 + 4 * 2),
 ], ids=["decode-swap-slabs", "multicast-b", "without"])
 def test_b_loads_carry_the_policy(config, hinted, loads, tmp_path) -> None:
     stats, sass = kernel_stats(config, tmp_path)

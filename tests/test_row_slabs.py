@@ -1,8 +1,8 @@
 """Row slabs (GemmConfig.row_slabs, the kernel property `row_slabs`): which operands the
 sm_90a mainloop loads by 8-row slabs, the target's refusals, the verifier's proof of the
-form, and the compiled kernels (0 spills, a whole-tile load beside one TMA load per slab and
-k-block, the bytes of the slabs past the end reported to the stage barrier; nothing
-changed without it)."""
+form, and the compiled kernels (0 spills, a whole-tile load beside one load per power-of-two slab
+box, the bytes of the slabs past the end reported to the stage barrier; nothing changed
+without it)."""
 
 from dataclasses import replace
 
@@ -73,18 +73,17 @@ COMPLETE_TX = "SYNCS.ARRIVE.TRANS64.RED.A0TX"
 
 
 @pytest.mark.parametrize(("config", "loads"), [
-    # weights: 2 boxes of 64 bf16 (128 bytes) a k-tile; tokens: a tile inside M whole (2
-    # boxes), the edge tile in 4 slabs of 2 boxes
-    (DECODE, 2 + 2 + 4 * 2),
-    # fp8 rowwise epilogue, 256-byte rows: weights 2 boxes, tokens 2 whole or 4 slabs of 2
-    (replace(DECODE, dtype="f8e4m3", tile=(64, 32, 256), scale="rowwise", bias=True, activation="silu"),
-     2 + 2 + 4 * 2),
-    # no swap, M dynamic: A's 128 rows in one box or 16 slabs of one, B's 64-column tile whole
-    (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), 1 + 16 + 1),
-    # the decode heuristic's tile: tokens 2 whole or 8 slabs of 2 boxes
-    (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode"), 2 + 2 + 8 * 2),
+    # weights: 2 boxes of 64 bf16 (128 bytes) a k-tile; tokens: a tile inside M whole, the
+    # edge tile in boxes of 16 and 8 rows, each of 2 boxes (128-byte TMA boxes)
+    (DECODE, 2 + 3 * 2),
+    # fp8 rowwise epilogue, 256-byte rows: the same boxes
+    (replace(DECODE, dtype="f8e4m3", tile=(64, 32, 256), scale="rowwise", bias=True, activation="silu"), 2 + 3 * 2),
+    # no swap, M dynamic: A's 128 rows whole or in boxes of 64, 32, 16, 8; B's 64-column tile whole
+    (GemmConfig(m=None, n=4096, k=4096, tile=(128, 64, 64), row_slabs=True), 5 + 1),
+    # the decode heuristic's tile: tokens 64 rows whole or in boxes of 32, 16, 8, each of 2 boxes
+    (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode"), 2 + 4 * 2),
     # the narrow heuristic's 1x2 cluster: the weights' multicast share whole, tokens as above
-    (heuristic_config(GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise"), "narrow"), 2 + 2 + 8 * 2),
+    (heuristic_config(GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise"), "narrow"), 2 + 4 * 2),
 ], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic", "narrow-heuristic"])
 def test_slab_kernels_do_not_spill_and_load_by_slabs(config, loads, tmp_path) -> None:
     stats, sass = kernel_stats(config, tmp_path)

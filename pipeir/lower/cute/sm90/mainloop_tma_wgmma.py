@@ -18,14 +18,17 @@ Rows past the end are another matter. Under `row_slabs` (GemmConfig.row_slabs), 
 whose tile rows may run past its tensor (`slab_operands`: a row extent known only at run
 time, as M is for a dynamic-M kernel, or not a multiple of the tile) loads a tile that
 lies wholly inside its tensor in one box, as without them, and the tile that runs past
-the end (the edge tile) in slabs of 8 rows: a slab that starts past the end is not
-loaded, its bytes are reported to the stage's barrier (mbarrier complete_tx) instead. Each
-such operand has two TMA atoms, the whole tile's and the slab's (`KERNEL_PARAMS`). The TMA
-unit fills out-of-bounds rows with zeros, but not for free: on the H200 a swap_ab 64x64
-tile streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336, the same
-weights with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md); and 16
-slab loads of a full 128-row tile took 12-23% longer than its one box
-(bench/runs/2026-11-30-decode-medium-3.md).
+the end (the edge tile) by slabs: its rows inside the tensor, rounded up to whole 8-row
+slabs, in at most one box of each power-of-two height below the tile's (`slab_sizes`: a
+128-row tile's 72 rows as a 64-row box and an 8-row one). The slabs past the end are not
+loaded: their bytes are reported to the stage's barrier (mbarrier complete_tx) instead.
+Each such operand takes a TMA atom per box height (`KERNEL_PARAMS`). The TMA unit fills
+out-of-bounds rows with zeros, but not for free: on the H200 a swap_ab 64x64 tile
+streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336, the same weights
+with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md); and loading 8-row
+slabs one by one cost more than the zero fill where many rows are in bounds: 16 of them
+for a full 128-row tile 12-23% (bench/runs/2026-11-30-decode-medium-3.md), 8 for an edge
+tile's 64 rows at M = 192 up to 21% (-decode-medium-4.md).
 The skipped rows keep what the stage held before; they feed only accumulator rows (or,
 under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
 rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
@@ -98,11 +101,24 @@ class TmaWgmmaMainloop(TmaMainloop):
 
     @property
     def KERNEL_PARAMS(self):  # noqa: N802 (the Collective interface's name)
-        """The TMA atoms and tensors of A and B and the tiled MMA, then, for each slab operand,
-        the TMA atom and tensor of its whole-tile loads."""
-        whole = tuple((f"tma_{kind}_{operand}_whole", annotation) for operand in self.slab_operands
+        """The TMA atoms and tensors of A and B (whole tiles) and the tiled MMA, then, for each
+        slab operand, the TMA atom and tensor of each of its slab heights."""
+        slabs = tuple((f"tma_{kind}_{operand}_rows{rows}", annotation) for operand, rows in self.slab_loads
                       for kind, annotation in (("atom", "cute.CopyAtom"), ("tensor", "cute.Tensor")))
-        return (*TmaMainloop.KERNEL_PARAMS, *whole)
+        return (*TmaMainloop.KERNEL_PARAMS, *slabs)
+
+    def slab_sizes(self, operand: str) -> tuple[int, ...]:
+        """The box heights of a slab operand's edge-tile loads, largest first: every power of
+        two below its (power-of-two) tile rows, down to SLAB_ROWS."""
+        tile_rows = self.tile_rows(operand)
+        if tile_rows & (tile_rows - 1):
+            raise AssertionError(f"row slabs need a power-of-two tile, got {tile_rows} rows")
+        return tuple(tile_rows >> shift for shift in range(1, (tile_rows // SLAB_ROWS).bit_length()))
+
+    @property
+    def slab_loads(self) -> tuple[tuple[str, int], ...]:
+        """(operand, box rows) of every slab atom, in KERNEL_PARAMS' order."""
+        return tuple((operand, rows) for operand in self.slab_operands for rows in self.slab_sizes(operand))
 
     @staticmethod
     def evict_first_operands_of(spec) -> tuple[str, ...]:
@@ -135,14 +151,12 @@ class TmaWgmmaMainloop(TmaMainloop):
         cluster_m, cluster_n = self.cluster
         tile_m, tile_n, tile_k = self.tile
         # A is multicast along the cluster's N extent, B along its M extent.
-        operands = {"a": (mA, a_layout, tile_m, cluster_n), "b": (self.b_as_nk(mB), b_layout, tile_n, cluster_m)}
-        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, (tile_m, tile_k), cluster_n, "a" in self.slab_operands)
-        tma_atom_b, tma_tensor_b = self._tma_load(
-            self.b_as_nk(mB), b_layout, (tile_n, tile_k), cluster_m, "b" in self.slab_operands)
-        # a slab operand's tiles inside its tensor load whole (never multicast: slab_operands_of)
-        whole = [value for operand in self.slab_operands
-                 for tensor, layout, tile_rows, _ in (operands[operand],)
-                 for value in self._tma_load(tensor, layout, (tile_rows, tile_k), 1, False)]
+        tensors = {"a": (mA, a_layout), "b": (self.b_as_nk(mB), b_layout)}
+        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, tile_m, tile_k, cluster_n)
+        tma_atom_b, tma_tensor_b = self._tma_load(*tensors["b"], tile_n, tile_k, cluster_m)
+        # the slab operands' edge-tile boxes (never multicast: slab_operands_of)
+        slabs = [value for operand, rows in self.slab_loads
+                 for value in self._tma_load(*tensors[operand], rows, tile_k, 1)]
         tiled_mma = sm90_utils.make_trivial_tiled_mma(
             self.a_type,
             self.b_type,
@@ -154,23 +168,22 @@ class TmaWgmmaMainloop(TmaMainloop):
             (self.consumer_warpgroups, 1, 1),
             tiler_mn=(64, tile_n),
         )
-        return (tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *whole)
+        return (tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *slabs)
 
     @staticmethod
-    def _tma_load(tensor, smem_layout_staged, smem_tile, multicast: int, by_slabs: bool):
-        """The TMA atom and tensor of an operand's loads: a whole k-tile of its tile rows,
-        or (`by_slabs`) 8 of them, laid out as in the whole tile."""
+    def _tma_load(tensor, smem_layout_staged, rows: int, tile_k: int, multicast: int):
+        """The TMA atom and tensor of an operand's loads of `rows` rows by a k-tile, laid out
+        as in the whole tile (a box of fewer rows than the tile fills a slice of it)."""
         op = cpasync.CopyBulkTensorTileG2SOp() if multicast == 1 else cpasync.CopyBulkTensorTileG2SMulticastOp()
         smem_layout = cute.slice_(smem_layout_staged, (None, None, 0))
-        if by_slabs:
-            smem_layout = cute.slice_(cute.zipped_divide(smem_layout, (SLAB_ROWS, smem_tile[1])), ((None, None), 0))
-            smem_tile = (SLAB_ROWS, smem_tile[1])
-        return cpasync.make_tiled_tma_atom(op, tensor, smem_layout, smem_tile, num_multicast=multicast)
+        if rows < cute.size(smem_layout, mode=[0]):
+            smem_layout = cute.slice_(cute.zipped_divide(smem_layout, (rows, tile_k)), ((None, None), 0))
+        return cpasync.make_tiled_tma_atom(op, tensor, smem_layout, (rows, tile_k), num_multicast=multicast)
 
     # -- device -------------------------------------------------------------------------
-    def device(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *whole_tiles):
+    def device(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma, *slabs):
         return TmaWgmmaMainloopDevice(self, smem, tma_atom_a, tma_tensor_a, tma_atom_b, tma_tensor_b, tiled_mma,
-                                      *whole_tiles)
+                                      *slabs)
 
 
 class TmaWgmmaMainloopDevice(TmaMainloopDevice):
@@ -178,7 +191,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
     method per `pipe` op it lowers."""
 
     def __init__(self, config: TmaWgmmaMainloop, smem, tma_atom_a, tma_tensor_a, tma_atom_b,
-                 tma_tensor_b, tiled_mma, *whole_tiles):
+                 tma_tensor_b, tiled_mma, *slabs):
         self.config = config
         self.tma_atom_a, self.tma_atom_b, self.tiled_mma = tma_atom_a, tma_atom_b, tiled_mma
         tile_m, tile_n, tile_k = config.tile
@@ -209,12 +222,13 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         cluster_coord = self.cluster_layout.get_flat_coord(self.cluster_rank())
         self.tAsA, self.tAgA = self._partition("a", tma_atom_a, tma_tensor_a, sA, cluster_coord[1], cluster_n)
         self.tBsB, self.tBgB = self._partition("b", tma_atom_b, tma_tensor_b, sB, cluster_coord[0], cluster_m)
-        # each slab operand's whole-tile loads: (atom, shared-memory and tensor partitions)
-        self.whole_tiles = {}
-        for index, operand in enumerate(config.slab_operands):
-            atom, tensor = whole_tiles[2 * index], whole_tiles[2 * index + 1]
-            shared, loaded = self._partition(operand, atom, tensor, sA if operand == "a" else sB, 0, 1, by_slabs=False)
-            self.whole_tiles[operand] = (atom, loaded, shared)
+        # each slab operand's edge-tile boxes, largest first: (rows, atom, tensor and
+        # shared-memory partitions)
+        self.slab_boxes = {operand: [] for operand in config.slab_operands}
+        for index, (operand, rows) in enumerate(config.slab_loads):
+            atom, tensor = slabs[2 * index], slabs[2 * index + 1]
+            shared, loaded = self._partition_rows(atom, tensor, sA if operand == "a" else sB, rows)
+            self.slab_boxes[operand].append((rows, atom, loaded, shared))
         # the rows of each operand's tensor, for the slab loads' bounds
         self.extents = {"a": cute.size(tma_tensor_a, mode=[0]), "b": cute.size(tma_tensor_b, mode=[0])}
         self.k = cutlass.Int32(config.k_static) if config.k_static is not None else cute.size(tma_tensor_a, mode=[1])
@@ -224,22 +238,23 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
             self.k = cutlass.Int32(self.k_tiles * tile_k)
         self.sA, self.sB = sA, sB
 
-    def _partition(self, operand: str, atom, tensor, smem, cta_coord, ctas, by_slabs=None):
-        """This CTA's share of `operand`'s loads: (TMA, stage) of the shared memory and
-        (TMA, RestRows, RestK) of the tensor; by slabs (by default, for a slab operand),
-        ((TMA, (slab, 1, stage)) and (TMA, RestSlabs, RestK)."""
+    def _partition(self, operand: str, atom, tensor, smem, cta_coord, ctas):
+        """This CTA's share of `operand`'s whole-tile loads: (TMA, stage) of the shared memory
+        and (TMA, RestRows, RestK) of the tensor."""
         tile_k = self.config.tile[2]
-        if by_slabs is None:
-            by_slabs = operand in self.config.slab_operands
-        if by_slabs:
-            return cpasync.tma_partition(
-                atom, 0, cute.make_layout(1), cute.zipped_divide(smem, (SLAB_ROWS, tile_k)),
-                cute.group_modes(cute.local_tile(tensor, (SLAB_ROWS, tile_k), (None, None)), 0, 2),
-            )
         tile_rows = self.config.tile_rows(operand)
         return cpasync.tma_partition(
             atom, cta_coord, cute.make_layout(ctas), cute.group_modes(smem, 0, 2),
             cute.group_modes(cute.local_tile(tensor, (tile_rows, tile_k), (None, None)), 0, 2),
+        )
+
+    def _partition_rows(self, atom, tensor, smem, rows: int):
+        """A slab atom's loads of `rows` rows: ((TMA, (box, 1, stage)) of the shared memory
+        and (TMA, RestBoxes, RestK) of the tensor."""
+        tile_k = self.config.tile[2]
+        return cpasync.tma_partition(
+            atom, 0, cute.make_layout(1), cute.zipped_divide(smem, (rows, tile_k)),
+            cute.group_modes(cute.local_tile(tensor, (rows, tile_k), (None, None)), 0, 2),
         )
 
     # -- multicast -----------------------------------------------------------------------
@@ -265,11 +280,14 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
             (self.tma_atom_a, self.tAgA, self.tAsA) if operand == "a" else (self.tma_atom_b, self.tBgB, self.tBsB)
         )
         if operand in self.config.slab_operands:
-            self._copy_slabs(operand, atom, gmem, smem, tile, k_tile, state)
+            self._copy_by_slabs(operand, atom, gmem, smem, tile, k_tile, state, mcast_mask)
         else:
-            cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
-                      tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask,
-                      **self._cache_hint(operand))
+            self._copy_whole(operand, atom, gmem, smem, tile, k_tile, state, mcast_mask)
+
+    def _copy_whole(self, operand: str, atom, gmem, smem, tile, k_tile, state, mcast_mask):
+        cute.copy(atom, gmem[(None, tile, k_tile)], smem[(None, state.index)],
+                  tma_bar_ptr=self.ring.producer_get_barrier(state), mcast_mask=mcast_mask,
+                  **self._cache_hint(operand))
 
     def _cache_hint(self, operand: str) -> dict:
         """The TMA copy's cache-policy argument for `operand`: evict-first, or none."""
@@ -278,37 +296,37 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         return {}
 
     @cute.jit
-    def _copy_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state):
-        """Load the k-tile of a tile inside the tensor whole; of the edge tile, the slabs
-        that start inside the tensor, reporting the others' bytes to the stage's barrier,
-        which expects the whole tile's."""
+    def _copy_by_slabs(self, operand: cutlass.Constexpr, atom, gmem, smem, tile, k_tile, state, mcast_mask):
+        """Load the k-tile of a tile inside the tensor whole; of the edge tile, its rows inside
+        the tensor rounded up to whole slabs, in one box of each power of two of their count
+        (largest first: the offsets stay multiples of the box), and report the other slabs'
+        bytes to the stage's barrier, which expects the whole tile's."""
         tile_rows = self.config.tile_rows(operand)
-        slabs = tile_rows // SLAB_ROWS
-        barrier = self.ring.producer_get_barrier(state)
         rows_left = self.extents[operand] - tile * tile_rows
-        if rows_left >= tile_rows:
-            whole_atom, whole_gmem, whole_smem = self.whole_tiles[operand]
-            cute.copy(whole_atom, whole_gmem[(None, tile, k_tile)], whole_smem[(None, state.index)],
-                      tma_bar_ptr=barrier, **self._cache_hint(operand))
+        # A CTA of a cluster whose tile lies wholly past the end loads nothing (rows 0) but
+        # still takes part in its cluster's multicasts.
+        rows = cutlass.min(cutlass.max(cute.ceil_div(rows_left, SLAB_ROWS), 0) * SLAB_ROWS, tile_rows)
+        if rows == tile_rows:
+            self._copy_whole(operand, atom, gmem, smem, tile, k_tile, state, mcast_mask)
         else:
-            for slab in cutlass.range_constexpr(slabs):
-                if slab * SLAB_ROWS < rows_left:
-                    cute.copy(atom, gmem[(None, tile * slabs + slab, k_tile)], smem[(None, (slab, 0, state.index))],
-                              tma_bar_ptr=barrier, **self._cache_hint(operand))
-            # A CTA of a cluster whose tile lies wholly past the end (rows_left <= 0) still
-            # takes part in its cluster's multicasts: it loads nothing and reports every slab.
-            skipped = slabs - cutlass.max(cutlass.min(cute.ceil_div(rows_left, SLAB_ROWS), slabs), 0)
-            if skipped > 0:
-                slab_bytes = SLAB_ROWS * self.config.tile[2] * self.config.element_bytes(operand)
-                with cute.arch.elect_one():
-                    mbarrier_complete_tx(barrier, skipped * slab_bytes)
+            barrier = self.ring.producer_get_barrier(state)
+            for box_rows, box_atom, box_gmem, box_smem in self.slab_boxes[operand]:
+                if (rows & box_rows) != 0:
+                    box = (rows & -(2 * box_rows)) // box_rows  # the larger boxes' rows, in boxes of these
+                    cute.copy(box_atom, box_gmem[(None, tile * (tile_rows // box_rows) + box, k_tile)],
+                              box_smem[(None, (box, 0, state.index))], tma_bar_ptr=barrier,
+                              **self._cache_hint(operand))
+            row_bytes = self.config.tile[2] * self.config.element_bytes(operand)
+            with cute.arch.elect_one():
+                mbarrier_complete_tx(barrier, (tile_rows - rows) * row_bytes)
 
     def prefetch_descriptors(self):
         """Bring every TMA descriptor into the cache before the first load: A's and B's, and
-        the slab operands' whole-tile ones."""
+        the slab operands' edge-tile ones."""
         super().prefetch_descriptors()
-        for atom, _, _ in self.whole_tiles.values():
-            cpasync.prefetch_descriptor(atom)
+        for boxes in self.slab_boxes.values():
+            for _, atom, _, _ in boxes:
+                cpasync.prefetch_descriptor(atom)
 
     def commit(self, state):
         self.ring.producer_commit(state)
