@@ -177,7 +177,12 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     tile. Free fields only: a fixed field stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, geomean against
-    cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-narrow-2.md (--candidates
+    cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-medium-5.md (--candidates
+    medium, M = 129, 192, 256), 128x128 2x1 with evict-first by row slabs (an edge tile in
+    power-of-two boxes, full tiles whole) against whole-tile loads: bf16 0.655-0.975x
+    against 0.538-0.657x at M = 129, 0.719-1.089x against 0.714-0.872x at 192, level at
+    256; fp8 rowwise 1.140-1.687x against 1.094-1.157x at 129.
+    bench/runs/2026-11-30-decode-narrow-2.md (--candidates
     narrow, M = 80, 96, 112, 128): at N = 8192 the pair schedule (two waves) against the
     previous 128x64 tile, bf16 0.996-1.013x cuBLAS against 0.737-1.026x, fp8 rowwise
     1.193-1.220x against 0.960-1.259x; at N = 14336 128x128 in 1x2 clusters 0.997-1.061x

@@ -118,3 +118,22 @@ def test_the_decode_tuner_times_pingpong_tiles_with_and_without_row_slabs() -> N
     assert slabbed == {(c.tile_shape, c.cluster_shape, c.raster_order) for c in found if not c.row_slabs}
     fixed_off = bucket_candidates(replace(free, row_slabs=False), "decode")
     assert fixed_off and not any(c.row_slabs for c in fixed_off)
+
+
+@pytest.mark.parametrize("tile_rows", [16, 32, 64, 128, 256])
+def test_an_edge_tiles_boxes_cover_its_rows_once(tile_rows) -> None:
+    """Every count of whole slabs below the tile: the boxes of slab_sizes that slab_box
+    picks cover rows 0..rows-1 once each, at offsets that are multiples of their height."""
+    from pipeir.lower.cute.sm90.mainloop_tma_wgmma import SLAB_ROWS, TmaWgmmaMainloop, slab_box
+
+    config = GemmConfig(m=None, n=4096, k=4096, tile=(128, tile_rows, 64), row_slabs=True)
+    mainloop = TmaWgmmaMainloop.of(config, consumer_warpgroups=2, slab_operands=("b",))
+    heights = mainloop.slab_sizes("b")
+    assert heights[0] == tile_rows // 2 and heights[-1] == SLAB_ROWS
+    for rows in range(0, tile_rows, SLAB_ROWS):
+        covered = []
+        for height in heights:
+            loads, box = slab_box(rows, height)
+            if loads:
+                covered += range(box * height, (box + 1) * height)
+        assert sorted(covered) == list(range(rows)), (rows, covered)

@@ -64,6 +64,15 @@ as `createpolicy.fractional.L2::evict_first` makes it for a fraction of 1 (CUTLA
 CacheHintSm90::EVICT_FIRST)."""
 
 
+def slab_box(rows, height: int):
+    """Of an edge tile's first `rows` rows (a multiple of SLAB_ROWS below the tile's
+    power-of-two height), loaded in one box of each power of two of their count, largest
+    first: whether a box of `height` rows is among them, and its index in boxes of that
+    height (the larger boxes' rows come before it, a multiple of `height`). Python ints
+    (tests) or CuTe DSL Int32 (the producer) alike."""
+    return (rows & height) != 0, (rows & -(2 * height)) // height
+
+
 @dataclass(frozen=True)
 class TmaWgmmaMainloop(TmaMainloop):
     consumer_warpgroups: int
@@ -311,8 +320,8 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         else:
             barrier = self.ring.producer_get_barrier(state)
             for box_rows, box_atom, box_gmem, box_smem in self.slab_boxes[operand]:
-                if (rows & box_rows) != 0:
-                    box = (rows & -(2 * box_rows)) // box_rows  # the larger boxes' rows, in boxes of these
+                loads, box = slab_box(rows, box_rows)
+                if loads:
                     cute.copy(box_atom, box_gmem[(None, tile * (tile_rows // box_rows) + box, k_tile)],
                               box_smem[(None, (box, 0, state.index))], tma_bar_ptr=barrier,
                               **self._cache_hint(operand))
