@@ -560,9 +560,9 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     classes (SMALL_M_CLASSES; decode: k-tiles of DECODE_K_ROW_BYTES weight rows), swap_ab (B
     K-major) and not, with the MMA's N in DECODE_TILE_N and
     clusters along the MMA's N (the small operand multicast), each of those tiles
-    split along K (SPLIT_K_CANDIDATES, cluster 1x1), and, swapped, the pingpong schedule's
-    64-row weight tiles (clusters 1x1 and 1x2, both rasters, with row slabs and without
-    unless `row_slabs` is fixed); a fixed `pingpong` keeps its
+    split along K (SPLIT_K_CANDIDATES, cluster 1x1), all by row slabs unless `row_slabs`
+    is fixed, and, swapped, the pingpong schedule's 64-row weight tiles (clusters 1x1 and
+    1x2, both rasters, with row slabs and without unless `row_slabs` is fixed); a fixed `pingpong` keeps its
     schedule's candidates only; in STREAMED_WEIGHT_CLASSES the weights evict-first
     unless `b_evict_first` is fixed. In the wide class the static tuner's candidates. Each at
     its deepest ring."""
@@ -574,17 +574,23 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     # the transposed store), and pingpong where it is not built: `valid` drops those candidates.
     found = []
     if config.pingpong is not True:
+        # The bucket is timed at one M, where the 128-row tiles are mostly full: row slabs
+        # cost a full tile nothing (it loads whole) and can only show their gain at other M
+        # (the medium class at M = 129: 0.94x cuBLAS with them, 0.57x without,
+        # bench/runs/2026-11-30-decode-medium-5.md), so these take them unless fixed.
+        slabs = target.ROW_SLABS if config.row_slabs is None else config.row_slabs
         for swap, tile_n, cluster, raster in itertools.product(
                 (True, False), DECODE_TILE_N, ((1, 1), (1, 2), (2, 1)), tuple(Raster)):
             candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=cluster, raster=raster,
-                                pingpong=False)
+                                pingpong=False, row_slabs=slabs)
             found.append(replace(candidate, stages=candidate.max_stages))
         # The target refuses splits it cannot build or that leave slices empty (more splits
         # than K's k-tiles): `valid` drops those too.
         for swap, tile_n, splits in itertools.product((True, False), DECODE_TILE_N, SPLIT_K_CANDIDATES):
             # swapped, raster n keeps the M tiles of one weight tile side by side
             candidate = replace(config, swap_ab=swap, tile=(128, tile_n, tile_k), cluster=(1, 1),
-                                raster=Raster.N if swap else Raster.M, split_k=splits, pingpong=False)
+                                raster=Raster.N if swap else Raster.M, split_k=splits, pingpong=False,
+                                row_slabs=slabs)
             found.append(replace(candidate, stages=candidate.max_stages))
     if config.pingpong is not False:
         slab_choices = (False, True) if config.row_slabs is None else (config.row_slabs,)

@@ -137,3 +137,17 @@ def test_an_edge_tiles_boxes_cover_its_rows_once(tile_rows) -> None:
             if loads:
                 covered += range(box * height, (box + 1) * height)
         assert sorted(covered) == list(range(rows)), (rows, covered)
+
+
+def test_the_small_m_tuner_times_128_row_tiles_by_row_slabs() -> None:
+    """A bucket is timed at one M, where a 128-row tile is mostly full and loads whole:
+    its cooperative candidates take row slabs (their gain is at the other M) unless fixed."""
+    from pipeir.tune import bucket_candidates
+
+    free = GemmConfig(m=None, n=4096, k=4096)
+    cooperative = [c for c in bucket_candidates(free, "medium") if not c.pingpong]
+    assert cooperative and all(c.row_slabs for c in cooperative)
+    assert any(c.split_k_count > 1 for c in cooperative)
+    fixed_off = [c for c in bucket_candidates(replace(free, row_slabs=False), "medium") if not c.pingpong]
+    assert fixed_off and not any(c.row_slabs for c in fixed_off)
+    assert not any(c.row_slabs for c in bucket_candidates(replace(free, arch="sm_100a"), "medium"))
