@@ -28,11 +28,11 @@ streamed 1x4096x14336 (bf16) in 62 us against 44 us at 64x4096x14336, the same w
 with every token row in bounds (bench/runs/2026-11-30-decode-quick-3.md); and loading 8-row
 slabs one by one cost more than the zero fill where many rows are in bounds: 16 of them
 for a full 128-row tile 12-23% (bench/runs/2026-11-30-decode-medium-3.md), 8 for an edge
-tile's 64 rows at M = 192 up to 21% (-decode-medium-4.md).
+tile's 64 rows at M = 192 up to 27% (-decode-medium-4.md).
 The skipped rows keep what the stage held before; they feed only accumulator rows (or,
-under swap_ab, columns) past the end, which the epilogue does not store. The slabs are 8
-rows, the height of every WGMMA swizzle atom, so a slab's share of a stage is whole atoms
-and the slab loads write exactly the bytes the whole-tile load would.
+under swap_ab, columns) past the end, which the epilogue does not store. A slab is 8 rows,
+the height of every WGMMA swizzle atom, so every box is whole atoms of the stage and the
+boxes write exactly the bytes the whole-tile load would.
 
 An operand of `evict_first_operands` (GemmConfig.b_evict_first: B, the MMA's A under
 swap_ab) is loaded with an L2 evict-first cache policy, so that its lines are the L2's
@@ -161,7 +161,7 @@ class TmaWgmmaMainloop(TmaMainloop):
         tile_m, tile_n, tile_k = self.tile
         # A is multicast along the cluster's N extent, B along its M extent.
         tensors = {"a": (mA, a_layout), "b": (self.b_as_nk(mB), b_layout)}
-        tma_atom_a, tma_tensor_a = self._tma_load(mA, a_layout, tile_m, tile_k, cluster_n)
+        tma_atom_a, tma_tensor_a = self._tma_load(*tensors["a"], tile_m, tile_k, cluster_n)
         tma_atom_b, tma_tensor_b = self._tma_load(*tensors["b"], tile_n, tile_k, cluster_m)
         # the slab operands' edge-tile boxes (never multicast: slab_operands_of)
         slabs = [value for operand, rows in self.slab_loads
