@@ -84,7 +84,11 @@ COMPLETE_TX = "SYNCS.ARRIVE.TRANS64.RED.A0TX"
     (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "decode"), 2 + 4 * 2),
     # the narrow heuristic's 1x2 cluster: the weights' multicast share whole, tokens as above
     (heuristic_config(GemmConfig(m=None, n=4096, k=4096, dtype="f8e4m3", scale="rowwise"), "narrow"), 2 + 4 * 2),
-], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic", "narrow-heuristic"])
+    # the medium heuristic's 2x1 cluster: A's 128 token rows whole or in boxes of 64, 32,
+    # 16, 8; B's multicast share whole
+    (heuristic_config(GemmConfig(m=None, n=4096, k=4096), "medium"), 5 + 1),
+], ids=["decode-bf16", "decode-fp8-rowwise-bias-silu", "narrow-128x64", "decode-heuristic", "narrow-heuristic",
+        "medium-heuristic"])
 def test_slab_kernels_do_not_spill_and_load_by_slabs(config, loads, tmp_path) -> None:
     stats, sass = kernel_stats(config, tmp_path)
     assert stats["spills"] == 0 and stats["gmma"] > 0
