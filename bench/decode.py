@@ -127,7 +127,8 @@ half; raster n puts the M tiles of one weight tile side by side; pingpong: one M
 warpgroup per tile, so a 64-row weight tile; k_row_bytes: the bytes of each row a k-tile
 loads, 128 unless given, so 64 bf16 or 128 fp8 elements; row_slabs: GemmConfig.row_slabs,
 the token rows past M not loaded; b_evict_first: GemmConfig.b_evict_first, the weights
-loaded with an L2 evict-first policy). decode: the heuristic's schedules of the decode
+loaded with an L2 evict-first policy; stages: the ring's depth, the deepest that fits unless
+given). decode: the heuristic's schedules of the decode
 and narrow classes and their closest rivals in the runs that set them
 (bench/runs/2026-11-30-decode-quick*.md), each with and without b_evict_first. medium
 (for M = 65..256, --ms 80,129,192,256): the narrow and medium classes' clustered schedules
