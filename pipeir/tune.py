@@ -172,9 +172,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     tiles' CTAs), 64 or 128 weight columns wide by N (narrow_token_tile_n). medium (M =
     129..256): 128x128 in clusters of MEDIUM_CLUSTER, the token rows past M not loaded (row
     slabs: the second token tile is mostly past M at M = 129). In these three classes
-    (STREAMED_WEIGHT_CLASSES) the weights load
-    evict-first (b_evict_first, where the target builds it). wide: the target's default
-    tile. Free fields only: a fixed field stays.
+    (STREAMED_WEIGHT_CLASSES) the weights load evict-first (b_evict_first, where the
+    target builds it). wide: the target's default tile. Free fields only: a fixed field
+    stays.
 
     Measured on the H200 (`bench/decode.py --quick`, one process, geomean against
     cuBLAS over four (N, K)): bench/runs/2026-11-30-decode-medium-5.md (--candidates
@@ -562,10 +562,10 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     clusters along the MMA's N (the small operand multicast), each of those tiles
     split along K (SPLIT_K_CANDIDATES, cluster 1x1), all by row slabs unless `row_slabs`
     is fixed, and, swapped, the pingpong schedule's 64-row weight tiles (clusters 1x1 and
-    1x2, both rasters, with row slabs and without unless `row_slabs` is fixed); a fixed `pingpong` keeps its
-    schedule's candidates only; in STREAMED_WEIGHT_CLASSES the weights evict-first
-    unless `b_evict_first` is fixed. In the wide class the static tuner's candidates. Each at
-    its deepest ring."""
+    1x2, both rasters, with row slabs and without unless `row_slabs` is fixed); a fixed
+    `pingpong` keeps its schedule's candidates only; in STREAMED_WEIGHT_CLASSES the weights
+    evict-first unless `b_evict_first` is fixed. In the wide class the static tuner's
+    candidates. Each at its deepest ring."""
     target = target_for(config.arch)
     if m_class_name not in SMALL_M_CLASSES:
         return candidates(config)

@@ -57,15 +57,17 @@ class GemmConfig:
     accumulator registers a thread (the target's rule). None is free: the tuner tries both
     schedules, and the builder builds the cooperative one.
 
-    `row_slabs` (sm_90a) loads each k-tile of an operand whose rows may run
-    past its tensor's end (M of a dynamic-M kernel, or any extent not a multiple of the
-    tile) in slabs of 8 rows, and skips the slabs that start past the end instead of
-    having TMA fill them with zeros (docs/lowering.md, "Row slabs"). A decode kernel's
+    `row_slabs` (sm_90a) loads the edge tile of an operand whose rows may run past its
+    tensor's end (M of a dynamic-M kernel, or any extent not a multiple of the tile) by
+    its 8-row slabs inside the tensor (a tile inside loads whole), and skips the slabs
+    that start past the end instead of having TMA fill them with zeros (docs/lowering.md,
+    "Row slabs"). A decode kernel's
     token tile is mostly past M (a 64-token tile at M = 1: 63 rows of 64), and filling
     rows costs the TMA unit more than loading them. An operand its cluster multicasts loads
-    whole. None is free: the decode and narrow heuristics (pipeir.tune.heuristic_config)
-    turn it on for their swapped pingpong tiles, and the builder builds without it; False
-    keeps it off.
+    whole. None is free: the decode, narrow and medium heuristics
+    (pipeir.tune.heuristic_config) turn it on for their swapped pingpong tiles and the
+    medium class's 128-row token tiles, and the builder builds without it; False keeps it
+    off.
 
     `b_evict_first` (sm_90a) loads B's tiles with an L2 evict-first cache policy (CUTLASS's
     CacheHintSm90::EVICT_FIRST): B's lines are then the L2's first victims, so streaming

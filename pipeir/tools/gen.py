@@ -124,8 +124,9 @@ def parser() -> argparse.ArgumentParser:
                         "64-row tile of the weights (decode)")
     g.add_argument("--row-slabs", action="store_true",
                    help="load an operand whose rows may run past its end (dynamic or ragged M or N) by "
-                        "8-row slabs, skipping the slabs past the end instead of zero-filling them "
-                        "(sm_90a; an operand multicast in a cluster loads whole; decode: most of a token tile is past M)")
+                        "8-row slabs at its edge tile (a tile inside loads whole), skipping the slabs past the "
+                        "end instead of zero-filling them (sm_90a; an operand multicast in a cluster loads whole; "
+                        "decode: most of a token tile is past M)")
     g.add_argument("--b-evict-first", action="store_true",
                    help="load B's tiles with an L2 evict-first cache policy, so that streamed weights, "
                         "read once, do not evict what the L2 holds for others (sm_90a)")

@@ -234,8 +234,7 @@ class TmaWgmmaMainloopDevice(TmaMainloopDevice):
         # each slab operand's edge-tile boxes, largest first: (rows, atom, tensor and
         # shared-memory partitions)
         self.slab_boxes = {operand: [] for operand in config.slab_operands}
-        for index, (operand, rows) in enumerate(config.slab_loads):
-            atom, tensor = slabs[2 * index], slabs[2 * index + 1]
+        for (operand, rows), atom, tensor in zip(config.slab_loads, slabs[0::2], slabs[1::2], strict=True):
             shared, loaded = self._partition_rows(atom, tensor, sA if operand == "a" else sB, rows)
             self.slab_boxes[operand].append((rows, atom, loaded, shared))
         # the rows of each operand's tensor, for the slab loads' bounds
