@@ -5,7 +5,10 @@
 For each problem, in one process, interleaved in shuffled rounds, on random fp8 e4m3
 inputs rotating over more than 4x the L2, bf16 output: torch._scaled_mm rowwise, and for
 each schedule of SCHEDULES its plain kernel and its fused rowwise scale + bias + silu
-kernel (the same configuration, so the difference is the epilogue's cost). Every kernel
+kernel (the same configuration, so the difference is the epilogue's cost), the latter
+twice: as `pipeir.compile` builds it (the epilogue's first operand reads before the K
+loop, `pipe.epilogue ... prefetch`) and with them after the accumulator wait
+(`place-epilogue-loads{prefetch=false}`). Every kernel
 is first checked against a float32 product (NaN-poisoned output) and dropped if wrong.
 Times: triton.testing.do_bench medians (--timer: bench/gemm.py's other timers), the SM clock and power beside each. The markdown
 table is printed last and written to --out (or $OUT/schedules.md).
@@ -46,22 +49,31 @@ SCHEDULES = (
 """The fastest cooperative configurations the tuner found at 4096^3 and 8192^3 (bench/runs/
 2026-11-30-epilogue-tuned.md) and the pingpong ones beside them."""
 FUSED = dict(scale="rowwise", bias=True, activation="silu")
+READS_AFTER_WAIT = (*HEADLINE_PIPELINE[:-1], "place-epilogue-loads{prefetch=false}")
+"""The fused kernel's pipeline without the epilogue prefetch: its operand reads after the
+accumulator wait (timed beside the default, which reads the first ones before the K loop)."""
 BASELINE = "torch._scaled_mm rowwise"
 MAX_RELATIVE_ERROR = 5e-3
 
 
-def configs(m: int, n: int, k: int) -> list[GemmConfig]:
+def configs(m: int, n: int, k: int) -> list[tuple[GemmConfig, tuple[str, ...]]]:
+    """(configuration, pipeline) of each kernel timed: per schedule, the plain kernel, the
+    fused one, and the fused one with its reads after the accumulator wait."""
     found = []
     for fields in SCHEDULES:
         for epilogue in ({}, FUSED):
             config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", **fields, **epilogue)
-            found.append(replace(config, stages=config.max_stages))
+            config = replace(config, stages=config.max_stages)
+            found.append((config, HEADLINE_PIPELINE))
+            if epilogue:
+                found.append((config, READS_AFTER_WAIT))
     return found
 
 
-def label_of(config: GemmConfig) -> str:
+def label_of(config: GemmConfig, passes: tuple[str, ...]) -> str:
     schedule = "" if config.pingpong else "cooperative "  # describe names pingpong
-    return f"{'fused' if config.scale else 'plain'} {schedule}{describe(config)}"
+    reads = ", reads after the wait" if passes == READS_AFTER_WAIT else ""
+    return f"{'fused' if config.scale else 'plain'} {schedule}{describe(config)}{reads}"
 
 
 def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer) -> None:
@@ -75,13 +87,13 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
     product = a.float() @ b.float().t()
     steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
     candidates = configs(m, n, k)
-    errors = compile_in_parallel([(config, HEADLINE_PIPELINE) for config in candidates], default_jobs())
-    for config, error in zip(candidates, errors):
-        label = label_of(config)
+    errors = compile_in_parallel(candidates, default_jobs())
+    for (config, passes), error in zip(candidates, errors):
+        label = label_of(config, passes)
         if error:
             print(f"{problem} {label}: compile failed: {error}", flush=True)
             continue
-        kernel = pipeir.compile(config, tune=False)
+        kernel = pipeir.compile(config, passes=passes, tune=False)
         if config.scale:
             def call(a, b, kernel=kernel):
                 return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
@@ -101,7 +113,8 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
     medians = {label: statistics.median(samples) for label, samples in times.items()}
     for label, samples in times.items():
         ms = medians[label]
-        plain = medians.get(label.replace("fused ", "plain ", 1)) if label.startswith("fused ") else None
+        twin = label.replace("fused ", "plain ", 1).replace(", reads after the wait", "")
+        plain = medians.get(twin) if label.startswith("fused ") else None
         rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=2 * m * n * k / ms / 1e9,
                          vs_baseline=medians[BASELINE] / ms, epilogue_cost=ms / plain - 1 if plain else None,
                          spread=(max(samples) - min(samples)) / ms, clock_label=f"{problem} {label}"))

@@ -15,8 +15,8 @@ from pipeir.passes import HEADLINE_PIPELINE, run_passes
 from pipeir.target.spec import GemmConfig
 
 
-def kernel_stats(config: GemmConfig, folder: Path) -> tuple[dict, str]:
-    """(`pipeir-stats --json`'s figures, the SASS) of `config`'s kernel."""
+def kernel_stats(config: GemmConfig, folder: Path, passes=HEADLINE_PIPELINE) -> tuple[dict, str]:
+    """(`pipeir-stats --json`'s figures, the SASS) of `config`'s kernel after `passes`."""
     pytest.importorskip("cutlass")
     from pipeir.tools.stats import MissingDisassembler, find_nvdisasm
 
@@ -25,7 +25,7 @@ def kernel_stats(config: GemmConfig, folder: Path) -> tuple[dict, str]:
     except MissingDisassembler as error:
         pytest.fail(str(error))
     module = gemm(config)
-    run_passes(module, HEADLINE_PIPELINE)
+    run_passes(module, passes)
     path, sass = folder / "kernel.mlir", folder / "kernel.sass"
     path.write_text(str(module))
     result = subprocess.run([sys.executable, "-m", "pipeir.tools.stats", str(path), "--json", "--sass-out", str(sass)],

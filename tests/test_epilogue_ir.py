@@ -281,8 +281,13 @@ def test_generated_module_holds_the_body_and_the_wiring() -> None:
     assert "def epilogue_values_0(acc, scale_a_0, scale_b_1, bias_2):" in source
     assert "    v0 = acc * scale_a_0\n    v1 = v0 * scale_b_1\n    v2 = v1 + bias_2\n" in source
     assert "    v3 = epilogue_math.silu(v2)\n    return v3\n" in source
-    assert ("epilogue.store(m_tile, n_tile, epilogue_values_0, "
-            "(('scale_a', 'tile'), ('scale_b', 'subtile'), ('bias', 'subtile')), masked=False)") in source
+    loads = "(('scale_a', 'tile'), ('scale_b', 'subtile'), ('bias', 'subtile'))"
+    # the first reads are issued before the tile's K loop (`pipe.epilogue ... prefetch`) and handed to the store
+    first_reads = f"prefetched = epilogue.first_reads(m_tile, n_tile, {loads}, masked=False)"
+    consumer = source[source.index("def consumer("):]
+    k_loop = "for k_tile in cutlass.range("
+    assert consumer.index("m_tile, n_tile = scheduler.tile_coords(") < consumer.index(first_reads) < consumer.index(k_loop)
+    assert f"epilogue.store(m_tile, n_tile, epilogue_values_0, {loads}, masked=False, prefetched=prefetched)" in source
     assert ("def gemm_host(mA: cute.Tensor, mB: cute.Tensor, mC: cute.Tensor, epi_scale_a: cute.Tensor, "
             "epi_scale_b: cute.Tensor, epi_bias: cute.Tensor, stream: cuda.CUstream):") in source
     assert source.count("def epilogue_values") == 1
@@ -292,8 +297,22 @@ def test_an_edge_kernel_shares_one_body_between_its_two_stores() -> None:
     source = lowered(replace(FP8, bias=True, activation="relu"))
     assert source.count("def epilogue_values") == 1
     assert source.count("epilogue.store(m_tile, n_tile, epilogue_values_0,") == 2
-    # the edge tile's store clamps its operand reads into M x N, the full tile's does not
-    assert source.count("masked=True)") == 1 and source.count("masked=False)") == 1
+    # the edge tile's store clamps its operand reads into M x N, the full tile's does not; the
+    # reads both share, made before the K loop, clamp (the tile's kind is known only after it)
+    assert source.count("masked=True, prefetched=prefetched)") == 1
+    assert source.count("masked=False, prefetched=prefetched)") == 1
+    assert source.count("prefetched = epilogue.first_reads(") == 1
+    assert source.split("prefetched = epilogue.first_reads(")[1].split("\n")[0].endswith("masked=True)")
+
+
+def test_reads_after_the_accumulator_wait_without_prefetch() -> None:
+    from pipeir.lower import lower_module
+
+    module = gemm(replace(FP8, m=4096, n=4096, k=4096, scale="rowwise"))
+    run_passes(module, (*HEADLINE_PIPELINE[:-1], "place-epilogue-loads{prefetch=false}"))
+    source = lower_module(module)
+    assert "first_reads" not in source and "prefetched" not in source
+    assert "('scale_b', 'subtile')), masked=False)" in source
 
 
 def test_swiglu_lowers_on_sm90_to_a_gated_half_width_store() -> None:
@@ -379,3 +398,22 @@ def test_matmul_refuses_an_unknown_out_dtype() -> None:
     with pytest.raises(TypeError, match=r"^out_dtype must be one of torch.float16, torch.bfloat16, torch.float32, "
                                         r"got torch.float64$"):
         pipeir.matmul(a, a, out_dtype=torch.float64)
+
+
+@pytest.mark.parametrize("config", [
+    replace(FP8, m=4096, n=4096, k=4096, tile=(256, 128, 128), cluster=(1, 2), scale="rowwise", bias=True,
+            activation="silu"),
+    replace(FP8, m=None, n=4096, k=4096, tile=(128, 128, 128), cluster=(1, 2), pingpong=True, scale="rowwise",
+            bias=True, activation="silu"),
+], ids=["cooperative-static", "pingpong-edge"])
+def test_prefetched_reads_are_issued_before_the_first_mma(config, tmp_path) -> None:
+    """In the SASS, the epilogue's first operand loads (LDG) come before the consumer's first
+    WGMMA with prefetch, after it without, and neither spills."""
+    from kernel_stats import kernel_stats
+
+    without = (*HEADLINE_PIPELINE[:-1], "place-epilogue-loads{prefetch=false}")
+    for passes, before in ((HEADLINE_PIPELINE, True), (without, False)):
+        stats, sass = kernel_stats(config, tmp_path, passes)
+        assert stats["spills"] == 0
+        first_load, first_mma = sass.index("LDG.E"), sass.index("GMMA.")
+        assert (first_load < first_mma) == before, passes

@@ -1,7 +1,7 @@
 """Acceptance: fused epilogues compile without a single spill (LDL/STL site) at every
 tile and ring depth the autotuner may choose (pipeir.tune.reachable over the target's
-candidates, and the decode bucket's swap_ab and plain schedules), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
-SASS). Slow: about seventy kernels, two compiled at a time, several minutes in all;
+candidates, and every M class bucket's schedules at a dynamic M), on the CPU (CuTe DSL compiles sm_90a without a GPU; pipeir-stats reads the
+SASS). Slow: about two hundred kernels, two compiled at a time, several minutes in all;
 CI runs it (`make test`)."""
 
 import json
@@ -21,7 +21,7 @@ from pipeir.passes import HEADLINE_PIPELINE, run_passes  # noqa: E402
 from pipeir.target.sm90 import SM90  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tools.stats import MissingDisassembler, find_nvdisasm  # noqa: E402
-from pipeir.tune import bucket_candidates, reachable  # noqa: E402
+from pipeir.tune import M_CLASSES, bucket_candidates, reachable  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -42,11 +42,12 @@ JOBS = 2
 def register_relevant(config: GemmConfig) -> tuple:
     """What changes the consumer's registers: the tile (accumulators, held operands), the
     ring depth, the consumer's shape, swap_ab (which operands run along the tile's rows),
-    pingpong (one warpgroup holds the whole tile), the output dtype and a gated store.
+    pingpong (one warpgroup holds the whole tile), the output dtype, a gated store, and a
+    dynamic M (edge tiles along M: their masked epilogue clamps the (M,) operands' reads).
     Cluster shape and raster order change only the producer's multicast and the
     scheduler's arithmetic: one of each suffices."""
     return (config.dtype, config.tile_shape, config.stage_count, config.mma_in_flight_count, config.swap_ab,
-            bool(config.pingpong), config.c_dtype, config.gated)
+            bool(config.pingpong), config.c_dtype, config.gated, config.m is None)
 
 
 def configurations() -> list[GemmConfig]:
@@ -54,9 +55,11 @@ def configurations() -> list[GemmConfig]:
     for epilogue in EPILOGUES:
         for config in reachable(epilogue):
             chosen.setdefault(register_relevant(config), config)
-        # the decode bucket's schedules (swap_ab among them), at a dynamic M as the runtime builds them
-        for config in bucket_candidates(replace(epilogue, m=None), "decode"):
-            chosen.setdefault(register_relevant(config), config)
+        # every M class's bucket schedules (swap_ab among them), at a dynamic M as the runtime
+        # (pipeir.matmul, pipeir.scaled_mm) builds them
+        for _, m_class, _ in M_CLASSES:
+            for config in bucket_candidates(replace(epilogue, m=None), m_class):
+                chosen.setdefault(register_relevant(config), config)
     # tensorwise scales and every other activation, once each at the default configuration
     for activation in ("relu", "silu"):
         extra = replace(EPILOGUES[0], scale="tensorwise", activation=activation)

@@ -1066,6 +1066,10 @@ class EpilogueOp(IRDLOperation):
 
     `masked` stores only the elements inside M x N (edge tiles). The optional region
     (`epi` ops, pipeir.dialects.epi) says what is stored: without one, the accumulators.
+    `prefetch` issues the region's first operand reads (the values held for the tile and
+    subtile 0's) where the tile's coordinates are known (`pipe.tile_coords`), before its
+    K loop, so that their latency hides behind the MMAs instead of following the
+    accumulator wait; the values stay in registers across the K loop.
     """
 
     name = "pipe.epilogue"
@@ -1073,16 +1077,23 @@ class EpilogueOp(IRDLOperation):
     m = operand_def(IndexType)
     n = operand_def(IndexType)
     masked = prop_def(IntegerAttr[i1])
+    prefetch = opt_prop_def(UnitAttr)
     body = opt_region_def("single_block")
 
-    assembly_format = "$m `,` $n `masked` `(` $masked `)` attr-dict-with-keyword ($body^)?"
+    assembly_format = (
+        "$m `,` $n `masked` `(` $masked `)` (`prefetch` $prefetch^)? attr-dict-with-keyword ($body^)?"
+    )
 
-    def __init__(self, m: SSAValue, n: SSAValue, masked: bool, body: Region | None = None):
+    def __init__(self, m: SSAValue, n: SSAValue, masked: bool, body: Region | None = None, prefetch: bool = False):
         super().__init__(
             operands=[m, n],
-            properties={"masked": IntegerAttr.from_bool(masked)},
+            properties={"masked": IntegerAttr.from_bool(masked), **({"prefetch": UnitAttr()} if prefetch else {})},
             regions=[[body] if body is not None else []],
         )
+
+    @property
+    def prefetches(self) -> bool:
+        return self.prefetch is not None
 
     @property
     def computation(self) -> Block | None:
@@ -1094,6 +1105,18 @@ class EpilogueOp(IRDLOperation):
         block = self.computation
         if block is not None and (block.last_op is None or block.last_op.name != "epi.yield"):
             raise VerifyException("'pipe.epilogue': its region must end with 'epi.yield' (the value stored)")
+        if self.prefetches:
+            if block is None or not any(inner.name == "epi.load" for inner in block.ops):
+                raise VerifyException("'pipe.epilogue': prefetch needs a region that loads an operand ('epi.load')")
+            coords = [value.owner for value in (self.m, self.n)]
+            if not (isinstance(coords[0], TileCoordsOp) and coords[0] is coords[1]
+                    and (self.m, self.n) == (coords[0].m, coords[0].n)):
+                raise VerifyException(
+                    "'pipe.epilogue': prefetch needs its (m, n) to be the results of one 'pipe.tile_coords'")
+            arch = enclosing_kernel(self).arch.data
+            if not target_for(arch).EPILOGUE_PREFETCH:
+                raise VerifyException(f"'pipe.epilogue': prefetch is not built for {arch}: its epilogue reads "
+                                      "after the accumulator wait")
 
 
 Pipe = Dialect(

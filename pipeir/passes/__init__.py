@@ -73,10 +73,11 @@ epilogue only stores the accumulators."""
 
 
 def run_passes(module: ModuleOp, passes: Sequence[str]) -> None:
-    """Apply registered passes by name, in order, and verify the result."""
+    """Apply registered passes by name (or name{option=value ...}, as pipeir-opt's -p
+    takes them), in order, and verify the result."""
     from pipeir.ir import make_context, verify_located
 
-    unknown = [name for name in passes if name not in PASSES]
+    unknown = [name for name in passes if name.split("{", 1)[0] not in PASSES]
     if unknown:
         raise ValueError(f"unknown passes {unknown}; available: {', '.join(PASSES)}")
     PassPipeline.parse_spec(PASSES, ",".join(passes)).apply(make_context(), module)

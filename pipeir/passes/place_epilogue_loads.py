@@ -12,6 +12,16 @@ needs to hold each kind of operand and how many it has left beside the accumulat
 cheapest operands first while they fit, and loads the rest per subtile. An (M, N)
 operand is always loaded per subtile. The decision is made afresh on every run, so the
 pass is idempotent, and `--pass-statistics` reports each operand's placement and why.
+
+Where the target's epilogue can (`GemmTarget.EPILOGUE_PREFETCH`), the pass also marks
+every epilogue that loads an operand `prefetch`: its first reads (the values held for the
+tile and subtile 0's) are issued as soon as the tile's coordinates are known, before the
+K loop, instead of after the accumulator wait, where each tile would stall on them. They
+take no register the epilogue did not already need at its start (the same values), only
+for longer; the K loop needs fewer working registers than the epilogue. A split-K kernel
+is not marked: only the split that arrives last stores its tile, so the others' reads
+would be wasted. `place-epilogue-loads{prefetch=false}` leaves every epilogue unmarked
+(reads after the accumulator wait), to measure the difference.
 """
 
 from __future__ import annotations
@@ -63,35 +73,60 @@ def placements(kernel: pipe.KernelOp, loads: list[epi.LoadOp]) -> tuple[dict[str
     return chosen, reasons
 
 
+def prefetching(kernel: pipe.KernelOp, allowed: bool) -> tuple[bool, str]:
+    """Whether `kernel`'s epilogues that load operands prefetch them, and why."""
+    spec = kernel.spec
+    if not allowed:
+        return False, "reads after the accumulator wait (prefetch=false)"
+    if not target_for(spec.arch).EPILOGUE_PREFETCH:
+        return False, f"reads after the accumulator wait ({spec.arch}'s epilogue does not prefetch)"
+    if spec.split_k_count > 1:
+        return False, "reads after the accumulator wait (split-K: only the last split stores its tile)"
+    return True, "prefetch (first reads before the K loop)"
+
+
 @dataclass
 class PlaceLoads(RewritePattern):
     report: dict[str, None]
+    prefetch: bool
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: pipe.EpilogueOp, rewriter: PatternRewriter) -> None:
         if op.computation is None:
             return
         loads = [inner for inner in op.computation.ops if isinstance(inner, epi.LoadOp)]
-        chosen, reasons = placements(pipe.enclosing_kernel(op), loads)
+        if not loads:
+            return
+        kernel = pipe.enclosing_kernel(op)
+        chosen, reasons = placements(kernel, loads)
+        prefetch, why = prefetching(kernel, self.prefetch)
         masked = "masked" if op.masked.value.data else "unmasked"
-        for reason in reasons:
+        for reason in [*reasons, why]:
             self.report[f"{masked} epilogue: {reason}"] = None
         for load in loads:
             placement = chosen[load.operand_name]
             if load.placement_kind != placement:
                 rewriter.replace(load, epi.LoadOp(load.operand_name, load.broadcast_kind, placement))
+        if op.prefetches != prefetch:
+            rewriter.replace_op(op, pipe.EpilogueOp(
+                op.m, op.n, bool(op.masked.value.data), rewriter.move_region_contents_to_new_regions(op.body),
+                prefetch=prefetch))
 
 
 @dataclass(frozen=True)
 class PlaceEpilogueLoadsPass(ModulePass):
-    """Hold epilogue operands in registers for a tile where the register budget allows, else load them per subtile."""
+    """Hold epilogue operands in registers for a tile where the register budget allows,
+    else load them per subtile; issue the first reads before the K loop where allowed."""
 
     name = "place-epilogue-loads"
+
+    prefetch: bool = True
+    """Mark epilogues `prefetch` where the target and the schedule allow."""
 
     report: dict[str, None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        PatternRewriteWalker(GreedyRewritePatternApplier([PlaceLoads(self.report)])).rewrite_module(op)
+        PatternRewriteWalker(GreedyRewritePatternApplier([PlaceLoads(self.report, self.prefetch)])).rewrite_module(op)
 
     def statistics(self) -> list[str]:
         return list(self.report) or ["no epilogue loads an operand"]

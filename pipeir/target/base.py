@@ -219,6 +219,9 @@ class GemmTarget:
     """Largest M, N or K: the kernel computes coordinates and strides in int32."""
     TUNER_TILES: ClassVar[dict[int, tuple[tuple[int, int, int], ...]]]
     """Tiles the autotuner tries, by operand bytes; the first is the default tile."""
+    EPILOGUE_PREFETCH: ClassVar[bool] = False
+    """Whether the backend's epilogue can read its operands' first values before the
+    tile's K loop (`pipe.epilogue ... prefetch`)."""
     CONSUMER_REGISTERS: ClassVar[int | None] = None
     """Registers per consumer thread when they hold the accumulators (None: they do not)."""
     EPILOGUE_WORKING_REGISTERS: ClassVar[int] = 72

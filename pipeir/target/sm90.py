@@ -39,6 +39,7 @@ class Sm90Target(GemmTarget):
     PINGPONG = True
     ROW_SLABS = True
     B_EVICT_FIRST = True
+    EPILOGUE_PREFETCH = True
     PINGPONG_TILE_M = (64, 128)
     PINGPONG_TUNER_TILES = {
         2: ((128, 128, 64), (128, 64, 64)),

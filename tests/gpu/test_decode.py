@@ -32,7 +32,7 @@ CASE = textwrap.dedent(
         ks = (16, 144, 1008) if eight_bit else (8, 72, 1000)
         shapes = [(m, n, k) for m in (1, 2, 7, 17, 64, 129) for n in (8, 136, 264) for k in ks]
         # edge tiles of 40 and 100 rows: row slabs load them as boxes of 32 + 8 and 64 + 32 + 8
-        shapes += [(m, 100, ks[-1]) for m in (40, 100)]
+        shapes += [(m, 104, ks[-1]) for m in (40, 100)]
     kernel = pipeir.compile(config, tune=False)
     worst = 0.0
     for m, n, k in shapes:

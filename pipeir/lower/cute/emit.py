@@ -111,6 +111,8 @@ class RoleEmitter:
     order: dict[Operation, int] = field(default_factory=dict)
     epilogue_functions: dict[str, str] = field(default_factory=dict)
     """Source of each generated epilogue body -> its function name (one per distinct body)."""
+    prefetched: dict[Operation, str] = field(default_factory=dict)
+    """Each prefetching `pipe.epilogue` -> the variable of its prefetched reads."""
 
     def __post_init__(self) -> None:
         self.order = op_order(self.role)
@@ -276,6 +278,28 @@ class RoleEmitter:
         m, n = self.fresh("m_tile"), self.fresh("n_tile")
         self.statement(depth, f"{m}, {n} = scheduler.tile_coords({self.expr(op.tile)})")
         self.names[op.m], self.names[op.n] = m, n
+        self.prefetch(op, depth)
+
+    def prefetch(self, op: pipe.TileCoordsOp, depth: int) -> None:
+        """The first operand reads of the epilogues of tile (op.m, op.n) that prefetch
+        (`pipe.epilogue ... prefetch`), issued here, before the tile's K loop: one set for
+        all of them (an edge tile's masked epilogue and its unmasked twin read the same
+        operands), clamped into M x N if any of them is masked."""
+        epilogues = [use.operation for use in op.m.uses
+                     if isinstance(use.operation, pipe.EpilogueOp) and use.operation.prefetches]
+        if not epilogues:
+            return
+        loads = {epilogue_body(epilogue)[1] for epilogue in epilogues}
+        if len(loads) > 1:
+            raise lowering_error(epilogues[0], "the prefetching epilogues of one tile must load the same operands "
+                                               "with the same placements")
+        masked = any(epilogue.masked.value.data for epilogue in epilogues)
+        name = self.fresh("prefetched")
+        self.statement(
+            depth, f"{name} = epilogue.first_reads({self.names[op.m]}, {self.names[op.n]}, {loads.pop()!r}, "
+                   f"masked={masked})")
+        for epilogue in epilogues:
+            self.prefetched[epilogue] = name
 
     def epilogue(self, op: pipe.EpilogueOp, depth: int) -> None:
         # The TMA store clips whatever lies outside M x N: masked and unmasked tiles
@@ -289,7 +313,8 @@ class RoleEmitter:
         if name is None:
             name = self.epilogue_functions[body] = f"epilogue_values_{len(self.epilogue_functions)}"
         masked = bool(op.masked.value.data)
-        self.statement(depth, f"epilogue.store({tile}, {name}, {loads!r}, masked={masked})")
+        prefetched = f", prefetched={self.prefetched[op]}" if op.prefetches else ""
+        self.statement(depth, f"epilogue.store({tile}, {name}, {loads!r}, masked={masked}{prefetched})")
 
     # -- control flow -----------------------------------------------------------------------
     def carried(self, op: Operation, inits, args, depth: int) -> None:

@@ -55,12 +55,20 @@ def product_view(view: cute.Tensor, transposed: bool) -> cute.Tensor:
     return cute.make_tensor(view.iterator, cute.select(view.layout, mode=[1, 0]))
 
 
+def product_modes(broadcast: str, transposed: bool) -> tuple[int, ...]:
+    """The modes of the accumulators' product (0: rows, 1: columns) along which an operand
+    of `broadcast` varies: C's M is the product's columns under swap_ab (D = C^T)."""
+    modes = {Broadcast.SCALAR: (), Broadcast.M: (0,), Broadcast.N: (1,), Broadcast.MN: (0, 1)}[Broadcast(broadcast)]
+    return tuple(1 - mode for mode in modes) if transposed else modes
+
+
 class EpilogueOperands:
     """The epilogue operands of a kernel, read at the thread's accumulator registers.
 
     `operands`: (name, broadcast, dtype) of each operand, as the epilogue collective's
     configuration lists them; `tensors`: their kernel arguments, in that order; `extent`:
-    (rows, columns) of the accumulators' product, for the clamp; `coords`: the coordinate
+    (rows, columns) of the accumulators' product, for the clamp; `tile`: the product's
+    (rows, columns) per tile; `coords`: the coordinate
     tensor, (row, column) within the product's tile of each accumulator register, indexed
     0, 1, ... in the order the epilogue walks the accumulators (its subtiles are
     consecutive runs of it); `transposed`: the product is D = C^T (swap_ab), so D's
@@ -77,19 +85,31 @@ class EpilogueOperands:
     zero strides kept by `cute.make_layout_like`): no register or instruction per
     duplicate. An unmasked tile (inside M x N) reads at the layout's constant offsets
     from the thread's first address; a masked one clamps each distinct coordinate into
-    M x N first.
+    M x N first, unless the operand varies only along modes that no tile runs past (static
+    and a multiple of the tile), where it reads as an unmasked one.
 
     A load names a (operand, placement) pair of the generated epilogue body (`loads`):
     `tile` values are read once per output tile (`tile_values`) and handed out per
     subtile, `subtile` values are read in the subtile's own iteration (`subtile_values`).
     """
 
-    def __init__(self, operands, tensors, extent, coords, transposed: bool = False):
+    def __init__(self, operands, tensors, extent, tile, coords, transposed: bool = False):
         self.rows, self.columns = extent
         c_extent = (self.columns, self.rows) if transposed else (self.rows, self.columns)
         self.views = {
             name: product_view(broadcast_view(tensor, broadcast, *c_extent), transposed)
             for (name, broadcast, _), tensor in zip(operands, tensors, strict=True)
+        }
+        # A mode of the product whose extent is static and a multiple of the tile's never
+        # runs past its end, even in a masked (edge) tile: an operand that varies along
+        # such modes only reads unclamped (e.g. an (N,) vector of a dynamic-M kernel,
+        # whose edge tiles are edges along M alone). Clamping costs a 64-bit address per
+        # distinct value instead of constant offsets from one (spills at fp8 128x128).
+        partial = [not (isinstance(size, int) and size % step == 0)
+                   for size, step in zip(extent, tile, strict=True)]
+        self.clamped = {
+            name: any(partial[mode] for mode in product_modes(broadcast, transposed))
+            for name, broadcast, _ in operands
         }
         self.coords = coords
 
@@ -109,7 +129,7 @@ class EpilogueOperands:
         operand = cute.composition(cute.domain_offset(first, view), coords.layout)  # register -> address
         distinct = cute.filter_zeros(operand)
         loaded = cute.make_rmem_tensor(cute.make_layout_like(operand), view.element_type)
-        if masked:
+        if masked and self.clamped[name]:
             # the distinct registers' coordinates: the coordinate layout over the distinct shape
             distinct_coords = cute.make_tensor(
                 coords.iterator, cute.make_layout(distinct.shape, stride=coords.stride))

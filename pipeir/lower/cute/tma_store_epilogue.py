@@ -76,6 +76,12 @@ class TmaStoreEpilogueBase(Collective):
         return (rows, columns // 2) if self.gated else (rows, columns)
 
     @property
+    def subtile_count(self) -> int:
+        """Epilogue subtiles per output tile."""
+        (tile_m, tile_n, _), (epi_m, epi_n) = self.tile, self.epi_tile
+        return (tile_m // epi_m) * (tile_n // epi_n)
+
+    @property
     def stored_epi_tile(self) -> tuple[int, int]:
         """A staged subtile of C: `epi_tile`'s accumulators, stored."""
         return self.stored(self.epi_tile)

@@ -219,3 +219,69 @@ pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f8E4M3FN, b_dtyp
     }
   }
 }
+// ----- PREFETCH_NO_LOAD
+// prefetch on an epilogue that loads no operand
+// RUN: awk -v c=PREFETCH_NO_LOAD 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=PREFETCH_NO_LOAD
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = bf16, tile = array<i64: 128, 256, 128>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  %p = pipe.pipeline stages(2)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(8) {
+    %t = arith.constant 0 : index
+    %m, %n = pipe.tile_coords %t
+// PREFETCH_NO_LOAD-NOT: Traceback
+// PREFETCH_NO_LOAD: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.epilogue': prefetch needs a region that loads an operand ('epi.load'){{$}}
+// PREFETCH_NO_LOAD-NOT: {{.}}
+    pipe.epilogue %m, %n masked(false) prefetch {
+      %a = epi.acc
+      epi.yield %a
+    }
+  }
+}
+// ----- PREFETCH_COORDS
+// prefetch where (m, n) are not one pipe.tile_coords' results: no place to hoist the reads to
+// RUN: awk -v c=PREFETCH_COORDS 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=PREFETCH_COORDS
+pipe.kernel @k attributes {arch = #pipe<arch sm_90a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = bf16, tile = array<i64: 128, 256, 128>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  epi.operand @scale_a broadcast(m) : f32
+  %p = pipe.pipeline stages(2)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(8) {
+    %t = arith.constant 0 : index
+    %m, %n = pipe.tile_coords %t
+// PREFETCH_COORDS-NOT: Traceback
+// PREFETCH_COORDS: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.epilogue': prefetch needs its (m, n) to be the results of one 'pipe.tile_coords'{{$}}
+// PREFETCH_COORDS-NOT: {{.}}
+    pipe.epilogue %n, %m masked(false) prefetch {
+      %a = epi.acc
+      %s = epi.load @scale_a broadcast(m) placement(tile)
+      %x = epi.mul %a, %s
+      epi.yield %x
+    }
+  }
+}
+// ----- PREFETCH_SM100
+// prefetch on a target whose epilogue cannot
+// RUN: awk -v c=PREFETCH_SM100 'index($0, "// -----") == 1 {on = ($3 == c)} {print (on ? $0 : "")}' %s | not pipeir-opt 2>&1 | filecheck %s --check-prefix=PREFETCH_SM100
+pipe.kernel @k attributes {arch = #pipe<arch sm_100a>, a_dtype = f8E4M3FN, b_dtype = f8E4M3FN, c_dtype = bf16, tile = array<i64: 128, 128, 128>, cluster = array<i64: 1, 1>, problem = array<i64: 256, 256, 256>, a_major = #pipe<major k>, b_major = #pipe<major k>} {
+  epi.operand @scale_a broadcast(m) : f32
+  %p = pipe.pipeline stages(2)
+  pipe.role producer warps(1) {
+  ^bb0:
+  }
+  pipe.role consumer warps(4) {
+    %t = arith.constant 0 : index
+    %m, %n = pipe.tile_coords %t
+// PREFETCH_SM100-NOT: Traceback
+// PREFETCH_SM100: {{^}}<stdin>:[[# @LINE + 2]]:5: error: 'pipe.epilogue': prefetch is not built for sm_100a: its epilogue reads after the accumulator wait{{$}}
+// PREFETCH_SM100-NOT: {{.}}
+    pipe.epilogue %m, %n masked(false) prefetch {
+      %a = epi.acc
+      %s = epi.load @scale_a broadcast(m) placement(tile)
+      %x = epi.mul %a, %s
+      epi.yield %x
+    }
+  }
+}

@@ -10,7 +10,7 @@
 // WIDE:      epi.operand @scale_a broadcast(m) : f32
 // WIDE-NEXT: epi.operand @scale_b broadcast(n) : f32
 // WIDE-NEXT: epi.operand @bias broadcast(n) : bf16
-// WIDE:      pipe.epilogue %{{.*}}, %{{.*}} masked(false) {
+// WIDE:      pipe.epilogue %{{.*}}, %{{.*}} masked(false) prefetch {
 // WIDE-NEXT:   %[[ACC:.*]] = epi.acc
 // WIDE-NEXT:   %[[SA:.*]] = epi.load @scale_a broadcast(m) placement(tile)
 // WIDE-NEXT:   %[[X:.*]] = epi.mul %[[ACC]], %[[SA]]
@@ -28,6 +28,7 @@
 // STATS: place-epilogue-loads: unmasked epilogue: @scale_a (m): tile (holds 2 register(s) per thread; 30 of 32 left)
 // STATS: place-epilogue-loads: unmasked epilogue: @bias (n): subtile (holding it needs 64 register(s) per thread, 30 of 32 left)
 // STATS: place-epilogue-loads: unmasked epilogue: @scale_b (n): subtile (holding it needs 64 register(s) per thread, 30 of 32 left)
+// STATS: place-epilogue-loads: unmasked epilogue: prefetch (first reads before the K loop)
 
 // 128x128: 64 accumulator registers leave 96, enough to hold all three.
 // RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype f8e4m3 --tile 128x128x128 --scale rowwise --bias \
@@ -45,3 +46,28 @@
 // RUN:   | pipeir-opt --place-epilogue-loads > %t.once
 // RUN: pipeir-opt --place-epilogue-loads %t.once > %t.twice
 // RUN: diff %t.once %t.twice
+
+// Prefetch: the first reads of an epilogue that loads operands go before the K loop, on
+// sm_90a without split-K; an epilogue that loads nothing is left alone.
+// RUN: pipeir-gen gemm --m 1000 --n 1000 --k 512 --dtype bf16 --bias \
+// RUN:   | pipeir-opt --fold-static-full --place-epilogue-loads | filecheck %s --check-prefix=PREFETCH
+// PREFETCH-COUNT-2: masked({{true|false}}) prefetch {
+// RUN: pipeir-gen gemm --m 1000 --n 1000 --k 512 --dtype bf16 \
+// RUN:   | pipeir-opt --place-epilogue-loads | filecheck %s --check-prefix=PLAIN
+// PLAIN-NOT: prefetch
+// prefetch=false reads after the accumulator wait, and says so; it also unmarks.
+// RUN: pipeir-gen gemm --m 1000 --n 1000 --k 512 --dtype bf16 --bias | pipeir-opt --place-epilogue-loads \
+// RUN:   | pipeir-opt -p 'place-epilogue-loads{prefetch=false}' --pass-statistics 2>&1 | filecheck %s --check-prefix=AFTER
+// AFTER-NOT: prefetch {
+// AFTER: place-epilogue-loads: masked epilogue: reads after the accumulator wait (prefetch=false)
+// AFTER-NOT: prefetch {
+// Split-K: only the last split stores, so nothing is prefetched.
+// RUN: pipeir-gen gemm --dtype f8e4m3 --split-k 4 --tile 128x64x128 --scale rowwise \
+// RUN:   | pipeir-opt --place-epilogue-loads --pass-statistics 2>&1 | filecheck %s --check-prefix=SPLIT
+// SPLIT-NOT: prefetch {
+// SPLIT: reads after the accumulator wait (split-K: only the last split stores its tile)
+// sm_100a's epilogue reads after the accumulator wait.
+// RUN: pipeir-gen gemm --m 4096 --n 4096 --k 4096 --dtype f8e4m3 --scale rowwise --arch sm_100a \
+// RUN:   | pipeir-opt --place-epilogue-loads --pass-statistics 2>&1 | filecheck %s --check-prefix=SM100
+// SM100-NOT: prefetch {
+// SM100: reads after the accumulator wait (sm_100a's epilogue does not prefetch)

@@ -98,7 +98,8 @@ class TmemTmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             tile_coords = cute.flat_divide(cute.make_identity_tensor((tile_m, tile_n)), config.epi_tile)
             tTR_coords = thread_load.partition_D(tile_coords)  # (T2R, T2R_M, T2R_N, em, en)
             tTR_coords = cute.group_modes(tTR_coords, 3, cute.rank(tTR_coords))  # (T2R, T2R_M, T2R_N, subtile)
-            self.operands = EpilogueOperands(config.operands, self.operand_tensors, (self.m, self.n), tTR_coords)
+            self.operands = EpilogueOperands(
+                config.operands, self.operand_tensors, (self.m, self.n), config.tile[:2], tTR_coords)
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),

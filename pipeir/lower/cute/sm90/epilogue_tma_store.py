@@ -128,19 +128,33 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             tile_coords = cute.make_identity_tensor((tile_m, tile_n))
             tRS_coords = tiled_copy.retile(tiled_mma.get_slice(consumer_thread).partition_C(tile_coords))
             self.operands = EpilogueOperands(
-                config.operands, self.operand_tensors, (self.m, self.n), tRS_coords, config.transposed)
+                config.operands, self.operand_tensors, (self.m, self.n), (tile_m, tile_n), tRS_coords, config.transposed)
         self.store_pipeline = pipeline.PipelineTmaStore.create(
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
         )
 
+    def first_reads(self, m, n, loads, masked):
+        """The operand values the epilogue of tile (m, n) reads first, per (operand,
+        placement) of `loads`: the values held for the tile (None for a per-subtile
+        operand) and subtile 0's. A `pipe.epilogue ... prefetch` reads them where the
+        tile's coordinates are known, before its K loop, and hands them to `store`
+        (`prefetched`); otherwise `store` reads them after the accumulator wait."""
+        tile_m, tile_n, _ = self.config.tile
+        first_row, first_column = m * tile_m, n * tile_n
+        registers = self.config.subtile_count * cute.size(self.subtile_acc)
+        held = self.operands.tile_values(loads, first_row, first_column, registers, masked)
+        return held, self.operands.subtile_values(loads, held, first_row, first_column, 0, self.subtile_shape, masked)
+
     @cute.jit
     def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
-              masked: cutlass.Constexpr = True):
+              masked: cutlass.Constexpr = True, prefetched: cutlass.Constexpr = None):
         """`pipe.epilogue`: store output tile (m, n), converted to c_dtype: the accumulators,
         or `compute(accumulators, *loaded)` of each subtile, with one value per (operand,
         placement) of `loads` (the region's body and its `epi.load`s, generated from the IR).
-        An unmasked epilogue's tile lies inside M x N: its operands are read unclamped."""
+        An unmasked epilogue's tile lies inside M x N: its operands are read unclamped.
+        `prefetched`: `first_reads`, made before the K loop (`pipe.epilogue ... prefetch`);
+        a trace-time pair of register tensor lists, hence Constexpr."""
         config = self.config
         tile_m, tile_n, _ = config.tile
         first_row, first_column = m * tile_m, n * tile_n
@@ -148,20 +162,18 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         bSG_sC, bSG_gC = cpasync.tma_partition(
             self.tma_atom_c, 0, cute.make_layout(1), cute.group_modes(self.sC, 0, 2), gC_epi,
         )
-        subtiles = cute.size(gC_epi, mode=[1])
+        subtiles = config.subtile_count
         subtile_grid = gC_epi.shape[1]
         subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
         per_subtile = cute.size(self.subtile_acc)
-        if cutlass.const_expr(loads):
-            held = self.operands.tile_values(loads, first_row, first_column, subtiles * per_subtile, masked)
         # The operand values of subtile s + 1 are read before subtile s is stored, so that
         # their latency hides behind the store and its barriers instead of stalling every
         # subtile after the first. Reading only the distinct values (a few per subtile)
         # leaves room for the second set beside the accumulators (0 spills at every tuner
         # tile; when each register read its own copy, this spilled 54 sites at fp8 256x128).
-        upcoming = []
+        held, upcoming = [], []
         if cutlass.const_expr(loads):
-            upcoming = self.operands.subtile_values(loads, held, first_row, first_column, 0, self.subtile_shape, masked)
+            held, upcoming = prefetched if prefetched is not None else self.first_reads(m, n, loads, masked)
         for subtile in cutlass.range_constexpr(subtiles):
             current = upcoming
             if cutlass.const_expr(len(loads) > 0 and subtile + 1 < subtiles):
