@@ -298,7 +298,8 @@ FP8_DTYPES = (torch.float8_e4m3fn, torch.float8_e5m2)
 
 
 def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: torch.Tensor,
-              bias: torch.Tensor | None = None, out_dtype: torch.dtype = torch.bfloat16) -> torch.Tensor:
+              bias: torch.Tensor | None = None, out_dtype: torch.dtype = torch.bfloat16, *,
+              tune: bool | None = None) -> torch.Tensor:
     """(a @ b) * scale_a * scale_b + bias in out_dtype, like torch._scaled_mm.
 
     a is an (M, K) row-major fp8 tensor (float8_e4m3fn or float8_e5m2), b a (K, N) fp8
@@ -307,7 +308,8 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
     (M, 1) and scale_b (1, N). out_dtype is bfloat16, float16 or float32; bias is an
     optional contiguous (N,) tensor of out_dtype. The product accumulates in float32 and the scales and bias
     apply in float32 before the one conversion. Bad arguments raise TypeError /
-    ValueError before any launch.
+    ValueError before any launch. Kernels are built per M class as by `matmul`; `tune`
+    as there (True or PIPEIR_TUNE=1: tune a class with no recorded schedule first).
     """
     if _is_compiling() or is_fake(a) or is_fake(b):  # traced: torch sees the custom op (pipeir.ops)
         return torch.ops.pipeir.scaled_mm(a, b, scale_a, scale_b, bias, out_dtype)
@@ -323,7 +325,7 @@ def scaled_mm(a: torch.Tensor, b: torch.Tensor, scale_a: torch.Tensor, scale_b: 
         (m, k), n = a.shape, b.shape[1]
         config = GemmConfig(m=None, n=n, k=k, dtype=DTYPE_NAMES[a.dtype], out_dtype=OUTPUT_DTYPE_NAMES[out_dtype],
                             arch=device_arch(a.device), scale=scale, bias=bias is not None)
-        kernel = _epilogue_kernels[key] = compile(dispatch_config(config, m), tune=False)
+        kernel = _epilogue_kernels[key] = compile(dispatch_config(config, m, tune_now=tune), tune=False)
     operands = (scale_a.reshape(-1), scale_b.reshape(-1), *((bias,) if bias is not None else ()))
     out = torch.empty((a.shape[0], b.shape[1]), dtype=out_dtype, device=a.device)
     try:
