@@ -112,6 +112,16 @@ QUICK_CANDIDATES = {
         *(dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True,
                stages=stages) for stages in (2, 3, 4)),
     ),
+    "medium-split": (
+        # M = 129..256 where the output tiles are few and K long (N = 4096, K = 14336: 64
+        # tiles of 128x128 for 132 SMs): split K to fill the SMs, the weights read once
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True, split_k=2),
+        dict(swap_ab=True, tile=(128, 256), row_slabs=True, b_evict_first=True, split_k=2),
+        dict(swap_ab=True, tile=(128, 256), row_slabs=True, b_evict_first=True, split_k=4),
+        dict(swap_ab=True, tile=(128, 128), row_slabs=True, b_evict_first=True, split_k=2),
+        dict(swap_ab=True, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True, split_k=2),
+    ),
     "split": (
         dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
         dict(swap_ab=True, tile=(128, 32), raster="n", k_row_bytes=256, split_k=2, b_evict_first=True),
