@@ -146,6 +146,12 @@ STREAMED_WEIGHT_CLASSES = ("decode", "narrow", "medium")
 """The M classes whose weights (B) the heuristic loads evict-first (GemmConfig.b_evict_first):
 each weight tile is read by one CTA or one cluster (of the M tiles that share it by
 multicast), so nothing reuses it from the L2."""
+MEDIUM_SPLIT_CLUSTER = (1, 2)
+"""The medium class's split-K schedule's cluster: swap_ab, so the CTAs of M's two
+128-row tiles share each weight tile by multicast (the weights read once)."""
+MEDIUM_SPLIT_MIN_ROW_BYTES = 24 * 1024
+"""The medium heuristic splits K in two only when a weight row holds at least this many
+bytes (and the output tiles leave half the SMs idle): see medium_split_pays."""
 SPLIT_K_MIN_ROW_BYTES = 12 * 1024
 """The decode heuristic splits K in two only when a weight row (K elements) holds at least
 this many bytes (and the weights' tiles leave three quarters of the SMs idle): see
@@ -171,7 +177,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
     tiles in clusters of NARROW_TOKEN_CLUSTER (the token tile multicast to two weight
     tiles' CTAs), 64 or 128 weight columns wide by N (narrow_token_tile_n). medium (M =
     129..256): 128x128 in clusters of MEDIUM_CLUSTER, the token rows past M not loaded (row
-    slabs: the second token tile is mostly past M at M = 129). In these three classes
+    slabs: the second token tile is mostly past M at M = 129); where the output tiles are
+    few and K long (medium_split_pays), swap_ab 128x128 in clusters of MEDIUM_SPLIT_CLUSTER
+    with K split in two, row slabs likewise. In these three classes
     (STREAMED_WEIGHT_CLASSES) the weights load evict-first (b_evict_first, where the
     target builds it). wide: the target's default tile. Free fields only: a fixed field
     stays.
@@ -251,6 +259,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
             row_slabs = target.ROW_SLABS
     elif m_class_name == "narrow":
         swap, tile, cluster = False, (128, narrow_token_tile_n(config.n, target), tile_k), NARROW_TOKEN_CLUSTER
+    elif m_class_name == "medium" and medium_split_pays(config, target):
+        swap, tile, cluster, split = True, (128, 128, tile_k), MEDIUM_SPLIT_CLUSTER, 2
+        if row_slabs is None:
+            row_slabs = target.ROW_SLABS
     elif m_class_name == "medium":
         swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
         if row_slabs is None:
@@ -264,6 +276,28 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
                      split_k=config.split_k or split, pingpong=pingpong, cluster=config.cluster or cluster,
                      row_slabs=row_slabs, b_evict_first=b_evict_first)
     return replace(chosen, stages=config.stages or chosen.max_stages)
+
+
+def medium_split_pays(config: GemmConfig, target) -> bool:
+    """Whether the medium class (M = 129..256) splits K in two: swap_ab 128x128 in
+    clusters of MEDIUM_SPLIT_CLUSTER, split_k 2, where the output tiles of 128x128 at M =
+    256 cover at most half the SMs and a weight row (K elements) holds at least
+    MEDIUM_SPLIT_MIN_ROW_BYTES; only where the target builds swap_ab and split-K and the
+    schedule, tile and split are free.
+
+    Measured on the H200 (bench/runs/2026-11-30-decode-medium-split.md, M = 129, 192,
+    256): at N = 4096 (64 tiles) and K = 14336 in bf16 (28 KiB rows), 0.801-0.861x cuBLAS
+    against 0.655-0.731x unsplit; at K = 4096 (8 KiB) 0.535-0.687x against 0.693-0.908x;
+    at 8192x8192 (128 tiles) 0.598-0.636x against 0.971-1.034x; fp8 at 4096x14336 (14
+    KiB rows) 0.991-1.277x against 1.074-1.363x. Fitting unsplit and split times linear
+    in K at N = 4096 (bf16: 26.6 and 35 us at K = 4096, 73 and 60 us at 14336) puts the
+    break-even near 16 KiB rows; the threshold keeps a margin above it."""
+    free = config.pingpong is None and config.tile is None and config.split_k is None
+    if not (free and target.SPLIT_K and target.builds_swap_ab(config) and config.n is not None
+            and config.k is not None):
+        return False
+    tiles = schedule.ceil_div(256, 128) * schedule.ceil_div(config.n, 128)
+    return tiles * 2 <= target.SM_COUNT and config.k * dtype_bytes(config.dtype) >= MEDIUM_SPLIT_MIN_ROW_BYTES
 
 
 def narrow_token_tile_n(n: int | None, target) -> int:

@@ -96,6 +96,23 @@ def test_heuristic_narrow_pairs_ctas_over_few_weight_tiles() -> None:
     assert not fixed.swap_ab and fixed.cluster_shape == (2, 1)
 
 
+@pytest.mark.parametrize("n, k, dtype, split", [(4096, 14336, "bf16", True), (4096, 4096, "bf16", False),
+                                                 (8192, 8192, "bf16", False), (8192, 28672, "bf16", False),
+                                                 (4096, 14336, "f8e4m3", False), (4096, 28672, "f8e4m3", True),
+                                                 (2048, 12288, "f16", True)])
+def test_medium_splits_k_where_tiles_are_few_and_rows_long(n, k, dtype, split) -> None:
+    """M = 129..256: swap_ab 128x128 in 1x2 clusters with K split in two where the 128x128
+    output tiles at M = 256 cover at most half the SMs and a weight row holds 24 KiB or
+    more; else 128x128 in 2x1 clusters; a fixed tile, split or schedule keeps its own."""
+    chosen = tuner.heuristic_config(GemmConfig(m=None, n=n, k=k, dtype=dtype), "medium")
+    assert chosen.split_k_count == (2 if split else 1) and bool(chosen.swap_ab) is split
+    assert chosen.cluster_shape == ((1, 2) if split else (2, 1)) and chosen.tile_shape[:2] == (128, 128)
+    assert chosen.row_slabs and chosen.b_evict_first
+    for fixed in (dict(tile=(128, 64, 64)), dict(split_k=1), dict(pingpong=False)):
+        kept = tuner.heuristic_config(GemmConfig(m=None, n=n, k=k, dtype=dtype, **fixed), "medium")
+        assert kept.split_k_count == 1 and not kept.swap_ab
+
+
 @pytest.mark.parametrize("n, pairs", [(4224, True), (4288, False), (7552, False), (7553, True), (8448, True),
                                       (8512, False)])
 def test_narrow_pairs_fit_one_wave_or_two_nearly_full(n, pairs) -> None:

@@ -108,7 +108,7 @@ class PlaceLoads(RewritePattern):
             if load.placement_kind != placement:
                 rewriter.replace(load, epi.LoadOp(load.operand_name, load.broadcast_kind, placement))
         if op.prefetches != prefetch:
-            rewriter.replace_op(op, pipe.EpilogueOp(
+            rewriter.replace(op, pipe.EpilogueOp(
                 op.m, op.n, bool(op.masked.value.data), rewriter.move_region_contents_to_new_regions(op.body),
                 prefetch=prefetch))
 

@@ -87,6 +87,10 @@ SCHEDULES = {
     "narrow-128x64-cluster1x2-b-evict-first": dict(swap_ab=False, tile=[128, 64], cluster=[1, 2], b_evict_first=True),
     "narrow-128x128-cluster1x2-b-evict-first": dict(swap_ab=False, tile=[128, 128], cluster=[1, 2],
                                                     b_evict_first=True),
+    # the medium heuristic's split schedule (few output tiles, long K): M's two token tiles
+    # share each weight tile by multicast, K split in two
+    "medium-split-swap_ab-128x128-cluster1x2-split-k-2": dict(swap_ab=True, tile=[128, 128], cluster=[1, 2],
+                                                               split_k=2, row_slabs=True, b_evict_first=True),
 }
 
 
