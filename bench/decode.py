@@ -2,7 +2,7 @@
 
     python3 bench/decode.py [--quick] [--rounds N] [--dtypes bf16,f8e4m3] [--ms 1,8,16,32,64,128]
                             [--nks 4096x4096,8192x8192,14336x4096,4096x14336] [--out FILE]
-                            [--skip-dispatch] [--timer do_bench|clean-l2] [--candidates decode|medium]
+                            [--skip-dispatch] [--timer do_bench|clean-l2] [--candidates decode|narrow|medium|medium-split|depth|split]
 
 C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
 a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
