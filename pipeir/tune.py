@@ -598,8 +598,8 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     is fixed, and, swapped, the pingpong schedule's 64-row weight tiles (clusters 1x1 and
     1x2, both rasters, with row slabs and without unless `row_slabs` is fixed); a fixed
     `pingpong` keeps its schedule's candidates only; in STREAMED_WEIGHT_CLASSES the weights
-    evict-first unless `b_evict_first` is fixed. In the wide class the static tuner's
-    candidates. Each at its deepest ring."""
+    evict-first unless `b_evict_first` is fixed; and heuristic_config's schedule. In the
+    wide class the static tuner's candidates. Each at its deepest ring."""
     target = target_for(config.arch)
     if m_class_name not in SMALL_M_CLASSES:
         return candidates(config)
@@ -636,7 +636,10 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
     if config.b_evict_first is None and m_class_name in STREAMED_WEIGHT_CLASSES:
         # evict-first weights won in the pairs measured (heuristic_config): not tried without
         found = [replace(candidate, b_evict_first=target.B_EVICT_FIRST) for candidate in found]
-    return valid(found)
+    # the untuned schedule too, so that tuning never picks worse than not tuning (the
+    # medium class's split schedule lies outside the grid above)
+    found.append(heuristic_config(config, m_class_name))
+    return valid(dict.fromkeys(found))
 
 
 def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
