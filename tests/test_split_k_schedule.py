@@ -99,15 +99,17 @@ def test_verifier_refuses_a_unit_loading_another_split() -> None:
 def test_the_heuristic_splits_only_long_k_over_few_weight_tiles() -> None:
     """Split 2 measured faster only where the weights' tiles leave most SMs idle and the
     K loop is long (heuristic_config's docstring): among the decode benchmark's shapes,
-    4096x14336 in the decode class, under the cooperative schedule. The pingpong decode
-    schedule (the default where it is built) is not split."""
+    4096x14336 in the decode class, under the cooperative schedule, and in the medium class
+    in bf16 (24 KiB weight rows or more, medium_split_pays) where the schedule is free. The
+    pingpong decode schedule (the default where it is built) is not split."""
     for n, k in ((4096, 4096), (4096, 14336), (8192, 8192), (14336, 4096)):
         for name in ("decode", "narrow", "medium", "wide"):
             expected = 2 if (n, k, name) == (4096, 14336, "decode") else None
             for dtype in ("bf16", "f8e4m3"):
                 cooperative = GemmConfig(m=None, n=n, k=k, dtype=dtype, pingpong=False)
                 assert tuner.heuristic_config(cooperative, name).split_k == expected
-                assert tuner.heuristic_config(replace(cooperative, pingpong=None), name).split_k is None
+                free = tuner.heuristic_config(replace(cooperative, pingpong=None), name).split_k
+                assert free == (2 if (n, k, name, dtype) == (4096, 14336, "medium", "bf16") else None)
     fixed = tuner.heuristic_config(GemmConfig(m=None, n=4096, k=4096, split_k=3), "decode")
     assert fixed.split_k == 3
     assert tuner.heuristic_config(GemmConfig(m=None, n=None, k=None), "decode").split_k is None
