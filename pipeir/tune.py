@@ -131,6 +131,9 @@ NARROW_TILE do not fit the SMs at once: narrow_token_tile_n picks one per N."""
 NARROW_TOKEN_CLUSTER = (1, 2)
 """The narrow class's cluster with 128-row token tiles: the CTAs of two weight tiles share
 the token tile, each loading half of it and multicasting it to the other."""
+MEDIUM_TILE = (128, 128)
+"""The medium class's MMA tile, split or not (unswapped: 128 token rows by 128 weight
+columns; swapped: 128 weight rows by 128 tokens)."""
 MEDIUM_CLUSTER = (2, 1)
 """The medium class's cluster: the CTAs of M's two 128-row tiles share each weight tile,
 each loading half of it and multicasting it to the other."""
@@ -259,12 +262,10 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
             row_slabs = target.ROW_SLABS
     elif m_class_name == "narrow":
         swap, tile, cluster = False, (128, narrow_token_tile_n(config.n, target), tile_k), NARROW_TOKEN_CLUSTER
-    elif m_class_name == "medium" and medium_split_pays(config, target):
-        swap, tile, cluster, split = True, (128, 128, tile_k), MEDIUM_SPLIT_CLUSTER, 2
-        if row_slabs is None:
-            row_slabs = target.ROW_SLABS
     elif m_class_name == "medium":
-        swap, tile, cluster = False, (128, 128, tile_k), MEDIUM_CLUSTER
+        swap = medium_split_pays(config, target)
+        tile, cluster = (*MEDIUM_TILE, tile_k), MEDIUM_SPLIT_CLUSTER if swap else MEDIUM_CLUSTER
+        split = 2 if swap else None
         if row_slabs is None:
             row_slabs = target.ROW_SLABS
     else:
@@ -279,9 +280,9 @@ def heuristic_config(config: GemmConfig, m_class_name: str) -> GemmConfig:
 
 
 def medium_split_pays(config: GemmConfig, target) -> bool:
-    """Whether the medium class (M = 129..256) splits K in two: swap_ab 128x128 in
-    clusters of MEDIUM_SPLIT_CLUSTER, split_k 2, where the output tiles of 128x128 at M =
-    256 cover at most half the SMs and a weight row (K elements) holds at least
+    """Whether the medium class (M = 129..256) splits K in two: swap_ab MEDIUM_TILE in
+    clusters of MEDIUM_SPLIT_CLUSTER, split_k 2, where the output tiles of MEDIUM_TILE at
+    the class's largest M cover at most half the SMs and a weight row (K elements) holds at least
     MEDIUM_SPLIT_MIN_ROW_BYTES; only where the target builds swap_ab and split-K and the
     schedule, tile and split are free.
 
@@ -296,7 +297,8 @@ def medium_split_pays(config: GemmConfig, target) -> bool:
     if not (free and target.SPLIT_K and target.builds_swap_ab(config) and config.n is not None
             and config.k is not None):
         return False
-    tiles = schedule.ceil_div(256, 128) * schedule.ceil_div(config.n, 128)
+    _, largest_m = class_range("medium")
+    tiles = schedule.ceil_div(largest_m, MEDIUM_TILE[0]) * schedule.ceil_div(config.n, MEDIUM_TILE[1])
     return tiles * 2 <= target.SM_COUNT and config.k * dtype_bytes(config.dtype) >= MEDIUM_SPLIT_MIN_ROW_BYTES
 
 
