@@ -11,10 +11,15 @@ import sys
 from pathlib import Path
 
 EXAMPLES = {
-    # label: (file name, class name, whether it is persistent)
-    "CUTLASS example WS persistent": ("dense_gemm_persistent.py", "HopperWgmmaGemmPersistentKernel", True),
-    "CUTLASS example non-WS": ("dense_gemm.py", "HopperWgmmaGemmKernel", False),
+    # label: (file name, class name, kind): "persistent" and "plain" compute A @ B^T;
+    # "scaled_gelu" is the persistent kernel with a fused epilogue, gelu(scale * A @ B^T)
+    # with its erf gelu (fp8 only: the example's own constraint)
+    "CUTLASS example WS persistent": ("dense_gemm_persistent.py", "HopperWgmmaGemmPersistentKernel", "persistent"),
+    "CUTLASS example non-WS": ("dense_gemm.py", "HopperWgmmaGemmKernel", "plain"),
+    "CUTLASS example fp8 scale + gelu": ("dense_gemm_fp8_gelu_persistent.py", "HopperFP8GeluPersistentGemmKernel",
+                                        "scaled_gelu"),
 }
+PLAIN_EXAMPLES = ("CUTLASS example WS persistent", "CUTLASS example non-WS")
 TILE_MN = (128, 256)
 CLUSTER_MN = (2, 1)
 
@@ -34,10 +39,11 @@ def load(path: Path):
     return module
 
 
-def example_calls(directory: str, sets, out) -> dict:
-    """{label: call(a, b)} for each example found under `directory`; a is (M, K), b is
-    (N, K), both row-major torch tensors from `sets`, written into `out`. Examples
-    that are missing or fail to compile are reported and left out."""
+def example_calls(directory: str, sets, out, labels=PLAIN_EXAMPLES, scale: float = 1.0) -> dict:
+    """{label: call(a, b)} for each example of `labels` found under `directory`; a is
+    (M, K), b is (N, K), both row-major torch tensors from `sets`, written into `out`
+    (the scale + gelu example multiplies by `scale`). Examples that are missing or fail to
+    compile are reported and left out."""
     import cutlass
     import cutlass.cute as cute
     import cuda.bindings.driver as cuda
@@ -51,7 +57,8 @@ def example_calls(directory: str, sets, out) -> dict:
     c = as_mkl(out)
     converted = {id(a): (as_mkl(a), as_mkl(b)) for a, b in sets}
     stream = cuda.CUstream(torch.cuda.current_stream().cuda_stream)
-    for label, (file_name, class_name, persistent) in EXAMPLES.items():
+    for label in labels:
+        file_name, class_name, kind = EXAMPLES[label]
         path = find_example(Path(directory), file_name)
         if path is None:
             print(f"{label}: no {file_name} under {directory}; left out")
@@ -59,11 +66,15 @@ def example_calls(directory: str, sets, out) -> dict:
         try:
             kernel_class = getattr(load(path), class_name)
             a0, b0 = converted[id(sets[0][0])]
-            if persistent:
+            clusters = cutlass.utils.HardwareInfo().get_max_active_clusters(CLUSTER_MN[0] * CLUSTER_MN[1])
+            if kind == "persistent":
                 kernel = kernel_class(cutlass.Float32, TILE_MN, CLUSTER_MN, 1, True)
-                clusters = cutlass.utils.HardwareInfo().get_max_active_clusters(CLUSTER_MN[0] * CLUSTER_MN[1])
                 compiled = cute.compile(kernel, a0, b0, c, clusters, stream)
                 call = lambda a, b, f=compiled: f(*converted[id(a)], c, stream)  # noqa: E731
+            elif kind == "scaled_gelu":
+                kernel = kernel_class(cutlass.Float32, TILE_MN, CLUSTER_MN, 1, True)
+                compiled = cute.compile(kernel, a0, b0, c, scale, scale != 1.0, clusters, stream)
+                call = lambda a, b, f=compiled: f(*converted[id(a)], c, scale, stream)  # noqa: E731
             else:
                 kernel = kernel_class(cutlass.Float32, TILE_MN, CLUSTER_MN)
                 compiled = cute.compile(kernel, a0, b0, c, stream)

@@ -2,15 +2,20 @@
 
     python3 bench/epilogue.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
                               [--timer do_bench|clean-l2|back-to-back]
+                              [--cutlass-examples CUTLASS_DIR] [--quack]
 
 For each problem, in one process, interleaved in shuffled rounds, on random fp8 e4m3
 inputs rotating over more than 4x the 50 MB L2, bf16 output:
   * torch._scaled_mm rowwise (scale_a (M, 1), scale_b (1, N)) and tensorwise (scalars),
     and rowwise with a bias when this torch supports it;
   * pipeir.scaled_mm rowwise and tensorwise (the API call, dispatch included);
-  * pipeir's fused rowwise scale + bias + silu kernel;
+  * pipeir's fused rowwise scale + bias + silu kernel, and its tensorwise scale + gelu one;
   * pipeir's plain fp8 kernel (no epilogue) of the same configuration, timed twice (the
-    second timing is the noise floor the ratios are read against).
+    second timing is the noise floor the ratios are read against);
+  * peers, when asked: with --cutlass-examples, CUTLASS's CuTe DSL Hopper WS persistent
+    example (plain fp8) and its fp8 scale + gelu example (the same kernel with a fused
+    tensorwise scale and erf gelu; bench/cutlass_examples.py), both at their documented
+    128x256 tile and 2x1 cluster; with --quack, quack-kernels' tuned fp8 GEMM (plain).
 Every pipeir kernel takes the autotuner's choice: the static kernels the plain product's
 (`pipeir.compile(..., tune=True)`: one tuning run per problem on first use, then the
 cache), so the fused kernels and the plain one share their mainloop configuration;
@@ -28,6 +33,7 @@ and >= 1.10x at 8192^3; the fused rowwise + bias + silu kernel within 3% of the 
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import statistics
 import sys
@@ -37,6 +43,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cutlass_examples import example_calls  # noqa: E402
 from gemm import TIMERS, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
@@ -49,10 +56,16 @@ PIPEIR_ROWWISE = "pipeir.scaled_mm rowwise"
 FUSED = "pipeir rowwise + bias + silu"
 PLAIN = "pipeir plain fp8"
 PLAIN_AGAIN = "pipeir plain fp8, timed again"
+TENSORWISE_GELU = "pipeir tensorwise + gelu"
+CUTLASS_PLAIN = "CUTLASS example WS persistent"
+CUTLASS_GELU = "CUTLASS example fp8 scale + gelu"
+QUACK = "quack gemm fp8, tuned"
+SCALE_A, SCALE_B = 0.75, 1.25
+"""The tensorwise + gelu kernels' scales (CUTLASS's example takes their product)."""
 MAX_RELATIVE_ERROR = 5e-3
 
 
-def steps_for(m: int, n: int, k: int, sets):
+def steps_for(m: int, n: int, k: int, sets, cutlass_examples: str | None = None, quack: bool = False):
     """label -> (call(a, b) with b (N, K) row-major, reference(a, b) in float32)."""
     one = torch.ones((), device="cuda")
     scale_a = torch.rand(m, 1, device="cuda") + 0.5
@@ -63,7 +76,11 @@ def steps_for(m: int, n: int, k: int, sets):
     plain = pipeir.compile(config, tune=True)
     fused = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu"),
                            tune=True)
-    assert fused.config.mainloop == plain.config, (fused.config, plain.config)
+    gelu = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="tensorwise", activation="gelu"),
+                          tune=True)
+    assert fused.config.mainloop == plain.config == gelu.config.mainloop, (fused.config, plain.config)
+    tensor_scale_a = torch.full((1,), SCALE_A, device="cuda")
+    tensor_scale_b = torch.full((1,), SCALE_B, device="cuda")
 
     def product(a, b):
         return a.float() @ b.float().t()
@@ -79,7 +96,20 @@ def steps_for(m: int, n: int, k: int, sets):
         FUSED: (lambda a, b: fused(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias),
                 lambda a, b: torch.nn.functional.silu(product(a, b) * scale_a * scale_b + bias.float())),
         PLAIN: (lambda a, b: plain(a, b, out), product),
+        TENSORWISE_GELU: (lambda a, b: gelu(a, b, out, scale_a=tensor_scale_a, scale_b=tensor_scale_b),
+                          lambda a, b: torch.nn.functional.gelu(product(a, b) * (SCALE_A * SCALE_B))),
     }
+    if cutlass_examples:
+        references = {CUTLASS_PLAIN: product,
+                      CUTLASS_GELU: lambda a, b: torch.nn.functional.gelu(product(a, b) * (SCALE_A * SCALE_B))}
+        found = example_calls(cutlass_examples, sets, out, labels=tuple(references), scale=SCALE_A * SCALE_B)
+        # the examples return nothing: their product is `out`
+        steps.update({label: (lambda a, b, call=call: (call(a, b), out)[1], references[label])
+                      for label, call in found.items()})
+    if quack:
+        from quack.gemm_interface import gemm as quack_gemm
+
+        steps[QUACK] = (lambda a, b: quack_gemm(a, b.t(), out=out, tuned=True), product)
     try:
         a, b = sets[0]
         torch._scaled_mm(a, b.t(), scale_a, scale_b, bias=bias, out_dtype=torch.bfloat16)
@@ -94,19 +124,26 @@ def steps_for(m: int, n: int, k: int, sets):
 
 
 def checked(label: str, call, reference, sets, out) -> bool:
+    """Whether `call` reproduces `reference` on the first input set (a step that raises is
+    reported and left out, as a wrong one is)."""
     a, b = sets[0]
     out.fill_(float("nan"))
-    result = call(a, b)
+    try:
+        result = call(a, b)
+    except Exception as error:  # a peer's own failure must not end the run
+        print(f"  {label}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}; left out")
+        return False
     expected = reference(a, b)
     error = ((result.float() - expected).norm() / expected.norm()).item()
     print(f"  {label}: relative error {error:.2e}", flush=True)
     return error <= MAX_RELATIVE_ERROR  # NaN fails too
 
 
-def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer) -> None:
+def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer,
+          cutlass_examples: str | None = None, quack: bool = False) -> None:
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
-    steps, out, chosen = steps_for(m, n, k, sets)
+    steps, out, chosen = steps_for(m, n, k, sets, cutlass_examples, quack)
     print(f"{problem}: pipeir configuration {chosen}", flush=True)
     calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out)}
     if PLAIN in calls:
@@ -156,12 +193,22 @@ def verdicts(rows: list[dict]) -> list[str]:
             cost = 1 / fused["vs_plain"] - 1
             lines.append(f"{problem}: fused rowwise + bias + silu costs {100 * cost:+.1f}% over the plain kernel "
                          f"(target <= 3%): {'met' if cost <= 0.03 else 'NOT met'}")
+        for fused_label, plain_label in ((TENSORWISE_GELU, PLAIN), (CUTLASS_GELU, CUTLASS_PLAIN)):
+            fused, twin = by.get((problem, fused_label)), by.get((problem, plain_label))
+            if fused and twin:
+                lines.append(f"{problem}: {fused_label} costs {100 * (fused['ms'] / twin['ms'] - 1):+.1f}% over "
+                             f"{plain_label}")
+        for peer in (CUTLASS_PLAIN, QUACK):
+            row = by.get((problem, peer))
+            if row and row["vs_rowwise"]:
+                lines.append(f"{problem}: peer {peer} (plain fp8) {row['vs_rowwise']:.3f}x torch._scaled_mm rowwise")
     return lines
 
 
 def main() -> None:
-    args = problem_arguments(__doc__, rounds=5)
-    rows = timed_problems(bench, args.shapes, args.rounds, TIMERS[args.timer])
+    args = problem_arguments(__doc__, rounds=5, peers=True)
+    with_peers = functools.partial(bench, cutlass_examples=args.cutlass_examples, quack=args.quack)
+    rows = timed_problems(with_peers, args.shapes, args.rounds, TIMERS[args.timer])
     limits = device_limits()
     configs = "; ".join(dict.fromkeys(f"{r['problem']}: {r['config']}" for r in rows))
     text = (

@@ -18,7 +18,7 @@ Three timers (--timer), all over input sets rotated so that their total exceeds 
   clean-l2      do_bench's method with a flush that reads the 256 MB instead: no dirty
                 lines, so no write-back shares the timed kernel's DRAM time.
   back-to-back  CUDA events around batches of launches with no gap between them
-                (pipeir.tune's time_launches: the median of 5 batches of at least
+                (the median of 5 batches of at least
                 40 ms): the clock and power a stream of GEMMs settles at.
 Every pipeir kernel is checked against the reference before it is timed.
 Prints a table (TFLOP/s, ratio to the cuBLAS baseline) and writes it, with the
@@ -53,9 +53,9 @@ from pipeir.tune import (  # noqa: E402
     compile_in_parallel,
     default_jobs,
     describe,
+    FLUSH_BYTES,
     reference_product,
     relative_error,
-    time_launches,
     tuned_config,
 )
 
@@ -99,13 +99,29 @@ def do_bench_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
     return triton.testing.do_bench(cycling(call, sets), warmup=warmup, rep=rep, return_mode="median")
 
 
-def back_to_back_ms(call, sets) -> float:
-    """CUDA-event timings of back-to-back launches (each the median of 5 batches)"""
-    return time_launches(call, sets, batches=5, target_ms=40.0)
-
-
-FLUSH_BYTES = 256 * 2**20
-"""The buffer do_bench zeroes before each launch, and clean_l2_ms reads."""
+def back_to_back_ms(call, sets, batches: int = 5, target_ms: float = 40.0) -> float:
+    """CUDA-event timings of back-to-back launches: the median over `batches` batches of
+    at least `target_ms` each of the per-launch time, cycling through the input `sets`"""
+    step = cycling(call, sets)
+    for _ in sets:
+        step()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in sets:
+        step()
+    end.record()
+    end.synchronize()
+    launches = max(len(sets), min(2000, int(target_ms / max(start.elapsed_time(end) / len(sets), 1e-3))))
+    per_launch = []
+    for _ in range(batches):
+        start.record()
+        for _ in range(launches):
+            step()
+        end.record()
+        end.synchronize()
+        per_launch.append(start.elapsed_time(end) / launches)
+    return statistics.median(per_launch)
 
 
 def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
@@ -260,10 +276,16 @@ def shape_list(text: str) -> list[tuple[int, int, int]]:
     return [problem_shape(shape) for shape in text.split(",")]
 
 
-def problem_arguments(description: str, rounds: int) -> argparse.Namespace:
+def problem_arguments(description: str, rounds: int, peers: bool = False) -> argparse.Namespace:
     """The command line of the benches that time a few MxNxK problems: --shapes (default
-    4096^3 and 8192^3), --rounds, --out; they need a CUDA GPU."""
+    4096^3 and 8192^3), --rounds, --out, --timer, and with `peers` --cutlass-examples and
+    --quack; they need a CUDA GPU."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if peers:
+        parser.add_argument("--cutlass-examples", metavar="CUTLASS_DIR", default=None,
+                            help="time CUTLASS's CuTe DSL Hopper examples from this checkout beside pipeir")
+        parser.add_argument("--quack", action="store_true",
+                            help="time quack-kernels' tuned GEMM beside pipeir (quack must be installed)")
     parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
                         help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
     parser.add_argument("--rounds", type=int, default=rounds, help="interleaved timing rounds")

@@ -9,8 +9,9 @@ tile and cluster that the target offers (sm_90a: tiles 128x256, 256x128, 128x128
 fp8 also 128x256 and 256x128 with 64-deep k-tiles;
 clusters 1x1, 2x1, 1x2, 2x2) and raster order (m, n) is built at the deepest ring that fits shared memory, compiled in parallel
 worker processes (pipeir.tools.compile_worker) into pipeir's object cache, checked against a
-float32 product on the GPU (a wrong result rules it out), and timed (CUDA events,
-median of repeated batches over rotating inputs larger than L2); the three fastest
+float32 product on the GPU (a wrong result rules it out), and timed as
+triton.testing.do_bench times (each launch alone between CUDA events after the L2 is
+emptied, after a warm-up, the median; `time_flushed`); the three fastest
 are timed again, interleaved, and the best then tries two shallower rings and, when the
 consumer is free, the serial WGMMA consumer (`mma_in_flight=0`: with a shallow ring, the
 batch the default consumer keeps in flight holds a stage the producer could fill), and,
@@ -349,7 +350,8 @@ def describe(config: GemmConfig) -> str:
     cm, cn = config.cluster_shape
     return (f"{'swap_ab ' if config.swap_ab else ''}{'pingpong ' if config.pingpong else ''}"
             f"{f'split_k {config.split_k_count} ' if config.split_k_count > 1 else ''}tile {tm}x{tn}x{tk} cluster {cm}x{cn} "
-            f"raster {config.raster_order} stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}"
+            f"raster {config.raster_order}{f' group {config.raster_group_size}' if config.raster_group_size > 1 else ''} "
+            f"stages {config.stage_count} mma_in_flight {config.mma_in_flight_count}"
             f"{' row_slabs' if config.row_slabs else ''}{' b_evict_first' if config.b_evict_first else ''}")
 
 
@@ -685,30 +687,47 @@ def operand_sets(config: GemmConfig, at_m: int | None = None):
     return sets
 
 
-def time_launches(function, sets, batches: int = 5, target_ms: float = 20.0) -> float:
-    """Median milliseconds per launch over `batches` batches of back-to-back launches."""
+FLUSH_BYTES = 256 * 2**20
+"""What the timer zeroes before each launch to empty the L2 of the inputs, as
+triton.testing.do_bench (the benchmarks' timer) does."""
+
+
+def time_flushed(function, sets, flush, warmup_ms: float = 100.0, target_ms: float = 50.0) -> float:
+    """do_bench's method: the median milliseconds of launches each timed alone between CUDA
+    events, each after zeroing `flush` (FLUSH_BYTES), cycling through the operand `sets`;
+    `warmup_ms` of such launches first, then enough for about `target_ms` (10 to 1000).
+
+    Both halves matter on a GPU that runs its GEMMs at the power limit (the H200 at
+    700 W). Launched back to back with no flush, as this tuner timed before, a kernel reads
+    what the previous launch left in the L2 (every problem from 8192^3 fp8 up has a single
+    operand set). And timed for a few ms after an idle gap, it runs at the clock a cold GPU
+    has, before the power limit pulls it down: there the tuner timed fp8 8192^3 kernels at
+    0.73 ms that do_bench timed at 0.85 ms, ranking the candidates by that clock, not by
+    what they draw; with the warm-up it times them at 0.79 ms
+    (bench/runs/2026-11-30-tuner-timing.md)."""
     import torch
 
-    for args in sets:
-        function(*args)
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for args in sets:
-        function(*args)
-    end.record()
-    end.synchronize()
-    estimate = max(start.elapsed_time(end) / len(sets), 1e-3)
-    launches = max(len(sets), min(2000, int(target_ms / estimate)))
-    medians = []
-    for _ in range(batches):
-        start.record()
-        for i in range(launches):
+    def timed(count: int) -> list[float]:
+        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+        for i, (start, end) in enumerate(zip(starts, ends)):
+            flush.zero_()
+            start.record()
             function(*sets[i % len(sets)])
-        end.record()
-        end.synchronize()
-        medians.append(start.elapsed_time(end) / launches)
-    return statistics.median(medians)
+            end.record()
+        torch.cuda.synchronize()
+        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+
+    estimate = max(statistics.median(timed(len(sets) + 2)), 1e-3)
+    timed(max(1, min(2000, int(warmup_ms / estimate))))
+    return statistics.median(timed(max(10, min(1000, int(target_ms / estimate)))))
+
+
+def flush_buffer():
+    """The buffer `time_flushed` zeroes between launches."""
+    import torch
+
+    return torch.empty(FLUSH_BYTES // 4, dtype=torch.int32, device="cuda")
 
 
 def reference_product(operands, b_major: str):
@@ -726,10 +745,11 @@ def relative_error(function, operands, reference) -> float:
     return ((c.float() - reference).norm() / reference.norm()).item()
 
 
-def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets,
+def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str], sets, flush,
             reference=None, on_timed=None) -> list[Timing]:
-    """Time each config; with a `reference`, a candidate must first reproduce it.
-    `on_timed(timing)` is called after each."""
+    """Time each config (`time_flushed`, zeroing `flush` between launches); with a
+    `reference`, a candidate must first reproduce it. `on_timed(timing)` is called after
+    each."""
     timings = []
     for config in configs:
         if failures.get(config):
@@ -740,7 +760,7 @@ def measure(configs: Sequence[GemmConfig], failures: dict, passes: Sequence[str]
             if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
                 timing = Timing(config, None, f"wrong result: relative error {error:.2e}")
             else:
-                timing = Timing(config, time_launches(kernel.function, sets))
+                timing = Timing(config, time_flushed(kernel.function, sets, flush))
         timings.append(timing)
         if on_timed is not None:
             on_timed(timing)
@@ -791,15 +811,16 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
     failures = prepare_all(first, passes, jobs, status.compiled_one)
     status.retimed("timing")
     sets = operand_sets(config, at_m)
+    flush = flush_buffer()
     reference = reference_product(sets[0], config.b_major)
-    timings = measure(first, failures, passes, sets, reference, timed)
+    timings = measure(first, failures, passes, sets, flush, reference, timed)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:
         raise ConfigError("no candidate compiled and computed the right result: "
                           + "; ".join(t.error for t in timings))
     finalists = [t.config for t in ranked[:FINALISTS]]
     status.retimed(f"timing the {len(finalists)} fastest again")
-    rounds = [measure(finalists, {}, passes, sets) for _ in range(3)]
+    rounds = [measure(finalists, {}, passes, sets, flush) for _ in range(3)]
     finals = [
         Timing(c, statistics.median(r[i].ms for r in rounds)) for i, c in enumerate(finalists)
     ]
@@ -813,7 +834,8 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
             if timing.config is not best.config:  # the best, timed again beside them, is no new candidate
                 timed(timing)
 
-        again, *varied = measure([best.config, *variants], failures, passes, sets, reference, timed_variant)
+        again, *varied = measure([best.config, *variants], failures, passes, sets, flush, reference,
+                                 timed_variant)
         timings += varied
         fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
         if fastest is not None and fastest.ms < again.ms:
