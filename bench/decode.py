@@ -2,7 +2,7 @@
 
     python3 bench/decode.py [--quick] [--rounds N] [--dtypes bf16,f8e4m3] [--ms 1,8,16,32,64,128]
                             [--nks 4096x4096,8192x8192,14336x4096,4096x14336] [--out FILE]
-                            [--skip-dispatch] [--timer do_bench|clean-l2] [--candidates decode|narrow|medium|medium-split|depth|split]
+                            [--skip-dispatch] [--timer do_bench|clean-l2] [--candidates decode|narrow|medium|medium-split|medium-split-deep|depth|split]
 
 C[M, N] = A[M, K] @ W[N, K]^T with a few rows of A (the tokens) and a large weight W:
 a race to stream W. For each dtype, (N, K) and M, in one process, interleaved in
@@ -121,6 +121,16 @@ QUICK_CANDIDATES = {
         dict(swap_ab=True, tile=(128, 256), row_slabs=True, b_evict_first=True, split_k=4),
         dict(swap_ab=True, tile=(128, 128), row_slabs=True, b_evict_first=True, split_k=2),
         dict(swap_ab=True, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True, split_k=2),
+    ),
+    "medium-split-deep": (
+        # the medium class where the 128x128 tiles cover a quarter of the SMs or fewer (N =
+        # 2048: 32 tiles at M = 256): do 4 or 8 slices fill them better than 2?
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True),
+        dict(swap_ab=True, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True, split_k=2),
+        dict(swap_ab=True, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True, split_k=4),
+        dict(swap_ab=True, tile=(128, 128), row_slabs=True, b_evict_first=True, split_k=4),
+        dict(swap_ab=False, tile=(128, 128), cluster=(2, 1), row_slabs=True, b_evict_first=True, split_k=4),
+        dict(swap_ab=True, tile=(128, 128), cluster=(1, 2), row_slabs=True, b_evict_first=True, split_k=8),
     ),
     "split": (
         dict(swap_ab=True, pingpong=True, tile=(64, 64), k_row_bytes=256, row_slabs=True, b_evict_first=True),
