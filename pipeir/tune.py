@@ -83,6 +83,12 @@ tuned at M = 32, inside its range: at its largest M (64) the fastest schedule (M
 M = 65..128 and 129..256 are classes of their own: at N = 4096 the fastest schedule at
 M = 128 (NARROW_TILE) was 11-21% slower at M = 256 than the 128x64 tile
 (bench/runs/2026-11-30-decode-quick-4.md)."""
+WIDE_LARGE_M = 16384
+"""The second M the wide class's finishing variants are timed at. The class serves every M
+from 257 up with one kernel, tuned at 4096, where A (M x K) fits the L2 at K = 8192 and
+the band walks (raster groups) gain nothing; at M = 8192 they gained 3-4% (fp8 8192^3,
+bench/RESULTS.md), and the wide kernel tuned at 4096 alone ran fp8 8192^3 2-5% behind the
+static kernel tuned there, which walks in bands (bench/runs/2026-11-30-epilogue-peers.md)."""
 SMALL_M_CLASSES = ("decode", "narrow", "medium")
 """The classes whose buckets try the small-M candidates (bucket_candidates)."""
 DECODE_TILE_N = (16, 32, 64, 128)
@@ -651,13 +657,14 @@ def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = H
     """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
     class's representative M; the best is recorded under `bucket_key`. The wide class's
     best also tries the finishing variants (shallower rings, the serial consumer, raster
-    groups), as a static problem's does."""
+    groups), as a static problem's does, timed at WIDE_LARGE_M too."""
     import torch
 
     at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
     found = bucket_candidates(config, m_class_name)
-    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m,
-                           finishing=m_class_name == "wide")
+    wide = m_class_name == "wide"
+    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m, finishing=wide,
+                           finishing_also_at_m=WIDE_LARGE_M if wide else None)
     record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
                   len(found))
     return best
@@ -788,10 +795,13 @@ def tune(
 
 def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Sequence[str],
                     jobs: int | None, report, progress: bool | None = None, *, at_m: int | None = None,
-                    finishing: bool = True) -> Timing:
+                    finishing: bool = True, finishing_also_at_m: int | None = None) -> Timing:
     """The fastest of `first` that reproduces a float32 product (at M = `at_m` for a
     dynamic-M config): a first round, three interleaved rounds of the finalists, then
-    (with `finishing`) `finishing_variants` of the best. `tried` counts every timing."""
+    (with `finishing`) `finishing_variants` of the best, timed at `at_m` and, when
+    `finishing_also_at_m` is given, at that M too: a variant replaces the best when the
+    product of its time ratios to the best at the two M is below 1. `tried` counts every
+    timing."""
     jobs = jobs or default_jobs()
     if not first:
         raise ConfigError(f"no valid configuration to tune for {config}")
@@ -799,12 +809,13 @@ def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Seq
         f"pipeir: tuning {config.dtype} {at_m or config.m}x{config.n}x{config.k} b_major={config.b_major}",
         len(first), enabled=progress)
     try:
-        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing)
+        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing, finishing_also_at_m)
     finally:
         status.close()
 
 
-def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m, finishing) -> Timing:
+def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m, finishing,
+          finishing_also_at_m) -> Timing:
     def timed(timing: Timing) -> None:
         status.timed_one(timing.ms, describe(timing.config))
 
@@ -837,14 +848,32 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
         again, *varied = measure([best.config, *variants], failures, passes, sets, flush, reference,
                                  timed_variant)
         timings += varied
-        fastest = min((t for t in varied if t.ms is not None), key=lambda t: t.ms, default=None)
-        if fastest is not None and fastest.ms < again.ms:
-            best = fastest
+        ratios = {t.config: t.ms / again.ms for t in varied if t.ms is not None}
+        large_ratios = None
+        if finishing_also_at_m is not None and ratios:
+            status.retimed(f"timing the variants at M = {finishing_also_at_m}")
+            del sets, reference  # the larger M's operands take their place
+            large_again, *large = measure([best.config, *ratios], {}, passes,
+                                          operand_sets(config, finishing_also_at_m), flush)
+            large_ratios = {t.config: t.ms / large_again.ms for t in large}
+        chosen = finishing_choice(ratios, large_ratios)
+        if chosen is not None:
+            best = next(t for t in varied if t.config == chosen)
     if report is not None:
         for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
             result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
             report(f"  {describe(timing.config):56} {result}")
     return replace(best, tried=len(timings))
+
+
+def finishing_choice(ratios: dict, large_ratios: dict | None = None):
+    """The finishing variant that replaces the best, or None: `ratios` maps each variant to
+    its time over the best's at the tuned M, `large_ratios` (when timed) at the second M; a
+    variant wins with the lowest product of its ratios, if that is below 1."""
+    scores = {variant: ratio * (large_ratios[variant] if large_ratios is not None else 1.0)
+              for variant, ratio in ratios.items()}
+    chosen = min(scores, key=scores.get, default=None)
+    return chosen if chosen is not None and scores[chosen] < 1 else None
 
 
 def default_jobs() -> int:
