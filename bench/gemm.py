@@ -276,16 +276,13 @@ def shape_list(text: str) -> list[tuple[int, int, int]]:
     return [problem_shape(shape) for shape in text.split(",")]
 
 
-def problem_arguments(description: str, rounds: int, peers: bool = False) -> argparse.Namespace:
+def problem_arguments(description: str, rounds: int, add_arguments=None) -> argparse.Namespace:
     """The command line of the benches that time a few MxNxK problems: --shapes (default
-    4096^3 and 8192^3), --rounds, --out, --timer, and with `peers` --cutlass-examples and
-    --quack; they need a CUDA GPU."""
+    4096^3 and 8192^3), --rounds, --out, --timer, and what `add_arguments(parser)` adds;
+    they need a CUDA GPU."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    if peers:
-        parser.add_argument("--cutlass-examples", metavar="CUTLASS_DIR", default=None,
-                            help="time CUTLASS's CuTe DSL Hopper examples from this checkout beside pipeir")
-        parser.add_argument("--quack", action="store_true",
-                            help="time quack-kernels' tuned GEMM beside pipeir (quack must be installed)")
+    if add_arguments is not None:
+        add_arguments(parser)
     parser.add_argument("--shapes", type=shape_list, default=[(4096, 4096, 4096), (8192, 8192, 8192)],
                         help="comma-separated MxNxK problems (default 4096^3 and 8192^3)")
     parser.add_argument("--rounds", type=int, default=rounds, help="interleaved timing rounds")

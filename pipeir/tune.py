@@ -50,7 +50,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pipeir.build import epilogue_operands
 from pipeir.compiler import compile_kernel
+from pipeir.dialects.epi import Broadcast
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
 from pipeir.runtime.progress import TuningProgress
@@ -443,8 +445,16 @@ def tuning_key(config: GemmConfig, device_name: str) -> str:
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|"
         f"{config.m}x{config.n}x{config.k}|b_major={config.b_major}|fixed={fixed or '-'}|"
-        f"pipeir {__version__}"
+        f"{epilogue_part(config)}pipeir {__version__}"
     )
+
+
+def epilogue_part(config: GemmConfig) -> str:
+    """The tuning keys' part that names an epilogue ("" for the plain product): a fused
+    kernel is tuned with its epilogue, whose cost differs by schedule."""
+    if not config.has_epilogue:
+        return ""
+    return f"epilogue={config.scale or '-'},{'bias' if config.bias else '-'},{config.activation or '-'}|"
 
 
 def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
@@ -453,7 +463,7 @@ def bucket_key(config: GemmConfig, m_class_name: str, device_name: str) -> str:
     smallest, largest = class_range(m_class_name)
     return (
         f"{device_name}|{config.arch}|{config.dtype}->{config.c_dtype}|M {m_class_name} {smallest}..{largest or ''}|"
-        f"{config.n}x{config.k}|b_major={config.b_major}|pipeir {__version__}"
+        f"{config.n}x{config.k}|b_major={config.b_major}|{epilogue_part(config)}pipeir {__version__}"
     )
 
 
@@ -466,7 +476,7 @@ def apply_choice(config: GemmConfig, choice: dict) -> GemmConfig:
         raster_group=choice.get("raster_group"),  # absent in a choice recorded before it was tuned: 1
         stages=choice["stages"],
         mma_in_flight=choice.get("mma_in_flight"),  # absent in a choice recorded before it was tuned: free
-        # the plain product's choice (the tuner times it): unswapped where the epilogue cannot run swapped
+        # a plain product's choice taken by its fused kernel: unswapped where the epilogue cannot run swapped
         swap_ab=bool(choice.get("swap_ab", config.swap_ab)) and target_for(config.arch).builds_swap_ab(config),
         split_k=choice.get("split_k"),  # absent in a choice recorded before split-K: no split
         pingpong=choice.get("pingpong", False),  # absent in a choice recorded before pingpong: cooperative
@@ -494,14 +504,15 @@ def tuned_config(config: GemmConfig, passes: Sequence[str] = HEADLINE_PIPELINE,
 
     if not torch.cuda.is_available():
         return config
-    # The mainloop is what the choices change; an epilogue (scales, bias, activation) takes
-    # the choice of its plain product, so that both are one configuration.
-    mainloop = config.mainloop
-    key = tuning_key(mainloop, torch.cuda.get_device_name())
-    choice = read_choices().get(key)
-    if choice is not None:
-        return apply_choice(config, choice)
-    return apply_choice(config, config_to_json(tune(mainloop, passes).config)) if requested else config
+    device = torch.cuda.get_device_name()
+    choices = read_choices()
+    choice = choices.get(tuning_key(config, device))
+    if choice is None and requested:
+        return apply_choice(config, config_to_json(tune(config, passes).config))
+    if choice is None and config.has_epilogue:
+        # not tuned with its epilogue (scales, bias, activation): its plain product's choice
+        choice = choices.get(tuning_key(config.mainloop, device))
+    return apply_choice(config, choice) if choice is not None else config
 
 
 def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE_PIPELINE,
@@ -509,19 +520,22 @@ def dispatch_config(config: GemmConfig, m: int, passes: Sequence[str] = HEADLINE
     """The schedule of the dynamic-M kernel (`config.m` is None) that serves M = `m`:
     the bucket's cached choice, a bucket tuning run when one is asked for, else
     `heuristic_config`. Never times anything unless asked. An epilogue takes the
-    schedule of its plain product, like `tuned_config`."""
+    schedule tuned with it, else its plain product's, like `tuned_config`."""
     name = m_class(m)
     requested = tuning_requested(tune_now)
     if requested is not False:
         import torch
 
         if torch.cuda.is_available():
-            key = bucket_key(config.mainloop, name, torch.cuda.get_device_name())
-            choice = read_choices().get(key)
+            device = torch.cuda.get_device_name()
+            choices = read_choices()
+            choice = choices.get(bucket_key(config, name, device))
+            if choice is None and requested:
+                return apply_choice(config, config_to_json(tune_bucket(config, name, passes).config))
+            if choice is None and config.has_epilogue:
+                choice = choices.get(bucket_key(config.mainloop, name, device))
             if choice is not None:
                 return apply_choice(config, choice)
-            if requested:
-                return apply_choice(config, config_to_json(tune_bucket(config.mainloop, name, passes).config))
     return heuristic_config(config, name)
 
 
@@ -686,12 +700,24 @@ def operand_sets(config: GemmConfig, at_m: int | None = None):
     count = max(1, min(8, -(-ROTATING_BYTES // per_set)))
     b_shape = (n, k) if config.b_major == "k" else (k, n)
     sets = []
+    columns = n // 2 if config.gated else n
     for _ in range(count):
         a = torch.randn(m, k, device="cuda").to(TORCH_DTYPES[config.dtype])
         b = torch.randn(*b_shape, device="cuda").to(TORCH_DTYPES[config.dtype])
-        c = torch.empty(m, n, device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
-        sets.append((a, b, c))
+        c = torch.empty(m, columns, device="cuda", dtype=TORCH_DTYPES[config.c_dtype])
+        operands = [epilogue_operand(name, broadcast, dtype, m, n) for name, broadcast, dtype in epilogue_operands(config)]
+        sets.append((a, b, c, *operands))
     return sets
+
+
+def epilogue_operand(name: str, broadcast: Broadcast, dtype: str, m: int, n: int):
+    """A random epilogue operand as the kernel takes it (a scalar as a 1-element vector): a
+    scale in [0.5, 1.5), a bias normal."""
+    import torch
+
+    length = {Broadcast.SCALAR: 1, Broadcast.M: m, Broadcast.N: n}[broadcast]
+    values = torch.randn(length, device="cuda") if name == "bias" else torch.rand(length, device="cuda") + 0.5
+    return values.to(TORCH_DTYPES[dtype])
 
 
 FLUSH_BYTES = 256 * 2**20
@@ -739,16 +765,30 @@ def flush_buffer():
 
 def reference_product(operands, b_major: str):
     """A @ B in float32 for one operand set (B is (N, K) when K-major)."""
-    a, b, _ = operands
+    a, b = operands[:2]
     return a.float() @ (b.float().t() if b_major == "k" else b.float())
 
 
+def reference_output(config: GemmConfig, operands):
+    """What `config`'s kernel computes for one operand set (a, b, c, *epilogue operands),
+    in float32: the product, then the epilogue's scales, bias and activation as torch
+    computes them (pipeir.ops.ACTIVATIONS)."""
+    from pipeir.ops import ACTIVATIONS
+
+    value = reference_product(operands, config.b_major)
+    for (name, broadcast, _), operand in zip(epilogue_operands(config), operands[3:]):
+        operand = operand.float().reshape((-1, 1) if broadcast == Broadcast.M else (1, -1))
+        value = value + operand if name == "bias" else value * operand
+    return ACTIVATIONS[config.activation](value) if config.activation is not None else value
+
+
 def relative_error(function, operands, reference) -> float:
-    """Frobenius-relative error of `function` on one operand set, its output poisoned
-    with NaN first so that a kernel which writes nothing cannot pass."""
-    a, b, c = operands
+    """Frobenius-relative error of `function` on one operand set (a, b, c, *epilogue
+    operands), its output c poisoned with NaN first so that a kernel which writes nothing
+    cannot pass."""
+    c = operands[2]
     c.fill_(float("nan"))
-    function(a, b, c)
+    function(*operands)
     return ((c.float() - reference).norm() / reference.norm()).item()
 
 
@@ -823,7 +863,7 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
     status.retimed("timing")
     sets = operand_sets(config, at_m)
     flush = flush_buffer()
-    reference = reference_product(sets[0], config.b_major)
+    reference = reference_output(config, sets[0])
     timings = measure(first, failures, passes, sets, flush, reference, timed)
     ranked = sorted((t for t in timings if t.ms is not None), key=lambda t: t.ms)
     if not ranked:

@@ -16,7 +16,9 @@ from pipeir.target import target_for  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tune import (  # noqa: E402
     apply_choice,
+    bucket_key,
     candidates,
+    dispatch_config,
     finishing_choice,
     finishing_variants,
     tuned_config,
@@ -212,3 +214,37 @@ def test_a_finishing_variant_wins_on_the_product_of_its_ratios() -> None:
     # no variant below the best's product keeps the best
     assert finishing_choice({"group 4": 1.03}, {"group 4": 0.98}) is None
     assert finishing_choice({}) is None
+
+
+FUSED = GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu")
+
+
+def test_a_fused_kernel_has_its_own_tuning_keys() -> None:
+    plain_key, fused_key = tuning_key(FUSED.mainloop, "H100"), tuning_key(FUSED, "H100")
+    assert "epilogue=" not in plain_key and "epilogue=rowwise,bias,silu|" in fused_key
+    assert tuning_key(replace(FUSED, activation="gelu"), "H100") != fused_key
+    dynamic = replace(FUSED, m=None)
+    assert bucket_key(dynamic, "wide", "H100") != bucket_key(dynamic.mainloop, "wide", "H100")
+
+
+def test_a_fused_kernel_takes_its_own_choice_else_its_plain_products(monkeypatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: "Test GPU")
+    plain_choice = replace(FUSED.mainloop, tile=(128, 256, 128), cluster=(2, 1), raster="m", stages=4, pingpong=False)
+    record_choice(tuning_key(FUSED.mainloop, "Test GPU"), plain_choice, 0.1, tried=10)
+    # not tuned with its epilogue: the plain product's choice, the epilogue kept
+    assert tuned_config(FUSED) == replace(plain_choice, scale="rowwise", bias=True, activation="silu")
+    fused_choice = replace(FUSED, tile=(128, 128, 128), cluster=(1, 2), raster="n", stages=6, pingpong=True)
+    record_choice(tuning_key(FUSED, "Test GPU"), fused_choice, 0.1, tried=10)
+    assert tuned_config(FUSED) == fused_choice
+    assert tuned_config(FUSED.mainloop) == plain_choice
+    # the dynamic-M kernels' buckets alike
+    dynamic = replace(FUSED, m=None)
+    bucket_plain = replace(dynamic.mainloop, tile=(128, 256, 128), cluster=(2, 1), raster="m", stages=4, pingpong=False)
+    record_choice(bucket_key(dynamic.mainloop, "wide", "Test GPU"), bucket_plain, 0.1, tried=10)
+    assert dispatch_config(dynamic, 4096).tile == (128, 256, 128)
+    bucket_fused = replace(dynamic, tile=(128, 128, 128), cluster=(1, 2), raster="n", stages=6, pingpong=True)
+    record_choice(bucket_key(dynamic, "wide", "Test GPU"), bucket_fused, 0.1, tried=10)
+    assert dispatch_config(dynamic, 4096) == bucket_fused

@@ -181,3 +181,25 @@ def test_tuner_records_and_compile_uses_its_choice(tmp_path, monkeypatch) -> Non
     a = torch.randn(512, 512, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(512, 512, device="cuda", dtype=torch.bfloat16)
     torch.testing.assert_close(kernel(a, b).float(), a.float() @ b.float().t(), rtol=2e-2, atol=5e-1)
+
+
+def test_a_fused_kernel_is_tuned_with_its_epilogue(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PIPEIR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("PIPEIR_TUNE", "1")
+    free = GemmConfig(m=512, n=512, k=512, dtype="f8e4m3", tile=(128, 128, 128), cluster=(1, 1),
+                      scale="rowwise", bias=True, activation="silu")
+    best = tune(free, jobs=4)
+    choices = read_choices()
+    device = torch.cuda.get_device_name()
+    assert tuning_key(free, device) in choices and tuning_key(free.mainloop, device) not in choices
+    assert best.config.activation == "silu" and choices[tuning_key(free, device)]["tried"] >= 2
+    kernel = pipeir.compile(free)
+    assert kernel.config == best.config and kernel.origin == "object cache"
+    a = torch.randn(512, 512, device="cuda").to(torch.float8_e4m3fn)
+    b = torch.randn(512, 512, device="cuda").to(torch.float8_e4m3fn)
+    scale_a, scale_b = torch.rand(512, device="cuda") + 0.5, torch.rand(512, device="cuda") + 0.5
+    bias = torch.randn(512, device="cuda").bfloat16()
+    out = kernel(a, b, scale_a=scale_a, scale_b=scale_b, bias=bias)
+    expected = torch.nn.functional.silu(
+        (a.float() @ b.float().t()) * scale_a[:, None] * scale_b[None, :] + bias.float())
+    assert ((out.float() - expected).norm() / expected.norm()).item() < 5e-3
