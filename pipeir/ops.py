@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 import pipeir.api as api
+from pipeir.runtime.activations import ACTIVATIONS
 from pipeir.runtime.objects import DTYPE_NAMES, OUTPUT_DTYPE_NAMES, TORCH_DTYPES
 from pipeir.target import is_gated
 from pipeir.target.spec import GemmConfig
@@ -36,17 +37,6 @@ __all__ = [
     "ACTIVATIONS", "FUSED_EPILOGUE", "SCALED_MM_OUT_DTYPES", "apply_epilogue", "mm", "mm_output_dtype", "row_major",
     "scaled_mm",
 ]
-
-ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "relu": F.relu,
-    "gelu": F.gelu,
-    "gelu_tanh": lambda z: F.gelu(z, approximate="tanh"),
-    "silu": F.silu,
-    "swiglu": lambda z: F.silu(z[:, 0::2]) * z[:, 1::2],
-}
-"""The epilogue activations `mm` takes, as torch computes them: the reference of the
-fused epilogue and, where pipeir.api.matmul has no fused epilogue, the epilogue itself.
-swiglu gates column pairs: its output has half the columns."""
 
 _ACTIVATION_GRADIENTS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "relu": lambda grad, z: torch.ops.aten.threshold_backward(grad, z, 0),

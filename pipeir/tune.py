@@ -53,6 +53,7 @@ from pathlib import Path
 from pipeir.build import epilogue_operands
 from pipeir.compiler import compile_kernel
 from pipeir.dialects.epi import Broadcast
+from pipeir.runtime.activations import ACTIVATIONS
 from pipeir.runtime.cache import read_choices, record_choice
 from pipeir.runtime.objects import TORCH_DTYPES
 from pipeir.runtime.progress import TuningProgress
@@ -772,9 +773,7 @@ def reference_product(operands, b_major: str):
 def reference_output(config: GemmConfig, operands):
     """What `config`'s kernel computes for one operand set (a, b, c, *epilogue operands),
     in float32: the product, then the epilogue's scales, bias and activation as torch
-    computes them (pipeir.ops.ACTIVATIONS)."""
-    from pipeir.ops import ACTIVATIONS
-
+    computes them (pipeir.runtime.activations)."""
     value = reference_product(operands, config.b_major)
     for (name, broadcast, _), operand in zip(epilogue_operands(config), operands[3:]):
         operand = operand.float().reshape((-1, 1) if broadcast == Broadcast.M else (1, -1))
