@@ -54,6 +54,7 @@ from pipeir.tune import (  # noqa: E402
     default_jobs,
     describe,
     FLUSH_BYTES,
+    flushed_launch_times,
     reference_product,
     relative_error,
     tuned_config,
@@ -133,15 +134,7 @@ def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
     step = cycling(call, sets)
 
     def timed(count: int) -> list[float]:
-        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        for start, end in zip(starts, ends):
-            flush_buffer.sum(dtype=torch.float32)
-            start.record()
-            step()
-            end.record()
-        torch.cuda.synchronize()
-        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+        return flushed_launch_times(step, count, lambda: flush_buffer.sum(dtype=torch.float32))
 
     estimate = statistics.median(timed(5))
     timed(max(1, int(warmup / estimate)))

@@ -739,22 +739,30 @@ def time_flushed(function, sets, flush, warmup_ms: float = 100.0, target_ms: flo
     0.73 ms that do_bench timed at 0.85 ms, ranking the candidates by that clock, not by
     what they draw; with the warm-up it times them at 0.79 ms
     (bench/runs/2026-11-30-tuner-timing.md)."""
-    import torch
-
     def timed(count: int) -> list[float]:
-        starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
-        for i, (start, end) in enumerate(zip(starts, ends)):
-            flush.zero_()
-            start.record()
-            function(*sets[i % len(sets)])
-            end.record()
-        torch.cuda.synchronize()
-        return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+        operands = itertools.cycle(sets)
+        return flushed_launch_times(lambda: function(*next(operands)), count, flush.zero_)
 
     estimate = max(statistics.median(timed(len(sets) + 2)), 1e-3)
     timed(max(1, min(2000, int(warmup_ms / estimate))))
     return statistics.median(timed(max(10, min(1000, int(target_ms / estimate)))))
+
+
+def flushed_launch_times(launch, count: int, flush) -> list[float]:
+    """Milliseconds of `count` calls of `launch()`, each timed alone between CUDA events
+    after `flush()` (which empties the L2): do_bench's loop, which `time_flushed` and the
+    benchmarks' clean-L2 timer (bench/gemm.py) share."""
+    import torch
+
+    starts = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+    ends = [torch.cuda.Event(enable_timing=True) for _ in range(count)]
+    for start, end in zip(starts, ends):
+        flush()
+        start.record()
+        launch()
+        end.record()
+    torch.cuda.synchronize()
+    return [start.elapsed_time(end) for start, end in zip(starts, ends)]
 
 
 def flush_buffer():
