@@ -3,7 +3,7 @@
 
 `matmul(a, b)` is the dispatching entry point. Its kernels are compiled with M known
 only at run time, one per (M class, shape of b, strides of b, dtype, device index)
-(pipeir.tune.m_class: decode M <= 64, narrow M <= 128, medium M <= 256, wide): every kernel takes a
+(pipeir.tune.m_class: decode M <= 64, narrow M <= 128, medium M <= 256, wide M < 8192, large): every kernel takes a
 row-major a and a b of a's dtype, and a new M of a known class costs no compile and no
 tuning run. Every tier below hands the call to TVM-FFI, which checks each tensor's
 dtype, shape, strides, alignment and device itself, so a tier that guesses wrong costs

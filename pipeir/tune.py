@@ -27,7 +27,8 @@ defaults; PIPEIR_TUNE=0 (or tune=False) ignores the cache too. Without a CUDA de
 nothing is timed either.
 
 Dynamic M (pipeir.matmul): one kernel, compiled with M known only at run time, serves
-every M of a schedule class (`m_class`: M <= 64 decode, <= 128 narrow, <= 256 medium, larger wide)
+every M of a schedule class (`m_class`: M <= 64 decode, <= 128 narrow, <= 256 medium, < 8192 wide,
+larger large)
 for one (N, K, dtypes, layout). Its schedule is the tuned choice of that M class and
 (N, K) (`bucket_key`; `tune_bucket` times the class's candidates at its representative
 M), or else `heuristic_config`'s by M class and N·K. So a new M costs neither a
@@ -72,11 +73,22 @@ ROTATING_BYTES = 128 * 1024 * 1024
 """Inputs rotated between launches: more than twice the H100's 50 MB L2."""
 
 
+LARGE_M = 8192
+"""The smallest M of the large class. From here on an fp8 or 16-bit A (M x K) outgrows
+the 50 MB L2 at K = 8192, and walks in bands (raster groups) pay: at fp8 8192^3 on the
+H200 they gained 3-4% (bench/RESULTS.md), while at M = 4096 they gained nothing. One
+wide kernel tuned at M = 4096 ran fp8 8192^3 2-5% behind the static kernel tuned there
+(bench/runs/2026-11-30-epilogue-peers.md); tuned at both M at once (the product of its
+ratios), it ran 4096^3 `pipeir.scaled_mm` rowwise at 1.111x `_scaled_mm` where the
+static kernel tuned at 4096 ran 1.124-1.138x (bench/runs/2026-12-01-epilogue-subtile.md).
+Two classes, each tuned at its own M, cost a second compile when one (N, K) is called
+on both sides of LARGE_M."""
 M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
     (64, "decode", 32),
     (128, "narrow", 128),
     (256, "medium", 256),
-    (None, "wide", 4096),
+    (LARGE_M - 1, "wide", 4096),
+    (None, "large", LARGE_M),
 )
 """(largest M or None, name, the M a bucket is tuned at): the schedule classes of a
 dynamic-M kernel. A decode GEMM streams the weights B once and is bandwidth-bound, a
@@ -85,15 +97,11 @@ tuned at M = 32, inside its range: at its largest M (64) the fastest schedule (M
 64) was 4-12% slower at M <= 32 than heuristic_config's (bench/runs/2026-11-30-decode-quick.md).
 M = 65..128 and 129..256 are classes of their own: at N = 4096 the fastest schedule at
 M = 128 (NARROW_TILE) was 11-21% slower at M = 256 than the 128x64 tile
-(bench/runs/2026-11-30-decode-quick-4.md)."""
-WIDE_LARGE_M = 16384
-"""The second M the wide class's finishing variants are timed at. The class serves every M
-from 257 up with one kernel, tuned at 4096, where A (M x K) fits the L2 at K = 8192 and
-the band walks (raster groups) gain nothing; at M = 8192 they gained 3-4% (fp8 8192^3,
-bench/RESULTS.md), and the wide kernel tuned at 4096 alone ran fp8 8192^3 2-5% behind the
-static kernel tuned there, which walks in bands (bench/runs/2026-11-30-epilogue-peers.md)."""
+(bench/runs/2026-11-30-decode-quick-4.md). The large class is the wide one where A
+outgrows the L2 (LARGE_M); each is tuned at its smallest common size."""
 SMALL_M_CLASSES = ("decode", "narrow", "medium")
-"""The classes whose buckets try the small-M candidates (bucket_candidates)."""
+"""The classes whose buckets try the small-M candidates (bucket_candidates); the others
+(wide, large) try the static tuner's and its finishing variants."""
 DECODE_TILE_N = (16, 32, 64, 128)
 """The MMA's N extents the small-M buckets try (with swap_ab, M's tile)."""
 SPLIT_K_CANDIDATES = (2, 3, 4, 8)
@@ -670,16 +678,15 @@ def bucket_candidates(config: GemmConfig, m_class_name: str) -> list[GemmConfig]
 def tune_bucket(config: GemmConfig, m_class_name: str, passes: Sequence[str] = HEADLINE_PIPELINE,
                 jobs: int | None = None, report=None, progress: bool | None = None) -> Timing:
     """Tune the dynamic-M kernel of one M class and (N, K): every candidate timed at the
-    class's representative M; the best is recorded under `bucket_key`. The wide class's
-    best also tries the finishing variants (shallower rings, the serial consumer, raster
-    groups), as a static problem's does, timed at WIDE_LARGE_M too."""
+    class's representative M; the best is recorded under `bucket_key`. The best of a
+    compute-bound class (wide, large) also tries the finishing variants (shallower rings,
+    the serial consumer, raster groups), as a static problem's does."""
     import torch
 
     at_m = next(at for _, name, at in M_CLASSES if name == m_class_name)
     found = bucket_candidates(config, m_class_name)
-    wide = m_class_name == "wide"
-    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m, finishing=wide,
-                           finishing_also_at_m=WIDE_LARGE_M if wide else None)
+    best = tune_candidates(config, found, passes, jobs, report, progress, at_m=at_m,
+                           finishing=m_class_name not in SMALL_M_CLASSES)
     record_choice(bucket_key(config, m_class_name, torch.cuda.get_device_name()), best.config, best.ms,
                   len(found))
     return best
@@ -842,13 +849,11 @@ def tune(
 
 def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Sequence[str],
                     jobs: int | None, report, progress: bool | None = None, *, at_m: int | None = None,
-                    finishing: bool = True, finishing_also_at_m: int | None = None) -> Timing:
+                    finishing: bool = True) -> Timing:
     """The fastest of `first` that reproduces a float32 product (at M = `at_m` for a
     dynamic-M config): a first round, three interleaved rounds of the finalists, then
-    (with `finishing`) `finishing_variants` of the best, timed at `at_m` and, when
-    `finishing_also_at_m` is given, at that M too: a variant replaces the best when the
-    product of its time ratios to the best at the two M is below 1. `tried` counts every
-    timing."""
+    (with `finishing`) `finishing_variants` of the best, timed beside it: the fastest
+    replaces it if faster. `tried` counts every timing."""
     jobs = jobs or default_jobs()
     if not first:
         raise ConfigError(f"no valid configuration to tune for {config}")
@@ -856,13 +861,13 @@ def tune_candidates(config: GemmConfig, first: Sequence[GemmConfig], passes: Seq
         f"pipeir: tuning {config.dtype} {at_m or config.m}x{config.n}x{config.k} b_major={config.b_major}",
         len(first), enabled=progress)
     try:
-        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing, finishing_also_at_m)
+        return _tune(config, passes, jobs, report, status, list(first), at_m, finishing)
     finally:
         status.close()
 
 
-def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m, finishing,
-          finishing_also_at_m) -> Timing:
+def _tune(config, passes, jobs, report, status: TuningProgress, first: list[GemmConfig], at_m,
+          finishing) -> Timing:
     def timed(timing: Timing) -> None:
         status.timed_one(timing.ms, describe(timing.config))
 
@@ -896,14 +901,7 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
                                  timed_variant)
         timings += varied
         ratios = {t.config: t.ms / again.ms for t in varied if t.ms is not None}
-        large_ratios = None
-        if finishing_also_at_m is not None and ratios:
-            status.retimed(f"timing the variants at M = {finishing_also_at_m}")
-            del sets, reference  # the larger M's operands take their place
-            large_again, *large = measure([best.config, *ratios], {}, passes,
-                                          operand_sets(config, finishing_also_at_m), flush)
-            large_ratios = {t.config: t.ms / large_again.ms for t in large}
-        chosen = finishing_choice(ratios, large_ratios)
+        chosen = finishing_choice(ratios)
         if chosen is not None:
             best = next(t for t in varied if t.config == chosen)
     if report is not None:
@@ -913,14 +911,11 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
     return replace(best, tried=len(timings))
 
 
-def finishing_choice(ratios: dict, large_ratios: dict | None = None):
+def finishing_choice(ratios: dict):
     """The finishing variant that replaces the best, or None: `ratios` maps each variant to
-    its time over the best's at the tuned M, `large_ratios` (when timed) at the second M; a
-    variant wins with the lowest product of its ratios, if that is below 1."""
-    scores = {variant: ratio * (large_ratios[variant] if large_ratios is not None else 1.0)
-              for variant, ratio in ratios.items()}
-    chosen = min(scores, key=scores.get, default=None)
-    return chosen if chosen is not None and scores[chosen] < 1 else None
+    its time over the best's, timed beside it; the lowest wins if it is below 1."""
+    chosen = min(ratios, key=ratios.get, default=None)
+    return chosen if chosen is not None and ratios[chosen] < 1 else None
 
 
 def default_jobs() -> int:

@@ -21,21 +21,27 @@ DECODE_NK = GemmConfig(m=None, n=4096, k=14336, dtype="bf16")
 
 
 @pytest.mark.parametrize("m, name", [(1, "decode"), (64, "decode"), (65, "narrow"), (128, "narrow"),
-                                     (129, "medium"), (256, "medium"), (257, "wide"), (10**6, "wide")])
+                                     (129, "medium"), (256, "medium"), (257, "wide"), (8191, "wide"),
+                                     (8192, "large"), (10**6, "large")])
 def test_m_classes(m, name) -> None:
     assert tuner.m_class(m) == name
     lo, hi = tuner.class_range(name)
     assert lo <= m and (hi is None or m <= hi)
 
 
+def test_each_class_is_tuned_at_an_m_of_its_own() -> None:
+    for _, name, at_m in tuner.M_CLASSES:
+        assert tuner.m_class(at_m) == name
+
+
 def test_class_range_names_the_classes() -> None:
-    with pytest.raises(ValueError, match="decode, narrow, medium, wide"):
+    with pytest.raises(ValueError, match="decode, narrow, medium, wide, large"):
         tuner.class_range("tiny")
 
 
 @pytest.mark.parametrize("dtype", ["bf16", "f8e4m3"])
 @pytest.mark.parametrize("b_major", ["k", "mn"])
-@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide"])
+@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide", "large"])
 def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
     """The heuristic's schedule and every candidate tune_bucket times: legal, through the
     headline passes, protocol proved (dynamic M, as pipeir.matmul builds them). The
@@ -45,9 +51,10 @@ def test_every_bucket_schedule_is_proved(dtype, b_major, name) -> None:
         pytest.skip("8-bit B is K-major only")
     free = GemmConfig(m=None, n=4096, k=4096, dtype=dtype, b_major=b_major)
     schedules = [tuner.heuristic_config(free, name)]
-    if name != "wide":
+    small = name in tuner.SMALL_M_CLASSES
+    if small:
         schedules += tuner.bucket_candidates(free, name)
-    assert any(s.swap_ab for s in schedules) == (b_major == "k" and name != "wide")
+    assert any(s.swap_ab for s in schedules) == (b_major == "k" and small)
     for schedule in schedules:
         assert schedule.m is None
         module = gemm(schedule)
@@ -131,7 +138,7 @@ def test_narrow_token_tile_takes_fewest_columns_per_sm(n, columns) -> None:
 
 
 @pytest.mark.parametrize("arch", ["sm_90a", "sm_100a"])
-@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide"])
+@pytest.mark.parametrize("name", ["decode", "narrow", "medium", "wide", "large"])
 def test_heuristic_schedules_are_legal_on_every_target(arch, name) -> None:
     """sm_100a builds neither swap_ab nor 32-wide tiles: its decode tile is 128x64."""
     for n, k in ((4096, 4096), (8192, 8192), (None, None)):

@@ -103,7 +103,7 @@ def test_the_heuristic_splits_only_long_k_over_few_weight_tiles() -> None:
     in bf16 (24 KiB weight rows or more, medium_split_pays) where the schedule is free. The
     pingpong decode schedule (the default where it is built) is not split."""
     for n, k in ((4096, 4096), (4096, 14336), (8192, 8192), (14336, 4096)):
-        for name in ("decode", "narrow", "medium", "wide"):
+        for name in ("decode", "narrow", "medium", "wide", "large"):
             expected = 2 if (n, k, name) == (4096, 14336, "decode") else None
             for dtype in ("bf16", "f8e4m3"):
                 cooperative = GemmConfig(m=None, n=n, k=k, dtype=dtype, pingpong=False)

@@ -1,0 +1,186 @@
+"""The sm_90a epilogue's subtile and staging buffers side by side, fp8, plain and rowwise.
+
+    python3 bench/epilogue_subtile.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
+                                      [--subtiles 128x32x4,128x64x2,...]
+    python3 bench/epilogue_subtile.py --compile-only      (no GPU: fills the object cache)
+
+The epilogue stages the output tile through shared memory a subtile at a time
+(`Sm90Target.EPILOGUE_TILE`, in `EPILOGUE_STAGES` buffers), each subtile behind two
+barriers of the MMA warpgroups and a TMA store; under the cooperative consumer the
+tensor cores wait through all of it. This builds each schedule of SCHEDULES with each
+(subtile, buffers) of SUBTILES, as a plain fp8 kernel and as `pipeir.scaled_mm`'s
+rowwise-scaled one, at the deepest ring that fits beside the buffers, and times them
+in one process, interleaved in shuffled rounds, on random fp8 e4m3 inputs rotating over
+more than 4x the L2, bf16 output, beside torch._scaled_mm rowwise. Every kernel is
+first checked against a float32 product (NaN-poisoned output) and dropped if wrong.
+
+The subtile is the target's constant, so each variant is built with it set on the target
+for that build only (`subtile`). --compile-only builds every kernel on the CPU into the
+object cache (CUTE_DSL_ARCH=sm_90a; PIPEIR_CACHE_DIR chooses the cache), from which a
+GPU run of the same checkout loads them. Table printed last, and written to --out (or
+$OUT/epilogue_subtile.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import functools
+import os
+import statistics
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pipeir  # noqa: E402
+from pipeir.target.sm90 import SM90  # noqa: E402
+from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.tune import describe  # noqa: E402
+
+SCHEDULES = (
+    dict(tile=(128, 256, 128), cluster=(2, 1), raster="n"),
+    dict(tile=(256, 128, 128), cluster=(1, 2), raster="m"),
+    dict(tile=(128, 128, 128), cluster=(1, 2), raster="m", pingpong=True),
+)
+"""The tuner's choices for fp8 4096^3 and 8192^3 (bench/runs/2026-12-01-*.md)."""
+SUBTILES = ((128, 32, 4), (128, 64, 2), (128, 128, 2), (128, 64, 4))
+"""(rows, columns, buffers): the target's (EPILOGUE_TILE, EPILOGUE_STAGES) first."""
+BASELINE = "torch._scaled_mm rowwise"
+MAX_RELATIVE_ERROR = 5e-3
+
+
+@contextlib.contextmanager
+def subtile(rows: int, columns: int, buffers: int):
+    """The sm_90a target with this epilogue subtile and buffer count, for the builds inside."""
+    SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES = (rows, columns), buffers
+    try:
+        yield
+    finally:
+        del SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES
+
+
+def variants(m: int, n: int, k: int, subtiles=SUBTILES):
+    """(label, subtile, configuration) of each kernel: every schedule x subtile, plain and
+    rowwise-scaled. A pingpong subtile has one warpgroup's 64 rows, so subtiles that differ
+    only in rows there build one kernel, listed once."""
+    found, labels = [], set()
+    for fields in SCHEDULES:
+        for sub in subtiles:
+            for scale in (None, "rowwise"):
+                config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale=scale, **fields)
+                with subtile(*sub):
+                    config = replace(config, stages=config.max_stages)
+                    rows, columns = SM90.epilogue_tile(config)
+                    label = (f"{'rowwise' if scale else 'plain'} {'' if config.pingpong else 'cooperative '}"
+                             f"{describe(config)}, subtile {rows}x{columns} x{SM90.epilogue_stages(config)}")
+                if label not in labels:
+                    labels.add(label)
+                    found.append((label, sub, config))
+    return found
+
+
+def build(sub, config):
+    with subtile(*sub):
+        return pipeir.compile(config, tune=False)
+
+
+def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES):
+    import torch
+    from gemm import input_sets, shuffled_rounds
+
+    problem = f"{m}x{n}x{k}"
+    sets = input_sets(m, n, k, "f8e4m3")
+    scale_a = torch.rand(m, 1, device="cuda") + 0.5
+    scale_b = torch.rand(1, n, device="cuda") + 0.5
+    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+    a, b = sets[0]
+    product = a.float() @ b.float().t()
+    steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
+    for label, sub, config in variants(m, n, k, subtiles):
+        kernel = build(sub, config)
+        if config.scale:
+            def call(a, b, kernel=kernel):
+                return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1))
+            expected = product * scale_a * scale_b
+        else:
+            def call(a, b, kernel=kernel):
+                return kernel(a, b, out)
+            expected = product
+        out.fill_(float("nan"))
+        call(a, b)
+        error = ((out.float() - expected).norm() / expected.norm()).item()
+        if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
+            print(f"{problem} {label}: WRONG (relative error {error:.2e}), dropped", flush=True)
+            continue
+        steps[label] = call
+    times = shuffled_rounds(problem, steps, sets, rounds, sampler, timer)
+    medians = {label: statistics.median(samples) for label, samples in times.items()}
+    for label, samples in times.items():
+        ms = medians[label]
+        rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=2 * m * n * k / ms / 1e9,
+                         vs_baseline=medians[BASELINE] / ms, spread=(max(samples) - min(samples)) / ms,
+                         clock_label=f"{problem} {label}"))
+        print(f"{problem} {label}: {rows[-1]['tflops']:.0f} TFLOP/s", flush=True)
+
+
+def table(rows) -> str:
+    lines = ["| problem | kernel | ms | TFLOP/s | vs _scaled_mm rowwise | spread | SM clock (MHz) | power (W) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        clock = r["clock"]
+        lines.append(f"| {r['problem']} | {r['kernel']} | {r['ms']:.4f} | {r['tflops']:.0f} | {r['vs_baseline']:.3f}x | "
+                     f"{100 * r['spread']:.1f}% | "
+                     + (f"{clock['mhz']:.0f} | {clock['watts']:.0f} |" if clock else "n/a | n/a |"))
+    return "\n".join(lines)
+
+
+def subtile_list(text: str):
+    return tuple(tuple(int(v) for v in item.split("x")) for item in text.split(","))
+
+
+def compile_only(shapes, subtiles) -> None:
+    os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
+    for m, n, k in shapes:
+        for label, sub, config in variants(m, n, k, subtiles):
+            build(sub, config)
+            print(f"{m}x{n}x{k} {label}: compiled", flush=True)
+
+
+def main() -> None:
+    if "--compile-only" in sys.argv:
+        parser = argparse.ArgumentParser(description=__doc__)
+        parser.add_argument("--compile-only", action="store_true")
+        parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192")
+        parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES)
+        args = parser.parse_args()
+        compile_only([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")], args.subtiles)
+        return
+    import torch
+    from gemm import TIMERS, problem_arguments, timed_problems
+    from gpu_clock import device_limits
+
+    def arguments(parser):
+        parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES,
+                            help="(rows)x(columns)x(buffers) of each variant, comma-separated")
+
+    args = problem_arguments(__doc__, rounds=3, add_arguments=arguments)
+    rows = timed_problems(functools.partial(bench, subtiles=args.subtiles), args.shapes, args.rounds,
+                          TIMERS[args.timer])
+    limits = device_limits()
+    text = (
+        f"Command: `python3 bench/epilogue_subtile.py {' '.join(sys.argv[1:])}`\n\n"
+        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
+        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
+        f"{args.timer} medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
+        f"bf16 output.\n\n" + table(rows) + "\n")
+    out = args.out or (Path(os.environ["OUT"]) / "epilogue_subtile.md" if os.environ.get("OUT") else None)
+    if out:
+        out.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
