@@ -40,6 +40,10 @@ class Sm90Target(GemmTarget):
     ROW_SLABS = True
     B_EVICT_FIRST = True
     EPILOGUE_PREFETCH = True
+    EPILOGUE_WAITS_ALONE = True
+    """Whether only the store warp waits at each epilogue subtile (the other warps arrive and
+    go on: `TmaStoreEpilogue.store_warp_waits_alone`); False: every warp waits twice per
+    subtile, as in CUTLASS's sm90 epilogue. bench/epilogue_subtile.py --waits times both."""
     PINGPONG_TILE_M = (64, 128)
     PINGPONG_TUNER_TILES = {
         2: ((128, 128, 64), (128, 64, 64)),

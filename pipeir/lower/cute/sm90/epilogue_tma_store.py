@@ -54,9 +54,13 @@ from pipeir.lower.cute.sm90.mainloop_tma_wgmma import THREADS_PER_WARPGROUP
 from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase, paired_columns
 
 EPILOGUE_BARRIER_ID = 1
-"""Named barrier of the MMA warpgroups (0 is the CTA-wide one); a second store team's is
-EPILOGUE_BARRIER_ID + TEAM_BARRIER_STRIDE (2 is split-K's reduction barrier)."""
+"""Named barrier on which the store warp waits for its team's subtile in shared memory (0
+is the CTA-wide one); a second store team's is EPILOGUE_BARRIER_ID + TEAM_BARRIER_STRIDE (2
+is split-K's reduction barrier, 4-7 the pingpong turns)."""
 TEAM_BARRIER_STRIDE = 2
+BUFFER_FREE_BARRIER_ID = 8
+"""Named barrier on which a team's other warps wait for the store warp's word that the next
+staging buffer is free; a second team's is BUFFER_FREE_BARRIER_ID + 1."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +73,11 @@ class TmaStoreEpilogue(TmaStoreEpilogueBase):
     pingpong, one per warpgroup, taking turns at the staging buffers)."""
     transposed: bool = False
     """D = C^T (swap_ab): D is column-major."""
+    store_warp_waits_alone: bool = True
+    """Only the store warp waits at each subtile: the team's other warps arrive (`bar.arrive`)
+    once their part is in shared memory and go on to the next subtile's values, waiting
+    only for the buffer they write next (`buffer_free`). False: every warp waits for the
+    store warp twice per subtile (CUTLASS's sm90 epilogue; `Sm90Target.EPILOGUE_WAITS_ALONE`)."""
 
     @property
     def d_layout(self) -> LayoutEnum:
@@ -100,8 +109,9 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         if cutlass.const_expr(config.store_teams > 1):
             team = cute.arch.make_warp_uniform(consumer_thread // threads)
             consumer_thread = consumer_thread % threads
-        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
-                                             num_threads=threads)
+        self.stored = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
+                                            num_threads=threads)
+        self.buffer_free = pipeline.NamedBarrier(barrier_id=BUFFER_FREE_BARRIER_ID + team, num_threads=threads)
         # The stmatrix atom shapes the thread partition (which registers go to which subtile
         # element) whatever the store instruction: stmatrix, or plain stores.
         stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
@@ -113,6 +123,8 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         thread_copy = tiled_copy.get_slice(consumer_thread)
         store_warp = config.store_warp + team * (threads // 32)
         self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == store_warp
+        if config.store_warp_waits_alone:
+            self.announce_free_buffers()
         self.tiled_copy = tiled_copy
         staged = paired_columns(self.sC) if config.gated else self.sC  # (EPI_M, EPI_N, stage) of the accumulators
         self.tRS_sC = thread_copy.partition_D(staged)  # (R2S, R2S_M, R2S_N, stage)
@@ -133,6 +145,13 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             num_stages=config.stages,
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
         )
+
+    @cute.jit
+    def announce_free_buffers(self):
+        """The store warp's first word on `buffer_free`: every staging buffer is free before
+        the first store. Each later word follows a store's acquire (`store`)."""
+        if self.is_store_warp:
+            self.buffer_free.arrive()
 
     def first_reads(self, m, n, loads, masked):
         """The operand values the epilogue of tile (m, n) reads first, per (operand,
@@ -186,6 +205,9 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
                 values = compute(values, *[operand.load() for operand in current])
             self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
+            if cutlass.const_expr(config.store_warp_waits_alone):
+                if not self.is_store_warp:
+                    self.buffer_free.arrive_and_wait()
             if cutlass.const_expr(config.gated):
                 # each pair's value to the address of its first register (the second's is the same)
                 staged = self.tRS_sC[(None, None, None, buffer)]
@@ -197,12 +219,25 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
                 cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
             # make the shared-memory writes visible to the TMA unit (async proxy)
             cute.arch.fence_proxy("async.shared", space="cta")
-            self.barrier.arrive_and_wait()
-            if self.is_store_warp:
-                cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, subtile_order.get_hier_coord(subtile))])
-                self.store_pipeline.producer_commit()
-                self.store_pipeline.producer_acquire()
-            self.barrier.arrive_and_wait()
+            if cutlass.const_expr(config.store_warp_waits_alone):
+                if self.is_store_warp:
+                    self.stored.arrive_and_wait()
+                    self.tma_store(bSG_sC, bSG_gC, buffer, subtile_order.get_hier_coord(subtile))
+                    self.buffer_free.arrive()
+                else:
+                    self.stored.arrive()
+            else:
+                self.stored.arrive_and_wait()
+                if self.is_store_warp:
+                    self.tma_store(bSG_sC, bSG_gC, buffer, subtile_order.get_hier_coord(subtile))
+                self.stored.arrive_and_wait()
+
+    def tma_store(self, bSG_sC, bSG_gC, buffer, coordinate):
+        """The store warp's TMA store of staging buffer `buffer` to C's subtile at
+        `coordinate`, and its wait until the next buffer's last store has read it."""
+        cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, coordinate)])
+        self.store_pipeline.producer_commit()
+        self.store_pipeline.producer_acquire()
 
     def finish(self):
         """Wait until the last stores have read their buffers (before the CTA exits)."""
