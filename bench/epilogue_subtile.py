@@ -1,24 +1,23 @@
-"""The sm_90a epilogue's subtile, staging buffers and waits side by side, fp8.
+"""The sm_90a epilogue's subtile, staging buffers and operand read-ahead side by side, fp8.
 
     python3 bench/epilogue_subtile.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
-                                      [--subtiles 128x32x4,128x64x2,...] [--waits alone,all]
+                                      [--subtiles 128x32x4,128x64x2,...] [--read-ahead 1,2]
     python3 bench/epilogue_subtile.py --compile-only      (no GPU: fills the object cache)
 
 The epilogue stages the output tile through shared memory a subtile at a time
 (`Sm90Target.EPILOGUE_TILE`, in `EPILOGUE_STAGES` buffers), each subtile behind two
 barriers of the MMA warpgroups and a TMA store; under the cooperative consumer the
-tensor cores wait through all of it. At each subtile either only the store warp waits
-for the others (`EPILOGUE_WAITS_ALONE`, "alone": they arrive and go on) or every warp
-waits for the store warp twice ("all", CUTLASS's way). This builds each schedule of
-SCHEDULES with each (subtile, buffers) of --subtiles and each way of --waits (default:
-the target's), as a plain fp8 kernel, as `pipeir.scaled_mm`'s rowwise-scaled one and
+tensor cores wait through all of it. The operand values of a fused epilogue (scales,
+bias) are read `EPILOGUE_READ_AHEAD` subtiles ahead of the subtile being stored. This
+builds each schedule of SCHEDULES with each (subtile, buffers) of --subtiles and each
+read-ahead of --read-ahead (default: the target's), as a plain fp8 kernel, as `pipeir.scaled_mm`'s rowwise-scaled one and
 with rowwise scales + bias + silu (EPILOGUES), at the deepest ring that fits beside the
 buffers, and times them in one process, interleaved in shuffled rounds, on random fp8
 e4m3 inputs rotating over more than 4x the L2, bf16 output, beside torch._scaled_mm
 rowwise. Every kernel is first checked against a float32 product (NaN-poisoned output)
 and dropped if wrong.
 
-The subtile and the waits are the target's constants, so each variant is built with them
+The subtile and the read-ahead are the target's constants, so each variant is built with them
 set on the target for that build only (`subtile`). --compile-only builds every kernel on
 the CPU into the object cache (CUTE_DSL_ARCH=sm_90a; PIPEIR_CACHE_DIR chooses the cache), from which a
 GPU run of the same checkout loads them. Table printed last, and written to --out (or
@@ -55,30 +54,28 @@ SUBTILES = ((128, 32, 4), (128, 64, 2), (128, 128, 2), (128, 64, 4))
 EPILOGUES = {"plain": {}, "rowwise": dict(scale="rowwise"),
              "rowwise + bias + silu": dict(scale="rowwise", bias=True, activation="silu")}
 """Each schedule's kernels: no epilogue, pipeir.scaled_mm's, and issue 14's fused one."""
-WAITS = {"alone": True, "all": False}
-"""--waits names: EPILOGUE_WAITS_ALONE's values."""
 BASELINE = "torch._scaled_mm rowwise"
 MAX_RELATIVE_ERROR = 5e-3
 
 
 @contextlib.contextmanager
-def subtile(rows: int, columns: int, buffers: int, waits_alone: bool):
-    """The sm_90a target with this epilogue subtile, buffer count and waits, for the builds
-    inside."""
-    SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_WAITS_ALONE = (rows, columns), buffers, waits_alone
+def subtile(rows: int, columns: int, buffers: int, read_ahead: int):
+    """The sm_90a target with this epilogue subtile, buffer count and read-ahead, for the
+    builds inside."""
+    SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD = (rows, columns), buffers, read_ahead
     try:
         yield
     finally:
-        del SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_WAITS_ALONE
+        del SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD
 
 
-def variants(m: int, n: int, k: int, subtiles=SUBTILES, waits=(SM90.EPILOGUE_WAITS_ALONE,)):
-    """(label, (subtile, waits), configuration) of each kernel: every schedule x subtile x
-    waits x EPILOGUES. A pingpong subtile has one warpgroup's 64 rows, so subtiles that
+def variants(m: int, n: int, k: int, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,)):
+    """(label, (subtile, read-ahead), configuration) of each kernel: every schedule x
+    subtile x read-ahead x EPILOGUES. A pingpong subtile has one warpgroup's 64 rows, so subtiles that
     differ only in rows there build one kernel, listed once."""
     found, labels = [], set()
     for fields in SCHEDULES:
-        for sub in [(*piece, alone) for piece in subtiles for alone in waits]:
+        for sub in [(*piece, ahead) for piece in subtiles for ahead in read_aheads]:
             for name, epilogue in EPILOGUES.items():
                 config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", **epilogue, **fields)
                 with subtile(*sub):
@@ -86,7 +83,7 @@ def variants(m: int, n: int, k: int, subtiles=SUBTILES, waits=(SM90.EPILOGUE_WAI
                     rows, columns = SM90.epilogue_tile(config)
                     label = (f"{name} {'' if config.pingpong else 'cooperative '}"
                              f"{describe(config)}, subtile {rows}x{columns} x{SM90.epilogue_stages(config)}"
-                             f"{'' if len(waits) == 1 else ', store warp waits alone' if sub[3] else ', all wait'}")
+                             f"{'' if len(read_aheads) == 1 else f', reads {sub[3]} ahead'}")
                 if label not in labels:
                     labels.add(label)
                     found.append((label, sub, config))
@@ -98,7 +95,7 @@ def build(sub, config):
         return pipeir.compile(config, tune=False)
 
 
-def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, waits=(SM90.EPILOGUE_WAITS_ALONE,)):
+def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,)):
     import torch
     from gemm import input_sets, shuffled_rounds
 
@@ -111,7 +108,7 @@ def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, waits=(SM90.
     a, b = sets[0]
     product = a.float() @ b.float().t()
     steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
-    for label, sub, config in variants(m, n, k, subtiles, waits):
+    for label, sub, config in variants(m, n, k, subtiles, read_aheads):
         kernel = build(sub, config)
         if config.bias:
             def call(a, b, kernel=kernel):
@@ -157,14 +154,14 @@ def subtile_list(text: str):
     return tuple(tuple(int(v) for v in item.split("x")) for item in text.split(","))
 
 
-def waits_list(text: str):
-    return tuple(WAITS[name] for name in text.split(","))
+def int_list(text: str):
+    return tuple(int(item) for item in text.split(","))
 
 
-def compile_only(shapes, subtiles, waits) -> None:
+def compile_only(shapes, subtiles, read_aheads) -> None:
     os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
     for m, n, k in shapes:
-        for label, sub, config in variants(m, n, k, subtiles, waits):
+        for label, sub, config in variants(m, n, k, subtiles, read_aheads):
             build(sub, config)
             print(f"{m}x{n}x{k} {label}: compiled", flush=True)
 
@@ -175,10 +172,10 @@ def main() -> None:
         parser.add_argument("--compile-only", action="store_true")
         parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192")
         parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES)
-        parser.add_argument("--waits", type=waits_list, default=(SM90.EPILOGUE_WAITS_ALONE,))
+        parser.add_argument("--read-ahead", type=int_list, default=(SM90.EPILOGUE_READ_AHEAD,))
         args = parser.parse_args()
         compile_only([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")], args.subtiles,
-                     args.waits)
+                     args.read_ahead)
         return
     import torch
     from gemm import TIMERS, problem_arguments, timed_problems
@@ -187,11 +184,12 @@ def main() -> None:
     def arguments(parser):
         parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES,
                             help="(rows)x(columns)x(buffers) of each variant, comma-separated")
-        parser.add_argument("--waits", type=waits_list, default=(SM90.EPILOGUE_WAITS_ALONE,),
-                            help="alone (the store warp waits alone), all (every warp waits), or both")
+        parser.add_argument("--read-ahead", type=int_list, default=(SM90.EPILOGUE_READ_AHEAD,),
+                            help="subtiles of operand values read ahead, comma-separated")
 
     args = problem_arguments(__doc__, rounds=3, add_arguments=arguments)
-    rows = timed_problems(functools.partial(bench, subtiles=args.subtiles, waits=args.waits), args.shapes, args.rounds,
+    rows = timed_problems(functools.partial(bench, subtiles=args.subtiles, read_aheads=args.read_ahead), args.shapes,
+                          args.rounds,
                           TIMERS[args.timer])
     limits = device_limits()
     text = (

@@ -40,10 +40,14 @@ class Sm90Target(GemmTarget):
     ROW_SLABS = True
     B_EVICT_FIRST = True
     EPILOGUE_PREFETCH = True
-    EPILOGUE_WAITS_ALONE = True
-    """Whether only the store warp waits at each epilogue subtile (the other warps arrive and
-    go on: `TmaStoreEpilogue.store_warp_waits_alone`); False: every warp waits twice per
-    subtile, as in CUTLASS's sm90 epilogue. bench/epilogue_subtile.py --waits times both."""
+    EPILOGUE_READ_AHEAD = 1
+    """Subtiles of operand values the epilogue reads ahead of the one it stores. With one,
+    a 128x256 tile's per-column reads (8 new values a subtile) look to wait on L2 at every
+    subtile: its rowwise epilogue cost 3.5% over the plain kernel at fp8 4096^3 where
+    256x128's, whose second row of subtiles reads the first row's columns again, cost 0.9%
+    (bench/runs/2026-12-01-epilogue-waits.md). Deeper read-ahead compiles without spills
+    at 128x256 but is not yet timed on the GPU: bench/epilogue_subtile.py --read-ahead 1,2,3
+    (with 1 every kernel's SASS is the same as before the setting existed)."""
     PINGPONG_TILE_M = (64, 128)
     PINGPONG_TUNER_TILES = {
         2: ((128, 128, 64), (128, 64, 64)),

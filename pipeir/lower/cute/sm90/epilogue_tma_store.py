@@ -54,13 +54,9 @@ from pipeir.lower.cute.sm90.mainloop_tma_wgmma import THREADS_PER_WARPGROUP
 from pipeir.lower.cute.tma_store_epilogue import TmaStoreEpilogueBase, TmaStoreEpilogueDeviceBase, paired_columns
 
 EPILOGUE_BARRIER_ID = 1
-"""Named barrier on which the store warp waits for its team's subtile in shared memory (0
-is the CTA-wide one); a second store team's is EPILOGUE_BARRIER_ID + TEAM_BARRIER_STRIDE (2
-is split-K's reduction barrier, 4-7 the pingpong turns)."""
+"""Named barrier of the MMA warpgroups (0 is the CTA-wide one); a second store team's is
+EPILOGUE_BARRIER_ID + TEAM_BARRIER_STRIDE (2 is split-K's reduction barrier)."""
 TEAM_BARRIER_STRIDE = 2
-BUFFER_FREE_BARRIER_ID = 8
-"""Named barrier on which a team's other warps wait for the store warp's word that the next
-staging buffer is free; a second team's is BUFFER_FREE_BARRIER_ID + 1."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,11 +69,9 @@ class TmaStoreEpilogue(TmaStoreEpilogueBase):
     pingpong, one per warpgroup, taking turns at the staging buffers)."""
     transposed: bool = False
     """D = C^T (swap_ab): D is column-major."""
-    store_warp_waits_alone: bool = True
-    """Only the store warp waits at each subtile: the team's other warps arrive (`bar.arrive`)
-    once their part is in shared memory and go on to the next subtile's values, waiting
-    only for the buffer they write next (`buffer_free`). False: every warp waits for the
-    store warp twice per subtile (CUTLASS's sm90 epilogue; `Sm90Target.EPILOGUE_WAITS_ALONE`)."""
+    read_ahead: int = 1
+    """Subtiles whose operand values are read before the current one is stored (at least 1;
+    `Sm90Target.EPILOGUE_READ_AHEAD`)."""
 
     @property
     def d_layout(self) -> LayoutEnum:
@@ -109,9 +103,8 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         if cutlass.const_expr(config.store_teams > 1):
             team = cute.arch.make_warp_uniform(consumer_thread // threads)
             consumer_thread = consumer_thread % threads
-        self.stored = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
-                                            num_threads=threads)
-        self.buffer_free = pipeline.NamedBarrier(barrier_id=BUFFER_FREE_BARRIER_ID + team, num_threads=threads)
+        self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
+                                             num_threads=threads)
         # The stmatrix atom shapes the thread partition (which registers go to which subtile
         # element) whatever the store instruction: stmatrix, or plain stores.
         stmatrix = cute.make_copy_atom(cute.nvgpu.warp.StMatrix8x8x16bOp(config.transposed, 4), config.c_type)
@@ -123,8 +116,6 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         thread_copy = tiled_copy.get_slice(consumer_thread)
         store_warp = config.store_warp + team * (threads // 32)
         self.is_store_warp = cute.arch.make_warp_uniform(cute.arch.warp_idx()) == store_warp
-        if config.store_warp_waits_alone:
-            self.announce_free_buffers()
         self.tiled_copy = tiled_copy
         staged = paired_columns(self.sC) if config.gated else self.sC  # (EPI_M, EPI_N, stage) of the accumulators
         self.tRS_sC = thread_copy.partition_D(staged)  # (R2S, R2S_M, R2S_N, stage)
@@ -146,24 +137,20 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
             producer_group=pipeline.CooperativeGroup(pipeline.Agent.Thread, threads),
         )
 
-    @cute.jit
-    def announce_free_buffers(self):
-        """The store warp's first word on `buffer_free`: every staging buffer is free before
-        the first store. Each later word follows a store's acquire (`store`)."""
-        if self.is_store_warp:
-            self.buffer_free.arrive()
-
     def first_reads(self, m, n, loads, masked):
         """The operand values the epilogue of tile (m, n) reads first, per (operand,
         placement) of `loads`: the values held for the tile (None for a per-subtile
-        operand) and subtile 0's. A `pipe.epilogue ... prefetch` reads them where the
-        tile's coordinates are known, before its K loop, and hands them to `store`
-        (`prefetched`); otherwise `store` reads them after the accumulator wait."""
+        operand) and those of its first `read_ahead` subtiles. A `pipe.epilogue ...
+        prefetch` reads them where the tile's coordinates are known, before its K loop,
+        and hands them to `store` (`prefetched`); otherwise `store` reads them after the
+        accumulator wait."""
         tile_m, tile_n, _ = self.config.tile
         first_row, first_column = m * tile_m, n * tile_n
         registers = self.config.subtile_count * cute.size(self.subtile_acc)
         held = self.operands.tile_values(loads, first_row, first_column, registers, masked)
-        return held, self.operands.subtile_values(loads, held, first_row, first_column, 0, self.subtile_shape, masked)
+        return held, [self.operands.subtile_values(loads, held, first_row, first_column, subtile, self.subtile_shape,
+                                                   masked)
+                      for subtile in range(min(self.config.read_ahead, self.config.subtile_count))]
 
     @cute.jit
     def store(self, m, n, compute: cutlass.Constexpr = None, loads: cutlass.Constexpr = (),
@@ -185,19 +172,22 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         subtile_grid = gC_epi.shape[1]
         subtile_order = cute.make_layout(subtile_grid, stride=(subtile_grid[1], 1))
         per_subtile = cute.size(self.subtile_acc)
-        # The operand values of subtile s + 1 are read before subtile s is stored, so that
-        # their latency hides behind the store and its barriers instead of stalling every
-        # subtile after the first. Reading only the distinct values (a few per subtile)
-        # leaves room for the second set beside the accumulators (0 spills at every tuner
-        # tile; when each register read its own copy, this spilled 54 sites at fp8 256x128).
-        held, upcoming = [], []
+        # The operand values of subtiles s + 1 .. s + read_ahead are read before subtile s is
+        # stored, so that their latency hides behind the stores and barriers in between
+        # instead of stalling every subtile after the first. Reading only the distinct values
+        # (a few per subtile) leaves room for these sets beside the accumulators (when each
+        # register read its own copy, one set spilled 54 sites at fp8 256x128).
+        held, ahead = [], []
         if cutlass.const_expr(loads):
-            held, upcoming = prefetched if prefetched is not None else self.first_reads(m, n, loads, masked)
+            held, ahead = prefetched if prefetched is not None else self.first_reads(m, n, loads, masked)
+        ahead = list(ahead)
         for subtile in cutlass.range_constexpr(subtiles):
-            current = upcoming
-            if cutlass.const_expr(len(loads) > 0 and subtile + 1 < subtiles):
-                upcoming = self.operands.subtile_values(
-                    loads, held, first_row, first_column, subtile + 1, self.subtile_shape, masked)
+            current = []
+            if cutlass.const_expr(len(ahead) > 0):
+                current = ahead.pop(0)
+            if cutlass.const_expr(len(loads) > 0 and subtile + config.read_ahead < subtiles):
+                ahead.append(self.operands.subtile_values(
+                    loads, held, first_row, first_column, subtile + config.read_ahead, self.subtile_shape, masked))
             for v in cutlass.range_constexpr(per_subtile):
                 self.subtile_acc[v] = self.tRS_acc[subtile * per_subtile + v]
             values = self.subtile_acc.load()
@@ -205,9 +195,6 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
                 values = compute(values, *[operand.load() for operand in current])
             self.subtile_out.store(values.to(config.c_type))
             buffer = subtile % config.stages
-            if cutlass.const_expr(config.store_warp_waits_alone):
-                if not self.is_store_warp:
-                    self.buffer_free.arrive_and_wait()
             if cutlass.const_expr(config.gated):
                 # each pair's value to the address of its first register (the second's is the same)
                 staged = self.tRS_sC[(None, None, None, buffer)]
@@ -219,25 +206,12 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
                 cute.copy(self.tiled_copy, self.subtile_out, self.tRS_sC[(None, None, None, buffer)])
             # make the shared-memory writes visible to the TMA unit (async proxy)
             cute.arch.fence_proxy("async.shared", space="cta")
-            if cutlass.const_expr(config.store_warp_waits_alone):
-                if self.is_store_warp:
-                    self.stored.arrive_and_wait()
-                    self.tma_store(bSG_sC, bSG_gC, buffer, subtile_order.get_hier_coord(subtile))
-                    self.buffer_free.arrive()
-                else:
-                    self.stored.arrive()
-            else:
-                self.stored.arrive_and_wait()
-                if self.is_store_warp:
-                    self.tma_store(bSG_sC, bSG_gC, buffer, subtile_order.get_hier_coord(subtile))
-                self.stored.arrive_and_wait()
-
-    def tma_store(self, bSG_sC, bSG_gC, buffer, coordinate):
-        """The store warp's TMA store of staging buffer `buffer` to C's subtile at
-        `coordinate`, and its wait until the next buffer's last store has read it."""
-        cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, coordinate)])
-        self.store_pipeline.producer_commit()
-        self.store_pipeline.producer_acquire()
+            self.barrier.arrive_and_wait()
+            if self.is_store_warp:
+                cute.copy(self.tma_atom_c, bSG_sC[(None, buffer)], bSG_gC[(None, subtile_order.get_hier_coord(subtile))])
+                self.store_pipeline.producer_commit()
+                self.store_pipeline.producer_acquire()
+            self.barrier.arrive_and_wait()
 
     def finish(self):
         """Wait until the last stores have read their buffers (before the CTA exits)."""

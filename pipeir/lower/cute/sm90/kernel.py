@@ -63,7 +63,7 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             operands=epilogue_operands(kernel),
             transposed=kernel.is_swap_ab,
             gated=gated_epilogue(kernel),
-            store_warp_waits_alone=target.EPILOGUE_WAITS_ALONE,
+            read_ahead=target.EPILOGUE_READ_AHEAD,
         ),
         "SCHEDULER": scheduler,
     }
