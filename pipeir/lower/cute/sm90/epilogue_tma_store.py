@@ -73,6 +73,10 @@ class TmaStoreEpilogue(TmaStoreEpilogueBase):
     """Subtiles whose operand values are read before the current one is stored (at least 1;
     `Sm90Target.EPILOGUE_READ_AHEAD`)."""
 
+    def __post_init__(self):
+        if self.read_ahead < 1:
+            raise ValueError(f"TmaStoreEpilogue: read_ahead must be at least 1, got {self.read_ahead}")
+
     @property
     def d_layout(self) -> LayoutEnum:
         return LayoutEnum.COL_MAJOR if self.transposed else LayoutEnum.ROW_MAJOR
