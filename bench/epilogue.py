@@ -45,7 +45,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cutlass_examples import example_calls  # noqa: E402
-from gemm import TIMERS, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
+from gemm import TIMERS, checked, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -137,29 +137,13 @@ def steps_for(m: int, n: int, k: int, sets, cutlass_examples: str | None = None,
     return steps, out, chosen, twins
 
 
-def checked(label: str, call, reference, sets, out) -> bool:
-    """Whether `call` reproduces `reference` on the first input set (a step that raises is
-    reported and left out, as a wrong one is)."""
-    a, b = sets[0]
-    out.fill_(float("nan"))
-    try:
-        result = call(a, b)
-    except Exception as error:  # a peer's own failure must not end the run
-        print(f"  {label}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}; left out")
-        return False
-    expected = reference(a, b)
-    error = ((result.float() - expected).norm() / expected.norm()).item()
-    print(f"  {label}: relative error {error:.2e}", flush=True)
-    return error <= MAX_RELATIVE_ERROR  # NaN fails too
-
-
 def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer,
           cutlass_examples: str | None = None, quack: bool = False, static_only: bool = False) -> None:
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
     steps, out, chosen, twins = steps_for(m, n, k, sets, cutlass_examples, quack, static_only)
     print(f"{problem}: pipeir configuration {chosen}", flush=True)
-    calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out)}
+    calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out, MAX_RELATIVE_ERROR)}
     if PLAIN in calls:
         calls[PLAIN_AGAIN] = calls[PLAIN]
     times = shuffled_rounds(problem, calls, sets, rounds, sampler, timer)

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime
 import functools
 import os
-import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -96,47 +94,18 @@ def build(sub, config):
 
 
 def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,)):
-    import torch
-    from gemm import input_sets, shuffled_rounds
+    from gemm import checked, fused_fp8_step, input_sets, median_rows, rowwise_fp8_operands, shuffled_rounds
 
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
-    scale_a = torch.rand(m, 1, device="cuda") + 0.5
-    scale_b = torch.rand(1, n, device="cuda") + 0.5
-    bias = torch.randn(n, device="cuda").bfloat16()
-    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
-    a, b = sets[0]
-    product = a.float() @ b.float().t()
-    steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
+    scale_a, scale_b, bias, out, baseline_step = rowwise_fp8_operands(m, n)
+    steps = {BASELINE: baseline_step}
     for label, sub, config in variants(m, n, k, subtiles, read_aheads):
-        kernel = build(sub, config)
-        if config.bias:
-            def call(a, b, kernel=kernel):
-                return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
-            expected = torch.nn.functional.silu(product * scale_a * scale_b + bias.float())
-        elif config.scale:
-            def call(a, b, kernel=kernel):
-                return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1))
-            expected = product * scale_a * scale_b
-        else:
-            def call(a, b, kernel=kernel):
-                return kernel(a, b, out)
-            expected = product
-        out.fill_(float("nan"))
-        call(a, b)
-        error = ((out.float() - expected).norm() / expected.norm()).item()
-        if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
-            print(f"{problem} {label}: WRONG (relative error {error:.2e}), dropped", flush=True)
-            continue
-        steps[label] = call
+        call, reference = fused_fp8_step(build(sub, config), config, scale_a, scale_b, bias, out)
+        if checked(f"{problem} {label}", call, reference, sets, out, MAX_RELATIVE_ERROR):
+            steps[label] = call
     times = shuffled_rounds(problem, steps, sets, rounds, sampler, timer)
-    medians = {label: statistics.median(samples) for label, samples in times.items()}
-    for label, samples in times.items():
-        ms = medians[label]
-        rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=2 * m * n * k / ms / 1e9,
-                         vs_baseline=medians[BASELINE] / ms, spread=(max(samples) - min(samples)) / ms,
-                         clock_label=f"{problem} {label}"))
-        print(f"{problem} {label}: {rows[-1]['tflops']:.0f} TFLOP/s", flush=True)
+    rows += median_rows(problem, times, 2 * m * n * k, BASELINE)
 
 
 def table(rows) -> str:
@@ -177,9 +146,7 @@ def main() -> None:
         compile_only([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")], args.subtiles,
                      args.read_ahead)
         return
-    import torch
-    from gemm import TIMERS, problem_arguments, timed_problems
-    from gpu_clock import device_limits
+    from gemm import TIMERS, problem_arguments, timed_problems, write_report
 
     def arguments(parser):
         parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES,
@@ -191,17 +158,8 @@ def main() -> None:
     rows = timed_problems(functools.partial(bench, subtiles=args.subtiles, read_aheads=args.read_ahead), args.shapes,
                           args.rounds,
                           TIMERS[args.timer])
-    limits = device_limits()
-    text = (
-        f"Command: `python3 bench/epilogue_subtile.py {' '.join(sys.argv[1:])}`\n\n"
-        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
-        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"{args.timer} medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
-        f"bf16 output.\n\n" + table(rows) + "\n")
-    out = args.out or (Path(os.environ["OUT"]) / "epilogue_subtile.md" if os.environ.get("OUT") else None)
-    if out:
-        out.write_text(text)
-    print(text)
+    write_report("epilogue_subtile.py", args, table(rows), "epilogue_subtile.md",
+                 "random fp8 e4m3 inputs rotating over > L2, bf16 output")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import random
 import statistics
 import sys
@@ -47,6 +48,7 @@ import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
 from gpu_clock import PEAK_DESCRIPTION, SAMPLE_MS, ClockSampler, device_limits, share_of_peak  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
+from pipeir.runtime.activations import ACTIVATIONS  # noqa: E402
 from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
 from pipeir.tools.tune import problem_shape  # noqa: E402
 from pipeir.tune import (  # noqa: E402
@@ -142,6 +144,94 @@ def clean_l2_ms(call, sets, warmup: int = 100, rep: int = 500) -> float:
 
 
 TIMERS = {"do_bench": do_bench_ms, "back-to-back": back_to_back_ms, "clean-l2": clean_l2_ms}
+
+
+def checked(label: str, call, reference, sets, out, max_error: float) -> bool:
+    """Whether `call(a, b)` reproduces `reference(a, b)` on the first input set within
+    `max_error` (relative, Frobenius), its output `out` NaN-poisoned first; a step that
+    raises is reported and left out, as a wrong one is (a peer's failure must not end
+    the run)."""
+    a, b = sets[0]
+    out.fill_(float("nan"))
+    try:
+        result = call(a, b)
+    except Exception as error:
+        print(f"  {label}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}; left out")
+        return False
+    expected = reference(a, b)
+    error = ((result.float() - expected).norm() / expected.norm()).item()
+    print(f"  {label}: relative error {error:.2e}", flush=True)
+    return error <= max_error  # NaN fails too
+
+
+def rowwise_fp8_operands(m: int, n: int):
+    """Epilogue operands of an fp8 M x N product: random rowwise scales (M, 1) and (1, N) in
+    [0.5, 1.5), a random bf16 bias (N,), a bf16 output, and torch._scaled_mm's rowwise
+    step with those scales (the baseline)."""
+    scale_a = torch.rand(m, 1, device="cuda") + 0.5
+    scale_b = torch.rand(1, n, device="cuda") + 0.5
+    bias = torch.randn(n, device="cuda").bfloat16()
+    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+
+    def baseline_step(a, b):
+        return torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)
+
+    return scale_a, scale_b, bias, out, baseline_step
+
+
+def fused_fp8_step(kernel, config: GemmConfig, scale_a, scale_b, bias, out):
+    """(call, reference) of a static fp8 kernel: the call passes the epilogue operands its
+    configuration takes (rowwise scales (M, 1) / (1, N) flattened, a bias), the reference
+    is the float32 product with the same epilogue."""
+    operands = {}
+    if config.scale:
+        operands.update(scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1))
+    if config.bias:
+        operands["bias"] = bias
+
+    def call(a, b):
+        return kernel(a, b, out, **operands)
+
+    def reference(a, b):
+        value = a.float() @ b.float().t()
+        if config.scale:
+            value = value * scale_a * scale_b
+        if config.bias:
+            value = value + bias.float()
+        return ACTIVATIONS[config.activation](value) if config.activation else value
+
+    return call, reference
+
+
+def median_rows(problem: str, times: dict, flops: float, baseline: str) -> list[dict]:
+    """A row per step of `times` (its samples in ms): the median, TFLOP/s, the speed-up over
+    step `baseline`, the spread between rounds, the label the clock was sampled under; each
+    printed as it is made."""
+    medians = {label: statistics.median(samples) for label, samples in times.items()}
+    rows = []
+    for label, samples in times.items():
+        ms = medians[label]
+        rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=flops / ms / 1e9,
+                         vs_baseline=medians[baseline] / ms, spread=(max(samples) - min(samples)) / ms,
+                         clock_label=f"{problem} {label}"))
+        print(f"{problem} {label}: {rows[-1]['tflops']:.0f} TFLOP/s", flush=True)
+    return rows
+
+
+def write_report(script: str, args, table_text: str, default_name: str, what: str) -> None:
+    """Print a run's markdown (the command, GPU, torch, nvidia-smi limits, the timer over
+    `args.rounds` shuffled rounds, `what` was timed, then `table_text`) and write it to
+    `args.out`, or to $OUT/`default_name` when $OUT is set."""
+    limits = device_limits()
+    text = (
+        f"Command: `python3 bench/{script} {' '.join(sys.argv[1:])}`\n\n"
+        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
+        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
+        f"{args.timer} medians over {args.rounds} shuffled rounds, {what}.\n\n" + table_text + "\n")
+    out = args.out or (Path(os.environ["OUT"]) / default_name if os.environ.get("OUT") else None)
+    if out:
+        out.write_text(text)
+    print(text)
 
 
 def shuffled_rounds(problem: str, steps: dict, sets, rounds: int, sampler, timer=do_bench_ms) -> dict[str, list[float]]:

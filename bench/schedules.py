@@ -20,19 +20,17 @@ overlaps one warpgroup's epilogue with the other's MMAs (docs/lowering.md).
 
 from __future__ import annotations
 
-import datetime
-import os
-import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gemm import TIMERS, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
-from gpu_clock import ClockSampler, device_limits  # noqa: E402
+from gemm import (  # noqa: E402
+    TIMERS, checked, fused_fp8_step, input_sets, median_rows, problem_arguments, rowwise_fp8_operands,
+    shuffled_rounds, timed_problems, write_report)
+from gpu_clock import ClockSampler  # noqa: E402
 
 import pipeir  # noqa: E402
 from pipeir.passes import HEADLINE_PIPELINE  # noqa: E402
@@ -79,13 +77,8 @@ def label_of(config: GemmConfig, passes: tuple[str, ...]) -> str:
 def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list[dict], timer) -> None:
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
-    scale_a = torch.rand(m, 1, device="cuda") + 0.5
-    scale_b = torch.rand(1, n, device="cuda") + 0.5
-    bias = torch.randn(n, device="cuda").bfloat16()
-    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
-    a, b = sets[0]
-    product = a.float() @ b.float().t()
-    steps = {BASELINE: lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16)}
+    scale_a, scale_b, bias, out, baseline_step = rowwise_fp8_operands(m, n)
+    steps = {BASELINE: baseline_step}
     candidates = configs(m, n, k)
     errors = compile_in_parallel(candidates, default_jobs())
     for (config, passes), error in zip(candidates, errors):
@@ -94,31 +87,17 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
             print(f"{problem} {label}: compile failed: {error}", flush=True)
             continue
         kernel = pipeir.compile(config, passes=passes, tune=False)
-        if config.scale:
-            def call(a, b, kernel=kernel):
-                return kernel(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias)
-            expected = torch.nn.functional.silu(product * scale_a * scale_b + bias.float())
-        else:
-            def call(a, b, kernel=kernel):
-                return kernel(a, b, out)
-            expected = product
-        out.fill_(float("nan"))
-        call(a, b)
-        error = ((out.float() - expected).norm() / expected.norm()).item()
-        if not error <= MAX_RELATIVE_ERROR:  # NaN fails too
-            print(f"{problem} {label}: WRONG (relative error {error:.2e}), dropped", flush=True)
-            continue
-        steps[label] = call
+        call, reference = fused_fp8_step(kernel, config, scale_a, scale_b, bias, out)
+        if checked(f"{problem} {label}", call, reference, sets, out, MAX_RELATIVE_ERROR):
+            steps[label] = call
     times = shuffled_rounds(problem, steps, sets, rounds, sampler, timer)
-    medians = {label: statistics.median(samples) for label, samples in times.items()}
-    for label, samples in times.items():
-        ms = medians[label]
-        twin = label.replace("fused ", "plain ", 1).replace(", reads after the wait", "")
-        plain = medians.get(twin) if label.startswith("fused ") else None
-        rows.append(dict(problem=problem, kernel=label, ms=ms, tflops=2 * m * n * k / ms / 1e9,
-                         vs_baseline=medians[BASELINE] / ms, epilogue_cost=ms / plain - 1 if plain else None,
-                         spread=(max(samples) - min(samples)) / ms, clock_label=f"{problem} {label}"))
-        print(f"{problem} {label}: {rows[-1]['tflops']:.0f} TFLOP/s", flush=True)
+    timed = median_rows(problem, times, 2 * m * n * k, BASELINE)
+    medians = {row["kernel"]: row["ms"] for row in timed}
+    for row in timed:
+        twin = row["kernel"].replace("fused ", "plain ", 1).replace(", reads after the wait", "")
+        plain = medians.get(twin) if row["kernel"].startswith("fused ") else None
+        row["epilogue_cost"] = row["ms"] / plain - 1 if plain else None
+    rows += timed
 
 
 def table(rows: list[dict]) -> str:
@@ -136,17 +115,8 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     args = problem_arguments(__doc__, rounds=3)
     rows = timed_problems(bench, args.shapes, args.rounds, TIMERS[args.timer])
-    limits = device_limits()
-    text = (
-        f"Command: `python3 bench/schedules.py {' '.join(sys.argv[1:])}`\n\n"
-        f"Measured {datetime.date.today()} on {torch.cuda.get_device_name()} in one process "
-        f"(torch {torch.__version__}); nvidia-smi: {', '.join(f'{f} {v}' for f, v in limits.items())}. "
-        f"{args.timer} medians over {args.rounds} shuffled rounds, random fp8 e4m3 inputs rotating over > L2, "
-        f"bf16 output; fused = rowwise scales + bias + silu.\n\n" + table(rows) + "\n")
-    out = args.out or (Path(os.environ["OUT"]) / "schedules.md" if os.environ.get("OUT") else None)
-    if out:
-        out.write_text(text)
-    print(text)
+    write_report("schedules.py", args, table(rows), "schedules.md",
+                 "random fp8 e4m3 inputs rotating over > L2, bf16 output; fused = rowwise scales + bias + silu")
 
 
 if __name__ == "__main__":
