@@ -79,8 +79,9 @@ the 50 MB L2 at K = 8192, and walks in bands (raster groups) pay: at fp8 8192^3 
 H200 they gained 3-4% (bench/RESULTS.md), while at M = 4096 they gained nothing. One
 wide kernel tuned at M = 4096 ran fp8 8192^3 2-5% behind the static kernel tuned there
 (bench/runs/2026-11-30-epilogue-peers.md); tuned at both M at once (the product of its
-ratios), it ran 4096^3 `pipeir.scaled_mm` rowwise at 1.111x `_scaled_mm` where the
-static kernel tuned at 4096 ran 1.124-1.138x (bench/runs/2026-12-01-epilogue-subtile.md).
+ratios), it ran 4096^3 `pipeir.scaled_mm` rowwise at 1.111x `_scaled_mm`, below the static
+fused kernel tuned at 4096 alone with bias and silu on top (1.124x), and tuned at 4096 alone
+at 1.130x (bench/runs/2026-12-01-large-class.md).
 Two classes, each tuned at its own M, cost a second compile when one (N, K) is called
 on both sides of LARGE_M."""
 M_CLASSES: tuple[tuple[int | None, str, int], ...] = (
