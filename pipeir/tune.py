@@ -74,8 +74,8 @@ ROTATING_BYTES = 128 * 1024 * 1024
 
 
 LARGE_M = 8192
-"""The smallest M of the large class. From here on an fp8 or 16-bit A (M x K) outgrows
-the 50 MB L2 at K = 8192, and walks in bands (raster groups) pay: at fp8 8192^3 on the
+"""The smallest M of the large class. From here on A (M x K) outgrows the 50 MB L2 at
+K = 8192 even in fp8, and walks in bands (raster groups) pay: at fp8 8192^3 on the
 H200 they gained 3-4% (bench/RESULTS.md), while at M = 4096 they gained nothing. One
 wide kernel tuned at M = 4096 ran fp8 8192^3 2-5% behind the static kernel tuned there
 (bench/runs/2026-11-30-epilogue-peers.md); tuned at both M at once (the product of its
