@@ -901,10 +901,7 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
         again, *varied = measure([best.config, *variants], failures, passes, sets, flush, reference,
                                  timed_variant)
         timings += varied
-        ratios = {t.config: t.ms / again.ms for t in varied if t.ms is not None}
-        chosen = finishing_choice(ratios)
-        if chosen is not None:
-            best = next(t for t in varied if t.config == chosen)
+        best = finishing_choice(again, varied) or best
     if report is not None:
         for timing in sorted(timings, key=lambda t: (t.ms is None, t.ms or 0)):
             result = f"{timing.ms:.4f} ms" if timing.ms is not None else f"failed: {timing.error}"
@@ -912,11 +909,11 @@ def _tune(config, passes, jobs, report, status: TuningProgress, first: list[Gemm
     return replace(best, tried=len(timings))
 
 
-def finishing_choice(ratios: dict):
-    """The finishing variant that replaces the best, or None: `ratios` maps each variant to
-    its time over the best's, timed beside it; the lowest wins if it is below 1."""
-    chosen = min(ratios, key=ratios.get, default=None)
-    return chosen if chosen is not None and ratios[chosen] < 1 else None
+def finishing_choice(best: Timing, variants: Sequence[Timing]) -> Timing | None:
+    """The finishing variant that replaces `best` (timed again beside them), or None: the
+    fastest of those that ran, if it is faster."""
+    fastest = min((t for t in variants if t.ms is not None), key=lambda t: t.ms, default=None)
+    return fastest if fastest is not None and fastest.ms < best.ms else None
 
 
 def default_jobs() -> int:

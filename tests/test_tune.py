@@ -15,6 +15,7 @@ from pipeir.runtime.cache import read_choices, record_choice  # noqa: E402
 from pipeir.target import target_for  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
 from pipeir.tune import (  # noqa: E402
+    Timing,
     apply_choice,
     bucket_key,
     candidates,
@@ -207,9 +208,13 @@ def test_a_candidate_must_reproduce_the_reference() -> None:
 
 
 def test_the_fastest_finishing_variant_wins_only_if_faster_than_the_best() -> None:
-    assert finishing_choice({"group 4": 0.99, "stages 3": 0.98}) == "stages 3"
-    assert finishing_choice({"group 4": 1.03, "stages 3": 1.0}) is None
-    assert finishing_choice({}) is None
+    best = Timing(GemmConfig(m=4096, n=4096, k=4096), 1.0)
+    group4, stages3, failed = (Timing(replace(best.config, raster_group=4), 0.99),
+                               Timing(replace(best.config, stages=3), 0.98),
+                               Timing(replace(best.config, stages=2), None, error="compile failed"))
+    assert finishing_choice(best, [group4, stages3, failed]) is stages3
+    assert finishing_choice(best, [replace(group4, ms=1.03), replace(stages3, ms=1.0), failed]) is None
+    assert finishing_choice(best, []) is None
 
 
 FUSED = GemmConfig(m=4096, n=4096, k=4096, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu")
