@@ -143,7 +143,8 @@ def bench(m: int, n: int, k: int, rounds: int, sampler: ClockSampler, rows: list
     sets = input_sets(m, n, k, "f8e4m3")
     steps, out, chosen, twins = steps_for(m, n, k, sets, cutlass_examples, quack, static_only)
     print(f"{problem}: pipeir configuration {chosen}", flush=True)
-    calls = {label: call for label, (call, reference) in steps.items() if checked(label, call, reference, sets, out, MAX_RELATIVE_ERROR)}
+    calls = {label: call for label, (call, reference) in steps.items()
+             if checked(label, call, reference, sets, out, MAX_RELATIVE_ERROR)}
     if PLAIN in calls:
         calls[PLAIN_AGAIN] = calls[PLAIN]
     times = shuffled_rounds(problem, calls, sets, rounds, sampler, timer)

@@ -48,7 +48,7 @@ import pipeir  # noqa: E402
 from cutlass_examples import example_calls  # noqa: E402
 from gpu_clock import PEAK_DESCRIPTION, SAMPLE_MS, ClockSampler, device_limits, share_of_peak  # noqa: E402
 from pipeir.target.spec import GemmConfig  # noqa: E402
-from pipeir.runtime.activations import ACTIVATIONS  # noqa: E402
+from pipeir.build import epilogue_operands  # noqa: E402
 from pipeir.runtime.objects import TORCH_DTYPES  # noqa: E402
 from pipeir.tools.tune import problem_shape  # noqa: E402
 from pipeir.tune import (  # noqa: E402
@@ -57,6 +57,7 @@ from pipeir.tune import (  # noqa: E402
     describe,
     FLUSH_BYTES,
     flushed_launch_times,
+    reference_output,
     reference_product,
     relative_error,
     tuned_config,
@@ -182,23 +183,15 @@ def rowwise_fp8_operands(m: int, n: int):
 def fused_fp8_step(kernel, config: GemmConfig, scale_a, scale_b, bias, out):
     """(call, reference) of a static fp8 kernel: the call passes the epilogue operands its
     configuration takes (rowwise scales (M, 1) / (1, N) flattened, a bias), the reference
-    is the float32 product with the same epilogue."""
-    operands = {}
-    if config.scale:
-        operands.update(scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1))
-    if config.bias:
-        operands["bias"] = bias
+    is the tuner's float32 product with the same epilogue (pipeir.tune.reference_output)."""
+    values = {"scale_a": scale_a.reshape(-1), "scale_b": scale_b.reshape(-1), "bias": bias}
+    operands = {name: values[name] for name, _, _ in epilogue_operands(config)}
 
     def call(a, b):
         return kernel(a, b, out, **operands)
 
     def reference(a, b):
-        value = a.float() @ b.float().t()
-        if config.scale:
-            value = value * scale_a * scale_b
-        if config.bias:
-            value = value + bias.float()
-        return ACTIVATIONS[config.activation](value) if config.activation else value
+        return reference_output(config, (a, b, out, *operands.values()))
 
     return call, reference
 
