@@ -1,25 +1,23 @@
 """The sm_90a epilogue's subtile, staging buffers and operand read-ahead side by side, fp8.
 
     python3 bench/epilogue_subtile.py [--shapes 4096x4096x4096,8192x8192x8192] [--rounds N] [--out FILE]
-                                      [--subtiles 128x32x4,128x64x2,...] [--read-ahead 1,2] [--l1-prefetch 0,1]
+                                      [--subtiles 128x32x4,128x64x2,...] [--read-ahead 1,2]
     python3 bench/epilogue_subtile.py --compile-only      (no GPU: fills the object cache)
 
 The epilogue stages the output tile through shared memory a subtile at a time
 (`Sm90Target.EPILOGUE_TILE`, in `EPILOGUE_STAGES` buffers), each subtile behind two
 barriers of the MMA warpgroups and a TMA store; under the cooperative consumer the
 tensor cores wait through all of it. The operand values of a fused epilogue (scales,
-bias) are read `EPILOGUE_READ_AHEAD` subtiles ahead of the subtile being stored, and
-with `EPILOGUE_L1_PREFETCH` a tile's vector operands are asked of L1 before its K loop.
-This builds each schedule of SCHEDULES with each (subtile, buffers) of --subtiles, each
-read-ahead of --read-ahead and each L1 prefetch of --l1-prefetch (defaults: the target's),
-as a plain fp8 kernel, as `pipeir.scaled_mm`'s rowwise-scaled one and
+bias) are read `EPILOGUE_READ_AHEAD` subtiles ahead of the subtile being stored. This
+builds each schedule of SCHEDULES with each (subtile, buffers) of --subtiles and each
+read-ahead of --read-ahead (default: the target's), as a plain fp8 kernel, as `pipeir.scaled_mm`'s rowwise-scaled one and
 with rowwise scales + bias + silu (EPILOGUES), at the deepest ring that fits beside the
 buffers, and times them in one process, interleaved in shuffled rounds, on random fp8
 e4m3 inputs rotating over more than 4x the L2, bf16 output, beside torch._scaled_mm
 rowwise. Every kernel is first checked against a float32 product (NaN-poisoned output)
 and dropped if wrong.
 
-The subtile, the read-ahead and the L1 prefetch are the target's constants, so each variant is built with them
+The subtile and the read-ahead are the target's constants, so each variant is built with them
 set on the target for that build only (`subtile`). --compile-only builds every kernel on
 the CPU into the object cache (CUTE_DSL_ARCH=sm_90a; PIPEIR_CACHE_DIR chooses the cache), from which a
 GPU run of the same checkout loads them. Table printed last, and written to --out (or
@@ -59,25 +57,23 @@ MAX_RELATIVE_ERROR = 5e-3
 
 
 @contextlib.contextmanager
-def subtile(rows: int, columns: int, buffers: int, read_ahead: int, l1_prefetch: bool):
-    """The sm_90a target with this epilogue subtile, buffer count, read-ahead and L1
-    prefetch, for the builds inside."""
-    (SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD,
-     SM90.EPILOGUE_L1_PREFETCH) = (rows, columns), buffers, read_ahead, l1_prefetch
+def subtile(rows: int, columns: int, buffers: int, read_ahead: int):
+    """The sm_90a target with this epilogue subtile, buffer count and read-ahead, for the
+    builds inside."""
+    SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD = (rows, columns), buffers, read_ahead
     try:
         yield
     finally:
-        del SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD, SM90.EPILOGUE_L1_PREFETCH
+        del SM90.EPILOGUE_TILE, SM90.EPILOGUE_STAGES, SM90.EPILOGUE_READ_AHEAD
 
 
-def variants(m: int, n: int, k: int, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,),
-             l1_prefetches=(SM90.EPILOGUE_L1_PREFETCH,)):
-    """(label, (subtile, read-ahead, L1 prefetch), configuration) of each kernel: every
-    schedule x subtile x read-ahead x L1 prefetch x EPILOGUES. A pingpong subtile has one warpgroup's 64 rows, so subtiles that
+def variants(m: int, n: int, k: int, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,)):
+    """(label, (subtile, read-ahead), configuration) of each kernel: every schedule x
+    subtile x read-ahead x EPILOGUES. A pingpong subtile has one warpgroup's 64 rows, so subtiles that
     differ only in rows there build one kernel, listed once."""
     found, labels = [], set()
     for fields in SCHEDULES:
-        for sub in [(*piece, ahead, l1) for piece in subtiles for ahead in read_aheads for l1 in l1_prefetches]:
+        for sub in [(*piece, ahead) for piece in subtiles for ahead in read_aheads]:
             for name, epilogue in EPILOGUES.items():
                 config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", **epilogue, **fields)
                 with subtile(*sub):
@@ -85,8 +81,7 @@ def variants(m: int, n: int, k: int, subtiles=SUBTILES, read_aheads=(SM90.EPILOG
                     rows, columns = SM90.epilogue_tile(config)
                     label = (f"{name} {'' if config.pingpong else 'cooperative '}"
                              f"{describe(config)}, subtile {rows}x{columns} x{SM90.epilogue_stages(config)}"
-                             f"{'' if len(read_aheads) == 1 else f', reads {sub[3]} ahead'}"
-                             f"{'' if len(l1_prefetches) == 1 or not epilogue else (', L1 prefetch' if sub[4] else ', no L1 prefetch')}")
+                             f"{'' if len(read_aheads) == 1 else f', reads {sub[3]} ahead'}")
                 if label not in labels:
                     labels.add(label)
                     found.append((label, sub, config))
@@ -98,15 +93,14 @@ def build(sub, config):
         return pipeir.compile(config, tune=False)
 
 
-def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,),
-          l1_prefetches=(SM90.EPILOGUE_L1_PREFETCH,)):
+def bench(m, n, k, rounds, sampler, rows, timer, subtiles=SUBTILES, read_aheads=(SM90.EPILOGUE_READ_AHEAD,)):
     from gemm import checked, fused_fp8_step, input_sets, median_rows, rowwise_fp8_operands, shuffled_rounds
 
     problem = f"{m}x{n}x{k}"
     sets = input_sets(m, n, k, "f8e4m3")
     scale_a, scale_b, bias, out, baseline_step = rowwise_fp8_operands(m, n)
     steps = {BASELINE: baseline_step}
-    for label, sub, config in variants(m, n, k, subtiles, read_aheads, l1_prefetches):
+    for label, sub, config in variants(m, n, k, subtiles, read_aheads):
         call, reference = fused_fp8_step(build(sub, config), config, scale_a, scale_b, bias, out)
         if checked(f"{problem} {label}", call, reference, sets, out, MAX_RELATIVE_ERROR):
             steps[label] = call
@@ -133,10 +127,10 @@ def int_list(text: str):
     return tuple(int(item) for item in text.split(","))
 
 
-def compile_only(shapes, subtiles, read_aheads, l1_prefetches) -> None:
+def compile_only(shapes, subtiles, read_aheads) -> None:
     os.environ.setdefault("CUTE_DSL_ARCH", "sm_90a")
     for m, n, k in shapes:
-        for label, sub, config in variants(m, n, k, subtiles, read_aheads, l1_prefetches):
+        for label, sub, config in variants(m, n, k, subtiles, read_aheads):
             build(sub, config)
             print(f"{m}x{n}x{k} {label}: compiled", flush=True)
 
@@ -148,10 +142,9 @@ def main() -> None:
         parser.add_argument("--shapes", default="4096x4096x4096,8192x8192x8192")
         parser.add_argument("--subtiles", type=subtile_list, default=SUBTILES)
         parser.add_argument("--read-ahead", type=int_list, default=(SM90.EPILOGUE_READ_AHEAD,))
-        parser.add_argument("--l1-prefetch", type=int_list, default=(int(SM90.EPILOGUE_L1_PREFETCH),))
         args = parser.parse_args()
         compile_only([tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")], args.subtiles,
-                     args.read_ahead, tuple(map(bool, args.l1_prefetch)))
+                     args.read_ahead)
         return
     from gemm import TIMERS, problem_arguments, timed_problems, write_report
 
@@ -160,12 +153,9 @@ def main() -> None:
                             help="(rows)x(columns)x(buffers) of each variant, comma-separated")
         parser.add_argument("--read-ahead", type=int_list, default=(SM90.EPILOGUE_READ_AHEAD,),
                             help="subtiles of operand values read ahead, comma-separated")
-        parser.add_argument("--l1-prefetch", type=int_list, default=(int(SM90.EPILOGUE_L1_PREFETCH),),
-                            help="1: ask L1 for a tile's vector operands before its K loop, 0: not; comma-separated")
 
     args = problem_arguments(__doc__, rounds=3, add_arguments=arguments)
-    rows = timed_problems(functools.partial(bench, subtiles=args.subtiles, read_aheads=args.read_ahead,
-                                            l1_prefetches=tuple(map(bool, args.l1_prefetch))), args.shapes,
+    rows = timed_problems(functools.partial(bench, subtiles=args.subtiles, read_aheads=args.read_ahead), args.shapes,
                           args.rounds,
                           TIMERS[args.timer])
     write_report("epilogue_subtile.py", args, table(rows), "epilogue_subtile.md",

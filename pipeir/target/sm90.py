@@ -48,9 +48,6 @@ class Sm90Target(GemmTarget):
     (bench/runs/2026-12-01-epilogue-waits.md). Deeper read-ahead compiles without spills
     at 128x256 but is not yet timed on the GPU: bench/epilogue_subtile.py --read-ahead 1,2,3
     (with 1 every kernel's SASS is the same as before the setting existed)."""
-    EPILOGUE_L1_PREFETCH = True
-    """Whether the epilogue asks L1 for a tile's per-column (and per-row) vector operands
-    before the K loop, so that its per-subtile reads hit L1 instead of waiting on L2."""
     PINGPONG_TILE_M = (64, 128)
     PINGPONG_TUNER_TILES = {
         2: ((128, 128, 64), (128, 64, 64)),

@@ -24,8 +24,6 @@ import cutlass.cute as cute
 
 from pipeir.dialects.epi import Broadcast, Placement
 
-L1_LINE_BYTES = 128
-
 
 def operand_param(name: str) -> str:
     """The kernel parameter of epilogue operand `name`."""
@@ -109,9 +107,10 @@ class EpilogueOperands:
         # distinct value instead of constant offsets from one (spills at fp8 128x128).
         partial = [not (isinstance(size, int) and size % step == 0)
                    for size, step in zip(extent, tile, strict=True)]
-        self.modes = {name: product_modes(broadcast, transposed) for name, broadcast, _ in operands}
-        self.clamped = {name: any(partial[mode] for mode in modes) for name, modes in self.modes.items()}
-        self.tile = tile
+        self.clamped = {
+            name: any(partial[mode] for mode in product_modes(broadcast, transposed))
+            for name, broadcast, _ in operands
+        }
         self.coords = coords
 
     def registers(self, start: int, count: int) -> cute.Tensor:
@@ -144,27 +143,6 @@ class EpilogueOperands:
         values = cute.make_rmem_tensor(cute.make_layout_like(operand), cutlass.Float32)
         cute.filter_zeros(values).store(cute.filter_zeros(loaded).load().to(cutlass.Float32))
         return values
-
-    def prefetch_lines(self, loads, first_row, first_column, thread, masked: bool) -> None:
-        """Ask L1 for the cache lines of the tile's slice of every vector operand that `loads`
-        reads per subtile, so that each subtile's reads hit L1 instead of waiting on L2
-        (issued before the K loop, the lines arrive long before the epilogue; nothing else
-        uses L1 in the K loop). Thread `thread` of the epilogue's threads asks for line
-        `thread` modulo the slice's lines: one instruction per thread, and no predicate. A
-        hint: whatever the operand's stride, the values are read as before."""
-        for name in dict.fromkeys(name for name, placement in loads if placement == Placement.SUBTILE):
-            if len(self.modes[name]) != 1:  # a scalar is one value; an (M, N) operand is no slice
-                continue
-            (mode,) = self.modes[name]
-            view = self.views[name]
-            per_line = L1_LINE_BYTES * 8 // view.element_type.width
-            lines = -(-self.tile[mode] // per_line)
-            coord = [first_row, first_column]
-            coord[mode] = coord[mode] + (thread % lines) * per_line
-            if masked and self.clamped[name]:
-                coord[mode] = cutlass.min(coord[mode], (self.rows, self.columns)[mode] - 1)
-            address = view.iterator + cute.crd2idx(tuple(coord), view.layout)
-            cute.arch.prefetch(address.llvm_ptr, cache_level="L1")
 
     def tile_values(self, loads, first_row, first_column, registers: int, masked: bool) -> list:
         """Per (operand, placement) of `loads`: the operand's values at all `registers`

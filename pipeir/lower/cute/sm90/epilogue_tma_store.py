@@ -73,10 +73,6 @@ class TmaStoreEpilogue(TmaStoreEpilogueBase):
     """Subtiles whose operand values are read before the current one is stored (at least 1;
     `Sm90Target.EPILOGUE_READ_AHEAD`)."""
 
-    l1_prefetch: bool = False
-    """Before the first reads of a tile, ask L1 for the lines of the tile's slice of every
-    vector operand read per subtile (`Sm90Target.EPILOGUE_L1_PREFETCH`)."""
-
     def __post_init__(self):
         if self.read_ahead < 1:
             raise ValueError(f"TmaStoreEpilogue: read_ahead must be at least 1, got {self.read_ahead}")
@@ -111,7 +107,6 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         if cutlass.const_expr(config.store_teams > 1):
             team = cute.arch.make_warp_uniform(consumer_thread // threads)
             consumer_thread = consumer_thread % threads
-        self.team_thread = consumer_thread
         self.barrier = pipeline.NamedBarrier(barrier_id=EPILOGUE_BARRIER_ID + team * TEAM_BARRIER_STRIDE,
                                              num_threads=threads)
         # The stmatrix atom shapes the thread partition (which registers go to which subtile
@@ -155,8 +150,6 @@ class TmaStoreEpilogueDevice(TmaStoreEpilogueDeviceBase):
         accumulator wait."""
         tile_m, tile_n, _ = self.config.tile
         first_row, first_column = m * tile_m, n * tile_n
-        if self.config.l1_prefetch:
-            self.operands.prefetch_lines(loads, first_row, first_column, self.team_thread, masked)
         registers = self.config.subtile_count * cute.size(self.subtile_acc)
         held = self.operands.tile_values(loads, first_row, first_column, registers, masked)
         return held, [self.operands.subtile_values(loads, held, first_row, first_column, subtile, self.subtile_shape,

@@ -64,7 +64,6 @@ def collectives(kernel: pipe.KernelOp) -> dict[str, Collective]:
             transposed=kernel.is_swap_ab,
             gated=gated_epilogue(kernel),
             read_ahead=target.EPILOGUE_READ_AHEAD,
-            l1_prefetch=target.EPILOGUE_L1_PREFETCH,
         ),
         "SCHEDULER": scheduler,
     }
