@@ -41,13 +41,12 @@ class Sm90Target(GemmTarget):
     B_EVICT_FIRST = True
     EPILOGUE_PREFETCH = True
     EPILOGUE_READ_AHEAD = 1
-    """Subtiles of operand values the epilogue reads ahead of the one it stores. With one,
-    a 128x256 tile's per-column reads (8 new values a subtile) look to wait on L2 at every
-    subtile: its rowwise epilogue cost 3.5% over the plain kernel at fp8 4096^3 where
-    256x128's, whose second row of subtiles reads the first row's columns again, cost 0.9%
-    (bench/runs/2026-12-01-epilogue-waits.md). Deeper read-ahead compiles without spills
-    at 128x256 but is not yet timed on the GPU: bench/epilogue_subtile.py --read-ahead 1,2,3
-    (with 1 every kernel's SASS is the same as before the setting existed)."""
+    """Subtiles of operand values the epilogue reads ahead of the one it stores. On the
+    H200 (fp8 4096^3 and 8192^3, bench/epilogue_subtile.py --read-ahead 1,2,3) reading 2
+    or 3 ahead took 0.9% off the rowwise cooperative 128x256 kernel and nothing beyond the
+    spread elsewhere (the fused pingpong kernel lost 2.2% at 3):
+    bench/runs/2026-12-01-epilogue-read-ahead.md. The rowwise epilogue's cost is its
+    multiplications, not its loads' latency (-l1-prefetch.md)."""
     PINGPONG_TILE_M = (64, 128)
     PINGPONG_TUNER_TILES = {
         2: ((128, 128, 64), (128, 64, 64)),
