@@ -45,7 +45,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cutlass_examples import example_calls  # noqa: E402
-from gemm import TIMERS, checked, input_sets, problem_arguments, shuffled_rounds, timed_problems  # noqa: E402
+from gemm import (  # noqa: E402
+    TIMERS, checked, fused_fp8_step, input_sets, problem_arguments, rowwise_fp8_operands, shuffled_rounds,
+    timed_problems)
 from gpu_clock import ClockSampler, device_limits  # noqa: E402
 
 import pipeir  # noqa: E402
@@ -70,10 +72,7 @@ def steps_for(m: int, n: int, k: int, sets, cutlass_examples: str | None = None,
               static_only: bool = False):
     """label -> (call(a, b) with b (N, K) row-major, reference(a, b) in float32)."""
     one = torch.ones((), device="cuda")
-    scale_a = torch.rand(m, 1, device="cuda") + 0.5
-    scale_b = torch.rand(1, n, device="cuda") + 0.5
-    bias = torch.randn(n, device="cuda").bfloat16()
-    out = torch.empty(m, n, device="cuda", dtype=torch.bfloat16)
+    scale_a, scale_b, bias, out, rowwise_step = rowwise_fp8_operands(m, n)
     config = GemmConfig(m=m, n=n, k=k, dtype="f8e4m3")
     plain = pipeir.compile(config, tune=True)
     fused = pipeir.compile(GemmConfig(m=m, n=n, k=k, dtype="f8e4m3", scale="rowwise", bias=True, activation="silu"),
@@ -87,15 +86,13 @@ def steps_for(m: int, n: int, k: int, sets, cutlass_examples: str | None = None,
         return a.float() @ b.float().t()
 
     steps = {
-        TORCH_ROWWISE: (lambda a, b: torch._scaled_mm(a, b.t(), scale_a, scale_b, out_dtype=torch.bfloat16),
-                        lambda a, b: product(a, b) * scale_a * scale_b),
+        TORCH_ROWWISE: (rowwise_step, lambda a, b: product(a, b) * scale_a * scale_b),
         "torch._scaled_mm tensorwise": (lambda a, b: torch._scaled_mm(a, b.t(), one, one, out_dtype=torch.bfloat16),
                                         product),
         PIPEIR_ROWWISE: (lambda a, b: pipeir.scaled_mm(a, b.t(), scale_a, scale_b, tune=True),
                          lambda a, b: product(a, b) * scale_a * scale_b),
         "pipeir.scaled_mm tensorwise": (lambda a, b: pipeir.scaled_mm(a, b.t(), one, one, tune=True), product),
-        FUSED: (lambda a, b: fused(a, b, out, scale_a=scale_a.reshape(-1), scale_b=scale_b.reshape(-1), bias=bias),
-                lambda a, b: torch.nn.functional.silu(product(a, b) * scale_a * scale_b + bias.float())),
+        FUSED: fused_fp8_step(fused, fused.config, scale_a, scale_b, bias, out),
         PLAIN: (lambda a, b: plain(a, b, out), product),
         TENSORWISE_GELU: (lambda a, b: gelu(a, b, out, scale_a=tensor_scale_a, scale_b=tensor_scale_b),
                           lambda a, b: torch.nn.functional.gelu(product(a, b) * (SCALE_A * SCALE_B))),

@@ -24,7 +24,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gemm import (  # noqa: E402
